@@ -1,0 +1,802 @@
+"""Stack settings: the one place that reads ``pulumi.Config``.
+
+:func:`load_settings` turns the stack's configuration (``stacks/Pulumi.<stack>.yaml``) into frozen,
+validated objects. Every bad value fails here, before any resource is registered, with one
+:class:`~components.validation.SettingsError` that names the config key, the bad value and what is
+expected. Unknown keys are errors too, so that a typo cannot silently fall back to a default.
+
+Secret values never live in these objects as text: a secret setting becomes a secret ``pulumi.Output``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from components.validation import (
+    SettingsError,
+    check_arn,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_unique,
+    parse_go_duration,
+)
+
+__all__ = [
+    "OFFLINE",
+    "PROJECT",
+    "AccessEntrySettings",
+    "AppSecretKeySettings",
+    "AppSecretSettings",
+    "AppSettings",
+    "ClusterSettings",
+    "ConfigFileMount",
+    "ConfigMapSettings",
+    "CsiSettings",
+    "EnvFromConfigMapKey",
+    "EnvFromSecretKey",
+    "EnvironmentSettings",
+    "ExternalSecretsSettings",
+    "NodeGroupSettings",
+    "SecretDeliverySettings",
+    "SecretSettings",
+    "SecretValue",
+    "SecretVolumeMount",
+    "StackSettings",
+    "load_settings",
+    "parse_settings",
+]
+
+PROJECT = "eks-config-secrets"
+
+OFFLINE: contextvars.ContextVar[bool] = contextvars.ContextVar("eks_config_secrets_offline", default=False)
+"""Set by the offline plan: secret settings cannot be decrypted there, so each one becomes a placeholder
+secret (whether the stack file has it or not) and checks of secret *content* are left to ``pulumi up``."""
+
+OFFLINE_PLACEHOLDER = "offline-plan-placeholder"
+
+# -- the settings objects ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A secret setting: its config key and its value as a secret Output (never plain text here)."""
+
+    key: str
+    value: pulumi.Output[str]
+    known: bool
+    """False in the offline plan, where the value is a placeholder and its content cannot be checked."""
+
+
+@dataclass(frozen=True)
+class NodeGroupSettings:
+    instance_types: tuple[str, ...]
+    min_size: int
+    desired_size: int
+    max_size: int
+
+
+@dataclass(frozen=True)
+class AccessEntrySettings:
+    principal_arn: str
+    access_policy: str
+    namespaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    name: str
+    version: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    endpoint_private_access: bool
+    endpoint_public_access: bool
+    public_access_cidrs: tuple[str, ...]
+    log_types: tuple[str, ...]
+    log_retention_days: int
+    node_group: NodeGroupSettings
+    access_entries: tuple[AccessEntrySettings, ...]
+    kms_key_arn: str | None
+    kms_deletion_window_days: int
+    protect: bool
+
+
+@dataclass(frozen=True)
+class CsiSettings:
+    install: str
+    sync_secret: bool
+    enable_secret_rotation: bool
+    rotation_poll_interval: str
+
+
+@dataclass(frozen=True)
+class ExternalSecretsSettings:
+    refresh_interval: str
+
+
+@dataclass(frozen=True)
+class SecretDeliverySettings:
+    backend: str
+    csi: CsiSettings
+    external_secrets: ExternalSecretsSettings
+    reloader: bool
+
+
+@dataclass(frozen=True)
+class ConfigMapSettings:
+    name: str
+    data: Mapping[str, str]
+    files: Mapping[str, str]
+    """File name -> content, read relative to the project directory."""
+    immutable: bool
+
+
+@dataclass(frozen=True)
+class SecretSettings:
+    name: str
+    type: str
+    string_data: Mapping[str, SecretValue]
+    """Opaque: Secret key -> value."""
+    certificate: SecretValue | None
+    private_key: SecretValue | None
+    registry: str | None
+    username: str | None
+    password: SecretValue | None
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    name: str
+    namespace: str
+    pod_security: str
+    config_maps: tuple[ConfigMapSettings, ...]
+    secrets: tuple[SecretSettings, ...]
+
+
+@dataclass(frozen=True)
+class AppSecretKeySettings:
+    property: str | None
+    file: str
+    env: str | None
+
+
+@dataclass(frozen=True)
+class AppSecretSettings:
+    secret: str
+    """Secrets Manager name or ARN; ``{environment}`` is replaced by the environment's name."""
+    kms_key_arn: str | None
+    keys: tuple[AppSecretKeySettings, ...]
+
+
+@dataclass(frozen=True)
+class EnvFromConfigMapKey:
+    env: str
+    config_map: str
+    key: str
+
+
+@dataclass(frozen=True)
+class EnvFromSecretKey:
+    env: str
+    secret: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ConfigFileMount:
+    config_map: str
+    key: str
+    mount_path: str
+
+
+@dataclass(frozen=True)
+class SecretVolumeMount:
+    secret: str
+    mount_path: str
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    name: str
+    image: str
+    replicas: int
+    port: int | None
+    environments: tuple[str, ...]
+    identity: str
+    backend: str
+    env: tuple[EnvFromConfigMapKey, ...]
+    env_from: tuple[str, ...]
+    config_files: tuple[ConfigFileMount, ...]
+    secret_env: tuple[EnvFromSecretKey, ...]
+    secret_volumes: tuple[SecretVolumeMount, ...]
+    image_pull_secrets: tuple[str, ...]
+    secrets: tuple[AppSecretSettings, ...]
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    stack: str
+    region: str
+    partition: str
+    cluster: ClusterSettings
+    secret_delivery: SecretDeliverySettings
+    environments: tuple[EnvironmentSettings, ...]
+    apps: tuple[AppSettings, ...]
+
+    @property
+    def uses_pod_identity(self) -> bool:
+        return any(app.identity == "pod-identity" for app in self.apps)
+
+    def apps_in(self, environment: str) -> tuple[AppSettings, ...]:
+        return tuple(app for app in self.apps if environment in app.environments)
+
+
+# -- parsing helpers --------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+_REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                   3288, 3653)
+_ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy",
+                    "AmazonEKSViewPolicy")
+_POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+_SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONFIG_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class _Node:
+    """A config value with the path it came from, so every error can name its key."""
+
+    def __init__(self, value: Any, path: str) -> None:
+        self.value = value
+        self.path = path
+
+    def fail(self, expected: str, value: Any = None) -> SettingsError:
+        return SettingsError(self.path, self.value if value is None else value, expected)
+
+    def object(self, allowed: Sequence[str]) -> dict[str, _Node]:
+        if not isinstance(self.value, dict):
+            raise self.fail("is not an object")
+        unknown = sorted(set(self.value) - set(allowed))
+        if unknown:
+            raise SettingsError(
+                f"{self.path}.{unknown[0]}", self.value[unknown[0]],
+                f"is not a known setting (known: {', '.join(allowed)})",
+            )
+        return {k: _Node(v, f"{self.path}.{k}") for k, v in self.value.items()}
+
+    def items(self) -> list[_Node]:
+        if not isinstance(self.value, list):
+            raise self.fail("is not a list")
+        return [_Node(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
+
+    def string(self) -> str:
+        if not isinstance(self.value, str) or not self.value:
+            raise self.fail("is not a non-empty string")
+        return self.value
+
+    def boolean(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.fail("is not a boolean (true or false)")
+        return self.value
+
+    def integer(self, low: int, high: int) -> int:
+        if isinstance(self.value, bool) or not isinstance(self.value, int) or not low <= self.value <= high:
+            raise self.fail(f"is not a whole number from {low} to {high}")
+        return self.value
+
+    def whole(self) -> int:
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise self.fail("is not a whole number")
+        return self.value
+
+    def choice(self, options: Sequence[str]) -> str:
+        if self.value not in options:
+            raise self.fail(f"is not one of: {', '.join(options)}")
+        return str(self.value)
+
+    def strings(self) -> tuple[str, ...]:
+        return tuple(item.string() for item in self.items())
+
+    def string_map(self) -> dict[str, str]:
+        if not isinstance(self.value, dict):
+            raise self.fail("is not an object of names to strings")
+        result = {}
+        for key, value in self.value.items():
+            # Kubernetes ConfigMap data is string-only; a YAML 5432 must be written "5432".
+            if not isinstance(value, str):
+                raise SettingsError(f"{self.path}.{key}", value, "is not a string (quote numbers and booleans)")
+            result[str(key)] = value
+        return result
+
+
+def _get(fields: Mapping[str, _Node], key: str, parse: Callable[[_Node], T], default: D) -> T | D:
+    node = fields.get(key)
+    return default if node is None else parse(node)
+
+
+def _require(fields: Mapping[str, _Node], key: str, parent: str, parse: Callable[[_Node], T]) -> T:
+    node = fields.get(key)
+    if node is None:
+        raise SettingsError(f"{parent}.{key}", None, "is required but not set")
+    return parse(node)
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+# -- the sections -----------------------------------------------------------------------------------------
+
+
+def _cluster(node: _Node, stack: str) -> ClusterSettings:
+    fields = node.object(
+        ["name", "version", "vpcId", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
+         "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect"]
+    )
+    name = _require(fields, "name", node.path, _Node.string)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", name):
+        raise fields["name"].fail("is not an EKS cluster name (1-100 letters, digits, '-' and '_')")
+    version = _get(fields, "version", _Node.string, "1.33")
+    if not re.fullmatch(r"1\.\d{2}", version):
+        raise fields["version"].fail("is not a Kubernetes minor version such as '1.33' (quote it)")
+    vpc_id = _require(fields, "vpcId", node.path, _Node.string)
+    if not re.fullmatch(r"vpc-[0-9a-f]{8,17}", vpc_id):
+        raise fields["vpcId"].fail("is not a VPC id (vpc- and 8 or 17 hex digits)")
+    subnets_node = fields.get("subnetIds") or _Node(None, f"{node.path}.subnetIds")
+    subnet_ids = subnets_node.strings() if subnets_node.value is not None else ()
+    for i, subnet in enumerate(subnet_ids):
+        if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", subnet):
+            raise SettingsError(f"{node.path}.subnetIds[{i}]", subnet, "is not a subnet id (subnet- and hex digits)")
+    if len(subnet_ids) < 2:
+        raise subnets_node.fail("needs at least two subnets in different Availability Zones (an EKS requirement)")
+    public = _get(fields, "endpointPublicAccess", _Node.boolean, False)
+    private = _get(fields, "endpointPrivateAccess", _Node.boolean, True)
+    if not (public or private):
+        raise fields["endpointPrivateAccess"].fail("must be true when endpointPublicAccess is false")
+    cidrs = _get(fields, "publicAccessCidrs", _Node.strings, ())
+    for i, cidr in enumerate(cidrs):
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            raise SettingsError(
+                f"{node.path}.publicAccessCidrs[{i}]", cidr, "is not a CIDR block such as '203.0.113.0/24'"
+            ) from None
+    if public and not cidrs:
+        # EKS would otherwise open the API endpoint to 0.0.0.0/0.
+        raise SettingsError(
+            f"{node.path}.publicAccessCidrs", None,
+            "is required when endpointPublicAccess is true: list the CIDR blocks allowed to reach the API",
+        )
+    log_types = _get(fields, "logTypes", _Node.strings, _REQUIRED_LOG_TYPES)
+    for i, log_type in enumerate(log_types):
+        if log_type not in _LOG_TYPES:
+            raise SettingsError(f"{node.path}.logTypes[{i}]", log_type, f"is not one of: {', '.join(_LOG_TYPES)}")
+    missing = [t for t in _REQUIRED_LOG_TYPES if t not in log_types]
+    if missing:
+        raise fields["logTypes"].fail(f"must include {', '.join(_REQUIRED_LOG_TYPES)} (missing: {', '.join(missing)})")
+    retention = _get(fields, "logRetentionDays", _Node.whole, 90)
+    if retention not in _RETENTION_DAYS:
+        raise fields["logRetentionDays"].fail(
+            f"is not a CloudWatch Logs retention period (one of {', '.join(map(str, _RETENTION_DAYS))})"
+        )
+    node_group = _node_group(fields.get("nodeGroup") or _Node({}, f"{node.path}.nodeGroup"))
+    access_entries = tuple(_access_entry(n) for n in _get(fields, "accessEntries", _Node.items, []))
+    kms_fields = (fields.get("kms") or _Node({}, f"{node.path}.kms")).object(["deletionWindowDays", "keyArn"])
+    kms_key_arn = _get(kms_fields, "keyArn", _Node.string, None)
+    if kms_key_arn is not None:
+        check_arn(kms_key_arn, kms_fields["keyArn"].path, service="kms", resource_prefix="key/")
+    window = _get(kms_fields, "deletionWindowDays", lambda n: n.integer(7, 30), 30)
+    return ClusterSettings(
+        name=name,
+        version=version,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        endpoint_private_access=private,
+        endpoint_public_access=public,
+        public_access_cidrs=cidrs,
+        log_types=log_types,
+        log_retention_days=retention,
+        node_group=node_group,
+        access_entries=access_entries,
+        kms_key_arn=kms_key_arn,
+        kms_deletion_window_days=window,
+        # Losing the key or the cluster loses every Secret: prod is protected unless said otherwise.
+        protect=_get(fields, "protect", _Node.boolean, stack == "prod"),
+    )
+
+
+def _node_group(node: _Node) -> NodeGroupSettings:
+    fields = node.object(["instanceTypes", "minSize", "desiredSize", "maxSize"])
+    sizes = {k: _get(fields, k, lambda n: n.integer(0, 1000), d) for k, d in
+             (("minSize", 1), ("desiredSize", 2), ("maxSize", 3))}
+    if not sizes["minSize"] <= sizes["desiredSize"] <= sizes["maxSize"]:
+        raise node.fail("needs minSize <= desiredSize <= maxSize", value=sizes)
+    return NodeGroupSettings(
+        instance_types=_get(fields, "instanceTypes", _Node.strings, ("t3.medium",)),
+        min_size=sizes["minSize"],
+        desired_size=sizes["desiredSize"],
+        max_size=sizes["maxSize"],
+    )
+
+
+def _access_entry(node: _Node) -> AccessEntrySettings:
+    fields = node.object(["principalArn", "accessPolicy", "namespaces"])
+    principal = _require(fields, "principalArn", node.path, _Node.string)
+    check_arn(principal, fields["principalArn"].path, service="iam")
+    namespaces = _get(fields, "namespaces", _Node.strings, ())
+    for i, namespace in enumerate(namespaces):
+        check_dns1123_label(namespace, f"{node.path}.namespaces[{i}]")
+    return AccessEntrySettings(
+        principal_arn=principal,
+        access_policy=_get(fields, "accessPolicy", lambda n: n.choice(_ACCESS_POLICIES), "AmazonEKSViewPolicy"),
+        namespaces=namespaces,
+    )
+
+
+def _secret_delivery(node: _Node) -> SecretDeliverySettings:
+    fields = node.object(["backend", "csi", "externalSecrets", "reloader"])
+    csi = (fields.get("csi") or _Node({}, f"{node.path}.csi")).object(
+        ["install", "syncSecret", "enableSecretRotation", "rotationPollInterval"]
+    )
+    interval = _get(csi, "rotationPollInterval", _Node.string, "2m")
+    parse_go_duration(interval, f"{node.path}.csi.rotationPollInterval")
+    eso = (fields.get("externalSecrets") or _Node({}, f"{node.path}.externalSecrets")).object(["refreshInterval"])
+    refresh = _get(eso, "refreshInterval", _Node.string, "1h")
+    parse_go_duration(refresh, f"{node.path}.externalSecrets.refreshInterval")
+    return SecretDeliverySettings(
+        backend=_get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), "csi"),
+        csi=CsiSettings(
+            install=_get(csi, "install", lambda n: n.choice(("helm", "addon")), "helm"),
+            sync_secret=_get(csi, "syncSecret", _Node.boolean, True),
+            enable_secret_rotation=_get(csi, "enableSecretRotation", _Node.boolean, True),
+            rotation_poll_interval=interval,
+        ),
+        external_secrets=ExternalSecretsSettings(refresh_interval=refresh),
+        reloader=_get(fields, "reloader", _Node.boolean, True),
+    )
+
+
+class _Secrets:
+    """Resolves references to secret settings (top-level config keys set with `--secret`)."""
+
+    def __init__(self, values: Mapping[str, Any], secret_keys: set[str], offline: bool) -> None:
+        self.values = values
+        self.secret_keys = secret_keys
+        self.offline = offline
+        self.referenced: set[str] = set()
+
+    def resolve(self, node: _Node) -> SecretValue:
+        key = node.string()
+        if not _CONFIG_KEY.match(key):
+            raise node.fail("is not a config key name (letters, digits, '_', '-', '.')")
+        self.referenced.add(key)
+        full_key = f"{PROJECT}:{key}"
+        if self.offline:
+            return SecretValue(key, pulumi.Output.secret(OFFLINE_PLACEHOLDER), known=False)
+        if key not in self.values:
+            raise SettingsError(
+                full_key, None,
+                f"is not set (referenced by {node.path}): run `pulumi config set --secret {key} <value>`",
+            )
+        if key not in self.secret_keys:
+            raise SettingsError(
+                full_key, "<plain text>",
+                f"must be a secret (referenced by {node.path}): run `pulumi config set --secret {key} <value>`",
+            )
+        return SecretValue(key, pulumi.Output.secret(str(self.values[key])), known=True)
+
+
+def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> EnvironmentSettings:
+    fields = node.object(["name", "namespace", "podSecurity", "configMaps", "secrets"])
+    name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    namespace = check_dns1123_label(_get(fields, "namespace", _Node.string, name), f"{node.path}.namespace")
+    config_maps = tuple(_config_map(n, project_dir) for n in _get(fields, "configMaps", _Node.items, []))
+    check_unique((c.name for c in config_maps), f"{node.path}.configMaps[].name")
+    env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "secrets", _Node.items, []))
+    check_unique((s.name for s in env_secrets), f"{node.path}.secrets[].name")
+    return EnvironmentSettings(
+        name=name,
+        namespace=namespace,
+        pod_security=_get(fields, "podSecurity", lambda n: n.choice(_POD_SECURITY_LEVELS), "restricted"),
+        config_maps=config_maps,
+        secrets=env_secrets,
+    )
+
+
+def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
+    fields = node.object(["name", "data", "files", "immutable"])
+    name = check_dns1123_subdomain(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    data = _get(fields, "data", _Node.string_map, {})
+    files: dict[str, str] = {}
+    for item in _get(fields, "files", _Node.items, []):
+        relative = item.string()
+        path = (project_dir / relative).resolve()
+        if not path.is_relative_to(project_dir.resolve()):
+            raise item.fail("must be a path inside the project directory")
+        if not path.is_file():
+            raise item.fail(f"is not a file (paths are relative to the project directory {project_dir})")
+        key = path.name
+        if key in files or key in data:
+            raise item.fail(f"gives the key {key!r} twice; ConfigMap keys must be unique")
+        files[key] = path.read_text(encoding="utf-8")
+    if not data and not files:
+        raise node.fail("has neither data nor files")
+    return ConfigMapSettings(name=name, data=data, files=files,
+                             immutable=_get(fields, "immutable", _Node.boolean, False))
+
+
+def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
+    fields = node.object(["name", "type", "stringData", "certificate", "privateKey", "registry", "username",
+                          "password"])
+    name = check_dns1123_subdomain(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    kind = _get(fields, "type", lambda n: n.choice(_SECRET_TYPES), "Opaque")
+    needed = {
+        "Opaque": ("stringData",),
+        "kubernetes.io/tls": ("certificate", "privateKey"),
+        "kubernetes.io/dockerconfigjson": ("registry", "username", "password"),
+    }[kind]
+    for key in needed:
+        if key not in fields:
+            raise SettingsError(f"{node.path}.{key}", None, f"is required for a Secret of type {kind}")
+    for key in set(fields) - {"name", "type", *needed}:
+        raise SettingsError(f"{node.path}.{key}", fields[key].value, f"does not apply to a Secret of type {kind}")
+    string_data: dict[str, SecretValue] = {}
+    if "stringData" in fields:
+        mapping = fields["stringData"]
+        if not isinstance(mapping.value, dict) or not mapping.value:
+            raise mapping.fail("is not an object of Secret keys to secret setting names")
+        for key, ref in mapping.value.items():
+            if not re.fullmatch(r"[-._a-zA-Z0-9]+", str(key)):
+                raise SettingsError(f"{mapping.path}.{key}", key, "is not a valid Secret key ([-._a-zA-Z0-9]+)")
+            string_data[str(key)] = secrets.resolve(_Node(ref, f"{mapping.path}.{key}"))
+    return SecretSettings(
+        name=name,
+        type=kind,
+        string_data=string_data,
+        certificate=secrets.resolve(fields["certificate"]) if "certificate" in fields else None,
+        private_key=secrets.resolve(fields["privateKey"]) if "privateKey" in fields else None,
+        registry=fields["registry"].string() if "registry" in fields else None,
+        username=fields["username"].string() if "username" in fields else None,
+        password=secrets.resolve(fields["password"]) if "password" in fields else None,
+    )
+
+
+def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppSettings:
+    fields = node.object(["name", "image", "replicas", "port", "environments", "identity", "backend", "env",
+                          "envFrom", "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets",
+                          "secrets"])
+    name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    app_envs = _get(fields, "environments", _Node.strings, tuple(environments))
+    for i, env in enumerate(app_envs):
+        if env not in environments:
+            raise SettingsError(f"{node.path}.environments[{i}]", env,
+                                f"is not an environment of this stack (known: {', '.join(environments)})")
+    env_vars = []
+    for item in _get(fields, "env", _Node.items, []):
+        f = item.object(["name", "configMap", "key"])
+        env_vars.append(EnvFromConfigMapKey(
+            env=_env_name(_require(f, "name", item.path, _Node.string), f"{item.path}.name"),
+            config_map=_require(f, "configMap", item.path, _Node.string),
+            key=_require(f, "key", item.path, _Node.string),
+        ))
+    secret_env = []
+    for item in _get(fields, "secretEnv", _Node.items, []):
+        f = item.object(["name", "secret", "key"])
+        secret_env.append(EnvFromSecretKey(
+            env=_env_name(_require(f, "name", item.path, _Node.string), f"{item.path}.name"),
+            secret=_require(f, "secret", item.path, _Node.string),
+            key=_require(f, "key", item.path, _Node.string),
+        ))
+    config_files = []
+    for item in _get(fields, "configFiles", _Node.items, []):
+        f = item.object(["configMap", "key", "mountPath"])
+        config_files.append(ConfigFileMount(
+            config_map=_require(f, "configMap", item.path, _Node.string),
+            key=_require(f, "key", item.path, _Node.string),
+            mount_path=_mount_path(_require(f, "mountPath", item.path, lambda n: n)),
+        ))
+    secret_volumes = []
+    for item in _get(fields, "secretVolumes", _Node.items, []):
+        f = item.object(["secret", "mountPath"])
+        secret_volumes.append(SecretVolumeMount(
+            secret=_require(f, "secret", item.path, _Node.string),
+            mount_path=_mount_path(_require(f, "mountPath", item.path, lambda n: n)),
+        ))
+    app_secrets = tuple(_app_secret(n) for n in _get(fields, "secrets", _Node.items, []))
+    all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
+        k.env for s in app_secrets for k in s.keys if k.env]
+    check_unique(all_env, f"{node.path} environment variable")
+    check_unique([k.file for s in app_secrets for k in s.keys], f"{node.path}.secrets[].keys[].file")
+    port = _get(fields, "port", lambda n: n.integer(1, 65535), None)
+    return AppSettings(
+        name=name,
+        image=_require(fields, "image", node.path, _Node.string),
+        replicas=_get(fields, "replicas", lambda n: n.integer(0, 100), 1),
+        port=port,
+        environments=app_envs,
+        identity=_get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa"),
+        backend=_get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), default_backend),
+        env=tuple(env_vars),
+        env_from=_get(fields, "envFrom", _Node.strings, ()),
+        config_files=tuple(config_files),
+        secret_env=tuple(secret_env),
+        secret_volumes=tuple(secret_volumes),
+        image_pull_secrets=_get(fields, "imagePullSecrets", _Node.strings, ()),
+        secrets=app_secrets,
+    )
+
+
+def _mount_path(node: _Node) -> str:
+    path = node.string()
+    if not path.startswith("/"):
+        raise node.fail("is not an absolute path")
+    return path
+
+
+def _env_name(value: str, setting: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise SettingsError(setting, value, "is not an environment variable name (letters, digits, '_')")
+    return value
+
+
+def _app_secret(node: _Node) -> AppSecretSettings:
+    fields = node.object(["secret", "kmsKeyArn", "keys"])
+    secret = _require(fields, "secret", node.path, _Node.string)
+    if secret.startswith("arn:"):
+        check_arn(secret, fields["secret"].path, service="secretsmanager", resource_prefix="secret:")
+    elif not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", secret):
+        raise fields["secret"].fail("is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
+    kms = _get(fields, "kmsKeyArn", _Node.string, None)
+    if kms is not None:
+        check_arn(kms, fields["kmsKeyArn"].path, service="kms", resource_prefix="key/")
+    keys = []
+    for item in _require(fields, "keys", node.path, _Node.items):
+        f = item.object(["property", "file", "env"])
+        file = _require(f, "file", item.path, _Node.string)
+        if not re.fullmatch(r"[-._a-zA-Z0-9]+", file):
+            raise f["file"].fail("is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
+        env = _get(f, "env", _Node.string, None)
+        keys.append(AppSecretKeySettings(
+            property=_get(f, "property", _Node.string, None),
+            file=file,
+            env=_env_name(env, f"{item.path}.env") if env is not None else None,
+        ))
+    if not keys:
+        raise fields["keys"].fail("is empty: name at least one key to expose")
+    return AppSecretSettings(secret=secret, kms_key_arn=kms, keys=tuple(keys))
+
+
+# -- entry points -----------------------------------------------------------------------------------------
+
+_SECTIONS = ("cluster", "secretDelivery", "environments", "apps")
+
+
+def parse_settings(
+    values: Mapping[str, Any],
+    *,
+    stack: str,
+    region: str | None,
+    secret_keys: set[str] | frozenset[str] = frozenset(),
+    project_dir: Path,
+    offline: bool = False,
+) -> StackSettings:
+    """Validate the project's config ``values`` (keys without the ``eks-config-secrets:`` prefix)."""
+    if not region:
+        raise SettingsError("aws:region", region, "is required: run `pulumi config set aws:region <region>`")
+    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", region):
+        raise SettingsError("aws:region", region, "is not an AWS region such as 'eu-west-1'")
+    root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
+    secrets = _Secrets(values, set(secret_keys), offline)
+    cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), stack)
+    delivery = _secret_delivery(root.get("secretDelivery") or _Node({}, f"{PROJECT}:secretDelivery"))
+    env_nodes = _require(root, "environments", PROJECT, _Node.items)
+    if not env_nodes:
+        raise root["environments"].fail("is empty: a stack needs at least one environment")
+    environments = tuple(_environment(n, project_dir, secrets) for n in env_nodes)
+    check_unique((e.name for e in environments), f"{PROJECT}:environments[].name")
+    check_unique((e.namespace for e in environments), f"{PROJECT}:environments[].namespace")
+    env_names = [e.name for e in environments]
+    apps = tuple(_app(n, env_names, delivery.backend) for n in _get(root, "apps", _Node.items, []))
+    check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
+    _check_references(environments, apps)
+    unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
+    if unknown:
+        raise SettingsError(
+            f"{PROJECT}:{unknown[0]}", "<set>",
+            f"is not a known setting (known: {', '.join(_SECTIONS)}, and the secret settings that "
+            "environments[].secrets refer to)",
+        )
+    return StackSettings(
+        stack=stack,
+        region=region,
+        partition=_partition(region),
+        cluster=cluster,
+        secret_delivery=delivery,
+        environments=environments,
+        apps=apps,
+    )
+
+
+def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequence[AppSettings]) -> None:
+    """An app may only consume ConfigMaps and Secrets that every one of its environments defines."""
+    by_name = {e.name: e for e in environments}
+    for i, app in enumerate(apps):
+        for env_name in app.environments:
+            environment = by_name[env_name]
+            config_maps = {c.name: c for c in environment.config_maps}
+            secret_names = {s.name for s in environment.secrets}
+            refs: Sequence[tuple[str, str, str | None]] = (
+                [(f"env[{j}].configMap", e.config_map, e.key) for j, e in enumerate(app.env)]
+                + [(f"envFrom[{j}]", name, None) for j, name in enumerate(app.env_from)]
+                + [(f"configFiles[{j}].configMap", f.config_map, f.key) for j, f in enumerate(app.config_files)]
+            )
+            for path, config_map, key in refs:
+                if config_map not in config_maps:
+                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", config_map,
+                                        f"is not a ConfigMap of environment {env_name!r}")
+                found = config_maps[config_map]
+                if key is not None and key not in found.data and key not in found.files:
+                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", f"{config_map}/{key}",
+                                        f"names a key that ConfigMap {config_map!r} does not have")
+            secret_refs = (
+                [(f"secretEnv[{j}].secret", e.secret) for j, e in enumerate(app.secret_env)]
+                + [(f"secretVolumes[{j}].secret", v.secret) for j, v in enumerate(app.secret_volumes)]
+                + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.image_pull_secrets)]
+            )
+            for path, secret in secret_refs:
+                if secret not in secret_names:
+                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", secret,
+                                        f"is not a Secret of environment {env_name!r}")
+
+
+def _all_config_keys() -> dict[str, Any]:
+    # pulumi.Config cannot list keys; the runtime's own maps can, and unknown keys must be caught.
+    merged = dict(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    return merged
+
+
+def load_settings(project_dir: Path | None = None) -> StackSettings:
+    """Read and validate the current stack's configuration (the stack program's only config access)."""
+    prefix = f"{PROJECT}:"
+    raw = _all_config_keys()
+    values: dict[str, Any] = {}
+    for full_key, text in raw.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key[len(prefix):]
+        try:
+            values[key] = json.loads(text) if isinstance(text, str) and text[:1] in "[{" else text
+        except json.JSONDecodeError:
+            values[key] = text
+    secret_keys = {
+        k[len(prefix):] for k in set(runtime_config.get_config_secret_keys_env()) | runtime_config._SECRET_KEYS.get()
+        if k.startswith(prefix)
+    }
+    return parse_settings(
+        values,
+        stack=pulumi.get_stack(),
+        region=pulumi.Config("aws").get("region"),
+        secret_keys=secret_keys,
+        project_dir=project_dir or Path.cwd(),
+        offline=OFFLINE.get(),
+    )
