@@ -73,8 +73,10 @@ def check_arn(value: object, setting: str, service: str | None = None, resource_
     >>> check_arn("arn:aws:iam::123456789012:role/admin", "x", service="iam", resource_prefix="role/")
     'arn:aws:iam::123456789012:role/admin'
     """
-    kind = f"{service} " if service else ""
-    example = f"arn:aws:{service or '<service>'}:<region>:<12-digit account>:{resource_prefix or '<resource>'}..."
+    kind = f"valid {service} " if service else "valid "
+    # IAM is global: its ARNs have an empty region field.
+    region = "" if service == "iam" else "<region>"
+    example = f"arn:aws:{service or '<service>'}:{region}:<12-digit account>:{resource_prefix or '<resource>'}..."
     if not isinstance(value, str):
         raise SettingsError(setting, value, f"is not a {kind}ARN (expected {example})")
     match = _ARN.match(value)

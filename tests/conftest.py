@@ -1,0 +1,27 @@
+"""Shared fixtures: the project's own stack files, and the offline engine that the plan uses."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.settings import PROJECT
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference"
+STACKS = ("dev", "staging", "prod")
+
+
+def stack_values(stack: str) -> dict[str, Any]:
+    """The project's settings of a stack file, keyed without the project prefix, as the settings module sees them."""
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k.split(":", 1)[1]: copy.deepcopy(v) for k, v in config.items() if k.startswith(f"{PROJECT}:")}
+
+
+@pytest.fixture
+def dev_values() -> dict[str, Any]:
+    return stack_values("dev")

@@ -1,0 +1,302 @@
+"""components/settings.py: every class of bad setting fails with one message naming the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.runtime.sync_await import _sync_await
+
+from components.settings import OFFLINE_PLACEHOLDER, StackSettings, parse_settings
+from components.validation import SettingsError
+from tests.conftest import ROOT, STACKS, stack_values
+
+SECRETS = {"apiToken": "token-value", "tlsCertificate": "cert", "tlsPrivateKey": "key", "registryPassword": "pw"}
+
+
+def parse(values: dict[str, Any], stack: str = "dev", offline: bool = True, **kwargs: Any) -> StackSettings:
+    return parse_settings(values, stack=stack, region=kwargs.pop("region", "eu-west-1"), project_dir=ROOT,
+                          offline=offline, **kwargs)
+
+
+def error_of(values: dict[str, Any], **kwargs: Any) -> str:
+    with pytest.raises(SettingsError) as caught:
+        parse(values, **kwargs)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_project_stack_file_is_valid(stack: str) -> None:
+    settings = parse(stack_values(stack), stack=stack)
+    assert settings.environments[0].name == stack
+    assert settings.cluster.name == f"ecs-{stack}"
+
+
+def test_protect_defaults_to_true_only_in_prod() -> None:
+    assert parse(stack_values("prod"), stack="prod").cluster.protect is True
+    assert parse(stack_values("dev"), stack="dev").cluster.protect is False
+
+
+def test_defaults_are_the_secure_choices(dev_values: dict[str, Any]) -> None:
+    del dev_values["secretDelivery"]
+    dev_values["cluster"] = {k: v for k, v in dev_values["cluster"].items()
+                             if k in ("name", "vpcId", "subnetIds")}
+    settings = parse(dev_values)
+    assert settings.cluster.log_types == ("api", "audit", "authenticator")
+    assert settings.cluster.kms_deletion_window_days == 30
+    assert (settings.cluster.endpoint_public_access, settings.cluster.endpoint_private_access) == (False, True)
+    csi = settings.secret_delivery.csi
+    assert (csi.sync_secret, csi.enable_secret_rotation, csi.rotation_poll_interval) == (True, True, "2m")
+    assert settings.environments[0].pod_security == "restricted"
+
+
+def test_unknown_top_level_key_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["enviroments"] = []
+    assert error_of(dev_values) == (
+        "eks-config-secrets:enviroments '<set>' is not a known setting (known: cluster, secretDelivery, "
+        "environments, apps, and the secret settings that environments[].secrets refer to)"
+    )
+
+
+def test_unknown_nested_key_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["secretDelivery"]["csi"]["rotationPollIntreval"] = "2m"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:secretDelivery.csi.rotationPollIntreval '2m' is not a known setting "
+        "(known: install, syncSecret, enableSecretRotation, rotationPollInterval)"
+    )
+
+
+def test_namespace_must_be_a_dns1123_label(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["name"] = "Prod_1"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].name 'Prod_1' is not a DNS-1123 label (at most 63 lowercase letters, "
+        "digits and '-', starting and ending with a letter or digit)"
+    )
+
+
+def test_malformed_principal_arn_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["accessEntries"][0]["principalArn"] = "arn:aws:iam:123456789012:role/admins"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.accessEntries[0].principalArn 'arn:aws:iam:123456789012:role/admins' is not "
+        "a valid iam ARN (expected arn:aws:iam::<12-digit account>:<resource>...)"
+    )
+
+
+def test_kms_key_arn_must_name_a_key(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["kms"] = {"keyArn": "arn:aws:kms:eu-west-1:123456789012:alias/eks"}
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.kms.keyArn 'arn:aws:kms:eu-west-1:123456789012:alias/eks' is not a valid kms ARN "
+        "(expected arn:aws:kms:<region>:<12-digit account>:key/...)"
+    )
+
+
+@pytest.mark.parametrize("window", [6, 31, "30"])
+def test_deletion_window_must_be_7_to_30_days(dev_values: dict[str, Any], window: object) -> None:
+    dev_values["cluster"]["kms"] = {"deletionWindowDays": window}
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:cluster.kms.deletionWindowDays {window!r} is not a whole number from 7 to 30"
+    )
+
+
+@pytest.mark.parametrize("interval", ["2", "two minutes", "-1m", "0s", "5d"])
+def test_rotation_poll_interval_must_be_a_go_duration(dev_values: dict[str, Any], interval: str) -> None:
+    dev_values["secretDelivery"]["csi"]["rotationPollInterval"] = interval
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:secretDelivery.csi.rotationPollInterval {interval!r} is not a Go duration "
+        "(a positive number with a unit: '90s', '2m', '1h30m')"
+    )
+
+
+@pytest.mark.parametrize("interval", ["90s", "2m", "1h30m", "1.5h"])
+def test_go_durations_parse(dev_values: dict[str, Any], interval: str) -> None:
+    dev_values["secretDelivery"]["csi"]["rotationPollInterval"] = interval
+    assert parse(dev_values).secret_delivery.csi.rotation_poll_interval == interval
+
+
+def test_log_types_must_include_audit(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["logTypes"] = ["api", "authenticator"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.logTypes ['api', 'authenticator'] must include api, audit, authenticator "
+        "(missing: audit)"
+    )
+
+
+def test_unknown_log_type_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["logTypes"] = ["api", "audit", "authenticator", "kubelet"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.logTypes[3] 'kubelet' is not one of: api, audit, authenticator, "
+        "controllerManager, scheduler"
+    )
+
+
+def test_bad_cidr_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["publicAccessCidrs"] = ["203.0.113.7/24"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.publicAccessCidrs[0] '203.0.113.7/24' is not a CIDR block such as "
+        "'203.0.113.0/24'"
+    )
+
+
+def test_public_endpoint_needs_explicit_cidrs(dev_values: dict[str, Any]) -> None:
+    del dev_values["cluster"]["publicAccessCidrs"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.publicAccessCidrs None is required when endpointPublicAccess is true: list the "
+        "CIDR blocks allowed to reach the API"
+    )
+
+
+def test_log_retention_must_be_a_cloudwatch_value(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["logRetentionDays"] = 45
+    assert error_of(dev_values).startswith(
+        "eks-config-secrets:cluster.logRetentionDays 45 is not a CloudWatch Logs retention period (one of 1, 3, 5,"
+    )
+
+
+def test_node_group_sizes_must_be_ordered(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["nodeGroup"]["desiredSize"] = 5
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.nodeGroup {'minSize': 1, 'desiredSize': 5, 'maxSize': 3} needs "
+        "minSize <= desiredSize <= maxSize"
+    )
+
+
+def test_missing_required_setting_names_it(dev_values: dict[str, Any]) -> None:
+    del dev_values["cluster"]["vpcId"]
+    assert error_of(dev_values) == "eks-config-secrets:cluster.vpcId None is required but not set"
+
+
+def test_missing_region_says_how_to_set_it(dev_values: dict[str, Any]) -> None:
+    assert error_of(dev_values, region=None) == (
+        "aws:region None is required: run `pulumi config set aws:region <region>`"
+    )
+
+
+def test_duplicate_config_map_names_are_an_error(dev_values: dict[str, Any]) -> None:
+    maps = dev_values["environments"][0]["configMaps"]
+    maps.append(dict(maps[0]))
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].configMaps[].name 'app-config' is given more than once; "
+        "names must be unique"
+    )
+
+
+def test_duplicate_app_names_are_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"].append(dict(dev_values["apps"][1]))
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[].name 'nginx' is given more than once; names must be unique"
+    )
+
+
+def test_app_in_unknown_environment_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["environments"] = ["qa"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].environments[0] 'qa' is not an environment of this stack (known: dev)"
+    )
+
+
+def test_app_reading_a_missing_config_map_key_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["env"][0]["key"] = "DB_HOST"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].env[0].configMap 'app-config/DB_HOST' names a key that ConfigMap "
+        "'app-config' does not have"
+    )
+
+
+def test_app_using_an_unknown_secret_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][1]["secretVolumes"][0]["secret"] = "nginx-tls"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[1].secretVolumes[0].secret 'nginx-tls' is not a Secret of environment 'dev'"
+    )
+
+
+def test_malformed_secret_arn_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["secrets"][0]["secret"] = "arn:aws:ssm:eu-west-1:123456789012:parameter/db"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].secrets[0].secret 'arn:aws:ssm:eu-west-1:123456789012:parameter/db' is not a "
+        "valid secretsmanager ARN (expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:...)"
+    )
+
+
+def test_missing_config_file_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["configMaps"][1]["files"] = ["config/missing.conf"]
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:environments[0].configMaps[1].files[0] 'config/missing.conf' is not a file (paths are "
+        f"relative to the project directory {ROOT})"
+    )
+
+
+def test_config_file_outside_the_project_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["configMaps"][1]["files"] = ["../../etc/passwd"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].configMaps[1].files[0] '../../etc/passwd' must be a path inside the "
+        "project directory"
+    )
+
+
+def test_config_files_are_read_with_the_file_name_as_key(dev_values: dict[str, Any]) -> None:
+    nginx = parse(dev_values).environments[0].config_maps[1]
+    assert list(nginx.files) == ["nginx.conf"]
+    assert nginx.files["nginx.conf"] == (ROOT / "config" / "nginx.conf").read_text()
+    assert nginx.immutable is True
+
+
+def test_config_map_numbers_must_be_quoted(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["configMaps"][0]["data"]["DATABASE_PORT"] = 5432
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].configMaps[0].data.DATABASE_PORT 5432 is not a string "
+        "(quote numbers and booleans)"
+    )
+
+
+def test_referenced_secret_setting_must_be_set(dev_values: dict[str, Any]) -> None:
+    values = {**dev_values, **SECRETS}
+    del values["apiToken"]
+    assert error_of(values, offline=False, secret_keys=set(SECRETS)) == (
+        "eks-config-secrets:apiToken None is not set (referenced by "
+        "eks-config-secrets:environments[0].secrets[0].stringData.API_TOKEN): run "
+        "`pulumi config set --secret apiToken <value>`"
+    )
+
+
+def test_referenced_secret_setting_must_be_a_secret(dev_values: dict[str, Any]) -> None:
+    values = {**dev_values, **SECRETS}
+    assert error_of(values, offline=False, secret_keys=set(SECRETS) - {"registryPassword"}) == (
+        "eks-config-secrets:registryPassword '<plain text>' must be a secret (referenced by "
+        "eks-config-secrets:environments[0].secrets[2].password): run "
+        "`pulumi config set --secret registryPassword <value>`"
+    )
+
+
+def test_secret_settings_become_secret_outputs(dev_values: dict[str, Any]) -> None:
+    settings = parse({**dev_values, **SECRETS}, offline=False, secret_keys=set(SECRETS))
+    token = settings.environments[0].secrets[0].string_data["API_TOKEN"]
+    assert _sync_await(token.value.is_secret()) is True
+    assert _sync_await(token.value.future()) == "token-value"
+    assert token.known is True
+
+
+def test_offline_secret_settings_are_placeholders(dev_values: dict[str, Any]) -> None:
+    token = parse(dev_values).environments[0].secrets[0].string_data["API_TOKEN"]
+    assert (token.known, _sync_await(token.value.future())) == (False, OFFLINE_PLACEHOLDER)
+    assert _sync_await(token.value.is_secret()) is True
+
+
+def test_secret_type_fields_must_match(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["secrets"][1]["stringData"] = {"a": "apiToken"}
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].secrets[1].stringData {'a': 'apiToken'} does not apply to a Secret "
+        "of type kubernetes.io/tls"
+    )
+
+
+def test_region_sets_the_partition(dev_values: dict[str, Any]) -> None:
+    assert parse(dev_values, region="cn-north-1").partition == "aws-cn"
+    assert parse(dev_values, region="eu-west-1").partition == "aws"
+
+
+def test_project_dir_is_the_base_of_config_files(dev_values: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "nginx.conf").write_text("events {}\n")
+    settings = parse_settings(dev_values, stack="dev", region="eu-west-1", project_dir=tmp_path, offline=True)
+    assert settings.environments[0].config_maps[1].files == {"nginx.conf": "events {}\n"}
