@@ -1,0 +1,106 @@
+"""components/plan/engine.py and fake_cloud.py: what the recording engine sees and answers."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.plan.engine import SECRET, run_program
+from components.plan.fake_cloud import ACCOUNT_ID
+
+
+def _program() -> None:
+    key = aws.kms.Key("key", enable_key_rotation=True, opts=pulumi.ResourceOptions(protect=True))
+    cluster = eks.Cluster("cluster", name="demo", encryption_config_key_arn=key.arn)
+    provider = k8s.Provider("k8s", kubeconfig=cluster.kubeconfig_json)
+    k8s.core.v1.Secret(
+        "secret",
+        metadata={"namespace": "dev"},
+        string_data={"password": pulumi.Output.secret("hunter2")},
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
+    pulumi.export("issuer", cluster.oidc_issuer)
+    pulumi.export("kubeconfig", cluster.kubeconfig_json)
+
+
+@pytest.fixture(scope="module")
+def plan():  # type: ignore[no-untyped-def]
+    return run_program(_program, stack="dev", config={"aws:region": "eu-west-1"})
+
+
+def test_urns_are_those_the_real_engine_gives(plan) -> None:  # type: ignore[no-untyped-def]
+    assert [r.urn for r in plan.resources] == [
+        "urn:pulumi:dev::eks-config-secrets::aws:kms/key:Key::key",
+        "urn:pulumi:dev::eks-config-secrets::eks:index:Cluster::cluster",
+        "urn:pulumi:dev::eks-config-secrets::kubernetes:core/v1:Secret::secret",
+        "urn:pulumi:dev::eks-config-secrets::pulumi:providers:kubernetes::k8s",
+    ]
+
+
+def test_records_options_and_dependencies(plan) -> None:  # type: ignore[no-untyped-def]
+    key, cluster = plan.one("aws:kms/key:Key"), plan.one("eks:index:Cluster")
+    assert key.protect is True and cluster.protect is False
+    assert cluster.dependencies == [key.urn]
+    assert cluster.custom is False and key.custom is True
+
+
+def test_wires_outputs_into_inputs_with_realistic_arns(plan) -> None:  # type: ignore[no-untyped-def]
+    key_arn = plan.one("eks:index:Cluster").inputs["encryptionConfigKeyArn"]
+    assert key_arn.startswith(f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/")
+
+
+def test_records_the_explicit_provider(plan) -> None:  # type: ignore[no-untyped-def]
+    secret = plan.one("kubernetes:core/v1:Secret")
+    assert secret.provider == plan.one("pulumi:providers:kubernetes").urn
+
+
+def test_secret_values_are_redacted_but_kept_for_tests(plan) -> None:  # type: ignore[no-untyped-def]
+    secret = plan.one("kubernetes:core/v1:Secret")
+    # pulumi_kubernetes marks a Secret's whole stringData secret, whatever its values are.
+    assert secret.inputs["stringData"] == SECRET
+    assert secret.raw_inputs["stringData"] == {"password": "hunter2"}
+    assert secret.secret_paths == ["stringData"]
+    assert "hunter2" not in json.dumps(plan.as_json())
+
+
+def test_kubeconfig_is_secret_end_to_end(plan) -> None:  # type: ignore[no-untyped-def]
+    assert plan.one("pulumi:providers:kubernetes").inputs["kubeconfig"] == SECRET
+    assert plan.outputs["kubeconfig"] == SECRET
+
+
+def test_oidc_issuer_has_no_scheme(plan) -> None:  # type: ignore[no-untyped-def]
+    assert plan.outputs["issuer"].startswith("oidc.eks.eu-west-1.amazonaws.com/id/")
+
+
+def test_plans_are_deterministic() -> None:
+    first = run_program(_program, config={"aws:region": "eu-west-1"}).as_json()
+    second = run_program(_program, config={"aws:region": "eu-west-1"}).as_json()
+    assert first == second
+
+
+def test_config_is_visible_to_the_program_and_isolated() -> None:
+    seen = {}
+
+    def program() -> None:
+        seen["value"] = pulumi.Config("eks-config-secrets").get_object("cluster")
+        seen["secret"] = pulumi.Config("eks-config-secrets").get_secret("token")
+
+    run_program(program, config={"eks-config-secrets:cluster": {"name": "x"}, "eks-config-secrets:token": "t"},
+                secret_keys=["eks-config-secrets:token"])
+    assert seen["value"] == {"name": "x"}
+    assert isinstance(seen["secret"], pulumi.Output)
+    run_program(lambda: seen.update(after=pulumi.Config("eks-config-secrets").get("cluster")))
+    assert seen["after"] is None
+
+
+def test_program_errors_propagate() -> None:
+    def program() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run_program(program)
