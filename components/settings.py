@@ -32,6 +32,7 @@ from components.validation import (
 )
 
 __all__ = [
+    "KEYS",
     "OFFLINE",
     "PROJECT",
     "AccessEntrySettings",
@@ -258,6 +259,31 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONFIG_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
+KEYS: dict[str, tuple[str, ...]] = {
+    "cluster": ("name", "version", "vpcId", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
+                "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect"),
+    "cluster.nodeGroup": ("instanceTypes", "minSize", "desiredSize", "maxSize"),
+    "cluster.accessEntries[]": ("principalArn", "accessPolicy", "namespaces"),
+    "cluster.kms": ("deletionWindowDays", "keyArn"),
+    "secretDelivery": ("backend", "csi", "externalSecrets", "reloader"),
+    "secretDelivery.csi": ("install", "syncSecret", "enableSecretRotation", "rotationPollInterval"),
+    "secretDelivery.externalSecrets": ("refreshInterval",),
+    "environments[]": ("name", "namespace", "podSecurity", "configMaps", "secrets"),
+    "environments[].configMaps[]": ("name", "data", "files", "immutable"),
+    "environments[].secrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry", "username",
+                                 "password"),
+    "apps[]": ("name", "image", "replicas", "port", "environments", "identity", "backend", "env", "envFrom",
+               "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secrets"),
+    "apps[].env[]": ("name", "configMap", "key"),
+    "apps[].secretEnv[]": ("name", "secret", "key"),
+    "apps[].configFiles[]": ("configMap", "key", "mountPath"),
+    "apps[].secretVolumes[]": ("secret", "mountPath"),
+    "apps[].secrets[]": ("secret", "kmsKeyArn", "keys"),
+    "apps[].secrets[].keys[]": ("property", "file", "env"),
+}
+"""Every key each settings object accepts (the README's settings reference is checked against this)."""
+
+
 class _Node:
     """A config value with the path it came from, so every error can name its key."""
 
@@ -268,7 +294,7 @@ class _Node:
     def fail(self, expected: str, value: Any = None) -> SettingsError:
         return SettingsError(self.path, self.value if value is None else value, expected)
 
-    def object(self, allowed: Sequence[str]) -> dict[str, _Node]:
+    def object(self, allowed: tuple[str, ...]) -> dict[str, _Node]:
         if not isinstance(self.value, dict):
             raise self.fail("is not an object")
         unknown = sorted(set(self.value) - set(allowed))
@@ -336,6 +362,11 @@ def _require(fields: Mapping[str, _Node], key: str, parent: str, parse: Callable
     return parse(node)
 
 
+def _section(fields: Mapping[str, _Node], key: str, parent: str) -> _Node:
+    """An optional nested object: an absent one reads as empty, so that all its defaults apply."""
+    return fields.get(key) or _Node({}, f"{parent}.{key}")
+
+
 def _partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -348,10 +379,7 @@ def _partition(region: str) -> str:
 
 
 def _cluster(node: _Node, stack: str) -> ClusterSettings:
-    fields = node.object(
-        ["name", "version", "vpcId", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
-         "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect"]
-    )
+    fields = node.object(KEYS["cluster"])
     name = _require(fields, "name", node.path, _Node.string)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", name):
         raise fields["name"].fail("is not an EKS cluster name (1-100 letters, digits, '-' and '_')")
@@ -398,9 +426,9 @@ def _cluster(node: _Node, stack: str) -> ClusterSettings:
         raise fields["logRetentionDays"].fail(
             f"is not a CloudWatch Logs retention period (one of {', '.join(map(str, _RETENTION_DAYS))})"
         )
-    node_group = _node_group(fields.get("nodeGroup") or _Node({}, f"{node.path}.nodeGroup"))
+    node_group = _node_group(_section(fields, "nodeGroup", node.path))
     access_entries = tuple(_access_entry(n) for n in _get(fields, "accessEntries", _Node.items, []))
-    kms_fields = (fields.get("kms") or _Node({}, f"{node.path}.kms")).object(["deletionWindowDays", "keyArn"])
+    kms_fields = _section(fields, "kms", node.path).object(KEYS["cluster.kms"])
     kms_key_arn = _get(kms_fields, "keyArn", _Node.string, None)
     if kms_key_arn is not None:
         check_arn(kms_key_arn, kms_fields["keyArn"].path, service="kms", resource_prefix="key/")
@@ -425,7 +453,7 @@ def _cluster(node: _Node, stack: str) -> ClusterSettings:
 
 
 def _node_group(node: _Node) -> NodeGroupSettings:
-    fields = node.object(["instanceTypes", "minSize", "desiredSize", "maxSize"])
+    fields = node.object(KEYS["cluster.nodeGroup"])
     sizes = {k: _get(fields, k, lambda n: n.integer(0, 1000), d) for k, d in
              (("minSize", 1), ("desiredSize", 2), ("maxSize", 3))}
     if not sizes["minSize"] <= sizes["desiredSize"] <= sizes["maxSize"]:
@@ -439,7 +467,7 @@ def _node_group(node: _Node) -> NodeGroupSettings:
 
 
 def _access_entry(node: _Node) -> AccessEntrySettings:
-    fields = node.object(["principalArn", "accessPolicy", "namespaces"])
+    fields = node.object(KEYS["cluster.accessEntries[]"])
     principal = _require(fields, "principalArn", node.path, _Node.string)
     check_arn(principal, fields["principalArn"].path, service="iam")
     namespaces = _get(fields, "namespaces", _Node.strings, ())
@@ -453,13 +481,11 @@ def _access_entry(node: _Node) -> AccessEntrySettings:
 
 
 def _secret_delivery(node: _Node) -> SecretDeliverySettings:
-    fields = node.object(["backend", "csi", "externalSecrets", "reloader"])
-    csi = (fields.get("csi") or _Node({}, f"{node.path}.csi")).object(
-        ["install", "syncSecret", "enableSecretRotation", "rotationPollInterval"]
-    )
+    fields = node.object(KEYS["secretDelivery"])
+    csi = _section(fields, "csi", node.path).object(KEYS["secretDelivery.csi"])
     interval = _get(csi, "rotationPollInterval", _Node.string, "2m")
     parse_go_duration(interval, f"{node.path}.csi.rotationPollInterval")
-    eso = (fields.get("externalSecrets") or _Node({}, f"{node.path}.externalSecrets")).object(["refreshInterval"])
+    eso = _section(fields, "externalSecrets", node.path).object(KEYS["secretDelivery.externalSecrets"])
     refresh = _get(eso, "refreshInterval", _Node.string, "1h")
     parse_go_duration(refresh, f"{node.path}.externalSecrets.refreshInterval")
     return SecretDeliverySettings(
@@ -506,7 +532,7 @@ class _Secrets:
 
 
 def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> EnvironmentSettings:
-    fields = node.object(["name", "namespace", "podSecurity", "configMaps", "secrets"])
+    fields = node.object(KEYS["environments[]"])
     name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     namespace = check_dns1123_label(_get(fields, "namespace", _Node.string, name), f"{node.path}.namespace")
     config_maps = tuple(_config_map(n, project_dir) for n in _get(fields, "configMaps", _Node.items, []))
@@ -523,7 +549,7 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
 
 
 def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
-    fields = node.object(["name", "data", "files", "immutable"])
+    fields = node.object(KEYS["environments[].configMaps[]"])
     name = check_dns1123_subdomain(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     data = _get(fields, "data", _Node.string_map, {})
     files: dict[str, str] = {}
@@ -545,8 +571,7 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
 
 
 def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
-    fields = node.object(["name", "type", "stringData", "certificate", "privateKey", "registry", "username",
-                          "password"])
+    fields = node.object(KEYS["environments[].secrets[]"])
     name = check_dns1123_subdomain(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     kind = _get(fields, "type", lambda n: n.choice(_SECRET_TYPES), "Opaque")
     needed = {
@@ -581,9 +606,7 @@ def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
 
 
 def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppSettings:
-    fields = node.object(["name", "image", "replicas", "port", "environments", "identity", "backend", "env",
-                          "envFrom", "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets",
-                          "secrets"])
+    fields = node.object(KEYS["apps[]"])
     name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     app_envs = _get(fields, "environments", _Node.strings, tuple(environments))
     for i, env in enumerate(app_envs):
@@ -592,7 +615,7 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
                                 f"is not an environment of this stack (known: {', '.join(environments)})")
     env_vars = []
     for item in _get(fields, "env", _Node.items, []):
-        f = item.object(["name", "configMap", "key"])
+        f = item.object(KEYS["apps[].env[]"])
         env_vars.append(EnvFromConfigMapKey(
             env=_env_name(_require(f, "name", item.path, _Node.string), f"{item.path}.name"),
             config_map=_require(f, "configMap", item.path, _Node.string),
@@ -600,7 +623,7 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         ))
     secret_env = []
     for item in _get(fields, "secretEnv", _Node.items, []):
-        f = item.object(["name", "secret", "key"])
+        f = item.object(KEYS["apps[].secretEnv[]"])
         secret_env.append(EnvFromSecretKey(
             env=_env_name(_require(f, "name", item.path, _Node.string), f"{item.path}.name"),
             secret=_require(f, "secret", item.path, _Node.string),
@@ -608,7 +631,7 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         ))
     config_files = []
     for item in _get(fields, "configFiles", _Node.items, []):
-        f = item.object(["configMap", "key", "mountPath"])
+        f = item.object(KEYS["apps[].configFiles[]"])
         config_files.append(ConfigFileMount(
             config_map=_require(f, "configMap", item.path, _Node.string),
             key=_require(f, "key", item.path, _Node.string),
@@ -616,7 +639,7 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         ))
     secret_volumes = []
     for item in _get(fields, "secretVolumes", _Node.items, []):
-        f = item.object(["secret", "mountPath"])
+        f = item.object(KEYS["apps[].secretVolumes[]"])
         secret_volumes.append(SecretVolumeMount(
             secret=_require(f, "secret", item.path, _Node.string),
             mount_path=_mount_path(_require(f, "mountPath", item.path, lambda n: n)),
@@ -659,7 +682,7 @@ def _env_name(value: str, setting: str) -> str:
 
 
 def _app_secret(node: _Node) -> AppSecretSettings:
-    fields = node.object(["secret", "kmsKeyArn", "keys"])
+    fields = node.object(KEYS["apps[].secrets[]"])
     secret = _require(fields, "secret", node.path, _Node.string)
     if secret.startswith("arn:"):
         check_arn(secret, fields["secret"].path, service="secretsmanager", resource_prefix="secret:")
@@ -670,7 +693,7 @@ def _app_secret(node: _Node) -> AppSecretSettings:
         check_arn(kms, fields["kmsKeyArn"].path, service="kms", resource_prefix="key/")
     keys = []
     for item in _require(fields, "keys", node.path, _Node.items):
-        f = item.object(["property", "file", "env"])
+        f = item.object(KEYS["apps[].secrets[].keys[]"])
         file = _require(f, "file", item.path, _Node.string)
         if not re.fullmatch(r"[-._a-zA-Z0-9]+", file):
             raise f["file"].fail("is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")

@@ -1,0 +1,114 @@
+"""components/plan/cli.py on a small project of its own: stack files, secure values, outputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.plan.cli import EXIT_INVALID, EXIT_OK, load_stack_file, main
+
+PROGRAM = '''
+import pulumi
+import pulumi_kubernetes as k8s
+from components.settings import PROJECT
+
+config = pulumi.Config(PROJECT)
+name = config.require("name")
+if not name.islower():
+    from components.validation import SettingsError
+    raise SettingsError(f"{PROJECT}:name", name, "is not lowercase")
+provider = k8s.Provider("k8s", kubeconfig="{}")
+opts = pulumi.ResourceOptions(provider=provider)
+k8s.core.v1.Namespace("ns", metadata={"name": name}, opts=opts)
+k8s.core.v1.Secret("token", metadata={"name": "token", "namespace": name},
+                   string_data={"token": config.require_secret("token")}, opts=opts)
+k8s.helm.v3.Release("driver", chart="secrets-store-csi-driver", version="1.6.0", namespace="kube-system",
+                    repository_opts={"repo": "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts"},
+                    values={"syncSecret": {"enabled": True}}, opts=opts)
+pulumi.export("namespace", name)
+pulumi.export("token", config.require_secret("token"))
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(textwrap.dedent("""\
+        config:
+          demo:name: team-a
+          demo:token:
+            secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=
+        """))
+    (tmp_path / "__main__.py").write_text(PROGRAM.replace("PROJECT)", '"demo")'))
+    return tmp_path
+
+
+def test_secure_values_become_secret_keys(project: Path) -> None:
+    stack = load_stack_file(project, "dev")
+    assert stack.secret_keys == ("demo:token",)
+    assert stack.config["demo:name"] == "team-a"
+    assert "v1:" not in json.dumps(stack.config)
+
+
+def test_plan_prints_a_tree_and_a_summary(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert " +   pulumi:pulumi:Stack" in out
+    assert "├─ kubernetes:core/v1:Namespace" in out
+    assert out.rstrip().endswith("+ 5 to create")
+
+
+def test_plan_json_has_every_field(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--json", str(target)]) == EXIT_OK
+    document = json.loads(target.read_text())
+    assert set(document) == {"project", "stack", "resources", "outputs", "violations"}
+    assert (document["project"], document["stack"]) == ("demo", "dev")
+    assert set(document["resources"][0]) == {
+        "urn", "type", "name", "parent", "custom", "provider", "dependencies", "protect", "retain_on_delete",
+        "delete_before_replace", "replace_on_changes", "additional_secret_outputs", "inputs"}
+    assert document["outputs"] == {"namespace": "team-a", "token": "[secret]"}
+
+
+def test_manifests_are_written_per_namespace_with_secrets_redacted(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "manifests"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--manifests", str(out)]) == EXIT_OK
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*.yaml"))
+    assert files == ["_cluster/namespace-team-a.yaml", "kube-system/helm-release-driver-" + files[1][-12:],
+                     "team-a/secret-token.yaml"]
+    secret = yaml.safe_load((out / "team-a" / "secret-token.yaml").read_text())
+    assert secret == {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "token", "namespace": "team-a"},
+                      "stringData": "[secret]"}
+    release = yaml.safe_load((out / files[1]).read_text())
+    assert release["chart"] == "secrets-store-csi-driver"
+    assert release["repository"] == "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts"
+    assert release["values"] == {"syncSecret": {"enabled": True}}
+
+
+@pytest.mark.parametrize("suffix, first_line", [(".dot", "digraph plan {"), (".mmd", "flowchart LR")])
+def test_graph_is_written_as_dot_or_mermaid(project: Path, tmp_path: Path, suffix: str, first_line: str) -> None:
+    target = tmp_path / f"graph{suffix}"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--graph", str(target)]) == EXIT_OK
+    text = target.read_text()
+    assert text.splitlines()[0] == first_line
+    assert "Namespace" in text
+
+
+def test_invalid_settings_exit_1_with_one_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("team-a", "Team-A"))
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "error: invalid stacks/Pulumi.dev.yaml: demo:name 'Team-A' is not lowercase\n"
+    )
+
+
+def test_unknown_stack_lists_the_stacks(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "qa", "--project-dir", str(project)]) == EXIT_INVALID
+    assert f"--stack 'qa' has no stack file {project / 'stacks' / 'Pulumi.qa.yaml'} (stacks: dev)" in (
+        capsys.readouterr().err)
