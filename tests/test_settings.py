@@ -300,3 +300,21 @@ def test_project_dir_is_the_base_of_config_files(dev_values: dict[str, Any], tmp
     (tmp_path / "config" / "nginx.conf").write_text("events {}\n")
     settings = parse_settings(dev_values, stack="dev", region="eu-west-1", project_dir=tmp_path, offline=True)
     assert settings.environments[0].config_maps[1].files == {"nginx.conf": "events {}\n"}
+
+
+def test_readme_documents_every_setting() -> None:
+    from components.settings import KEYS
+
+    readme = (ROOT / "README.md").read_text()
+    cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
+    expanded = set()
+    for cell in cells:
+        # "`apps[].env[].name` / `.configMap`" documents apps[].env[].name and apps[].env[].configMap.
+        head, *rest = (part.strip().strip("`") for part in cell.split(" / "))
+        expanded.add(head)
+        expanded.update(head.rsplit(".", 1)[0] + r for r in rest)
+    expected = {f"{path}.{key}" if path else key for path, keys in KEYS.items() for key in keys}
+    # A key holding a nested object is documented through its own keys.
+    nested = {p.rsplit("[]", 1)[0] for p in KEYS} | set(KEYS)
+    missing = sorted(k for k in expected - expanded if k not in nested)
+    assert missing == []
