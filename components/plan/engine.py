@@ -201,6 +201,24 @@ def _resolve(value: Any) -> Any:
     return _redact(_sync_await(output.future()), "", [])[1]
 
 
+@contextmanager
+def _references_as_ids() -> Iterator[None]:
+    """Deserialize resource references as their id (custom resource) or URN (component), as a plan shows them.
+
+    Rebuilding a Python resource from a reference (a Role passed as eks.Cluster's ``serviceRole``, a Cluster passed
+    to a ManagedNodeGroup) calls ``Resource.get`` on the mock monitor's thread; its RPC belongs to that thread's
+    event loop and ``run_pulumi_func`` then fails with "attached to a different loop". Patched for the whole run,
+    not per call, because the monitor serves registrations from several threads at once.
+    """
+    saved = rpc.get_resource_module, rpc.get_resource_package
+    rpc.get_resource_module = lambda *_: None
+    rpc.get_resource_package = lambda *_: None
+    try:
+        yield
+    finally:
+        rpc.get_resource_module, rpc.get_resource_package = saved
+
+
 def _discard(_: object) -> None:
     return None
 
@@ -223,7 +241,7 @@ def run_program(
     region = config.get("aws:region", "us-east-1")
     cloud = FakeCloud(region=str(region))
     monitor = _RecordingMonitor(cloud)
-    with _isolated_config(config, secret_keys):
+    with _isolated_config(config, secret_keys), _references_as_ids():
         settings.reset_options()
         pulumi_mocks.set_mocks(cloud, project=project, stack=stack, preview=False, monitor=monitor)
         try:

@@ -1,0 +1,452 @@
+"""The EKS cluster: envelope encryption, OIDC provider, audited control plane, access entries, a managed node group."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from components.encryption_key import EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
+from components.iam_policies import check_account_id, check_partition, check_region, service_trust_policy
+from components.validation import SettingsError, check_arn, check_dns1123_label, check_unique
+
+__all__ = [
+    "ACCESS_POLICIES",
+    "LOG_RETENTION_DAYS",
+    "LOG_TYPES",
+    "REQUIRED_LOG_TYPES",
+    "ClusterAccessEntryArgs",
+    "ClusterNodeGroupArgs",
+    "SecureCluster",
+    "SecureClusterArgs",
+]
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""The EKS control-plane log types."""
+REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
+"""Who called the API (api), what they did to which object, Secrets included (audit), and as which IAM
+principal (authenticator): the three logs that audit access to Secrets on EKS."""
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy)."""
+ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy")
+"""The EKS access policies an access entry may be given."""
+
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_VERSION = re.compile(r"^1\.\d{2}$")
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+
+
+class ClusterNodeGroupArgs(TypedDict):
+    instance_types: NotRequired[Sequence[str]]
+    """EC2 instance types of the managed node group. Omitted: ``["t3.medium"]``."""
+    min_size: NotRequired[int]
+    """Minimum number of nodes. Omitted: 1."""
+    desired_size: NotRequired[int]
+    """Desired number of nodes (``min_size <= desired_size <= max_size``). Omitted: 2."""
+    max_size: NotRequired[int]
+    """Maximum number of nodes. Omitted: 3."""
+
+
+class ClusterAccessEntryArgs(TypedDict):
+    principal_arn: str
+    """IAM role or user ARN given access to the Kubernetes API (authentication mode ``API``)."""
+    access_policy: NotRequired[str]
+    """EKS access policy: ``AmazonEKSClusterAdminPolicy``, ``AmazonEKSAdminPolicy``, ``AmazonEKSEditPolicy`` or
+    ``AmazonEKSViewPolicy``. Omitted: ``AmazonEKSViewPolicy`` (read-only, and it cannot read Secrets)."""
+    namespaces: NotRequired[Sequence[str]]
+    """Namespaces the access policy is limited to. Omitted or empty: the whole cluster."""
+
+
+class SecureClusterArgs(TypedDict):
+    cluster_name: str
+    """The EKS cluster's name, set explicitly so that its log group ``/aws/eks/<name>/cluster`` is created (with
+    retention) by this component before the cluster, instead of by EKS without retention."""
+    vpc_id: str
+    """The VPC of the cluster."""
+    subnet_ids: Sequence[str]
+    """At least two subnets in different Availability Zones, for the control plane and the nodes."""
+    region: str
+    """The AWS region of the cluster (a bring-your-own KMS key must be in it)."""
+    account_id: pulumi.Input[str]
+    """The AWS account of the cluster; its root administers the envelope encryption key."""
+    partition: NotRequired[str]
+    """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
+    version: NotRequired[str]
+    """Kubernetes minor version, e.g. ``"1.33"``. Omitted: ``"1.33"`` (pinned, so that upgrades are deliberate)."""
+    endpoint_private_access: NotRequired[bool]
+    """Whether the API endpoint is reachable from inside the VPC. Omitted: true."""
+    endpoint_public_access: NotRequired[bool]
+    """Whether the API endpoint is reachable from the internet (then ``public_access_cidrs`` is required).
+    Omitted: false."""
+    public_access_cidrs: NotRequired[Sequence[str]]
+    """CIDR blocks allowed to reach a public endpoint. Omitted: none, which is refused with a public endpoint
+    (EKS would otherwise open it to 0.0.0.0/0)."""
+    log_types: NotRequired[Sequence[str]]
+    """Control-plane log types; must include ``api``, ``audit`` and ``authenticator``.
+    Omitted: exactly those three."""
+    log_retention_days: NotRequired[int]
+    """Retention of the control-plane log group, a CloudWatch Logs retention period. Omitted: 90."""
+    node_group: NotRequired[ClusterNodeGroupArgs]
+    """Size and instance types of the managed node group. Omitted: all of its defaults."""
+    access_entries: NotRequired[Sequence[ClusterAccessEntryArgs]]
+    """IAM principals given access to the Kubernetes API. Omitted: none besides the identity that creates the
+    cluster, which EKS makes cluster admin (``bootstrapClusterCreatorAdminPermissions`` defaults to true) so that
+    this program can manage Kubernetes objects."""
+    kms_key_arn: NotRequired[str]
+    """An existing KMS key (in ``region``) for envelope encryption of Secrets; its key policy must let the
+    cluster role use it. Omitted: a new :class:`EnvelopeEncryptionKey` is created."""
+    kms_deletion_window_days: NotRequired[int]
+    """Deletion window (7-30 days) of the key created here. Omitted: 30."""
+    protect: NotRequired[bool]
+    """``protect`` the key, the log group, the cluster role and the cluster (and turn on EKS deletion
+    protection), so that no ``pulumi destroy`` or replacement loses every Secret. Omitted: true (set false only
+    for disposable stacks)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of the AWS resources. Omitted: none."""
+
+
+def _check_bool(args: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = args.get(key, default)
+    if not isinstance(value, bool):
+        raise SettingsError(f"SecureClusterArgs.{key}", value, "is not a boolean (true or false)")
+    return value
+
+
+def _check_strings(value: object, setting: str) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise SettingsError(setting, value, "is not a list of strings")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            raise SettingsError(f"{setting}[{i}]", item, "is not a non-empty string")
+    return list(value)
+
+
+def _check_size(value: object, setting: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+        raise SettingsError(setting, value, "is not a whole number from 0 to 1000")
+    return value
+
+
+class _Settings:
+    """The validated arguments of one SecureCluster."""
+
+    def __init__(self, args: SecureClusterArgs) -> None:
+        prefix = "SecureClusterArgs"
+        self.cluster_name = args["cluster_name"]
+        if not isinstance(self.cluster_name, str) or not _CLUSTER_NAME.match(self.cluster_name):
+            raise SettingsError(
+                f"{prefix}.cluster_name", self.cluster_name, "is not an EKS cluster name (1-100 letters, digits, "
+                "'-' and '_', starting with a letter or digit)"
+            )
+        self.region = check_region(args["region"], f"{prefix}.region")
+        self.partition = check_partition(args.get("partition", "aws"), f"{prefix}.partition")
+        if isinstance(args["account_id"], str):
+            check_account_id(args["account_id"], f"{prefix}.account_id")
+        self.version = args.get("version", "1.33")
+        if not isinstance(self.version, str) or not _VERSION.match(self.version):
+            raise SettingsError(f"{prefix}.version", self.version, "is not a Kubernetes minor version such as '1.33'")
+        self.vpc_id = args["vpc_id"]
+        if not isinstance(self.vpc_id, str) or not _VPC_ID.match(self.vpc_id):
+            raise SettingsError(f"{prefix}.vpc_id", self.vpc_id, "is not a VPC id (vpc- and 8 or 17 hex digits)")
+        self.subnet_ids = _check_strings(args["subnet_ids"], f"{prefix}.subnet_ids")
+        for i, subnet in enumerate(self.subnet_ids):
+            if not _SUBNET_ID.match(subnet):
+                raise SettingsError(f"{prefix}.subnet_ids[{i}]", subnet, "is not a subnet id (subnet- and hex digits)")
+        check_unique(self.subnet_ids, f"{prefix}.subnet_ids")
+        if len(self.subnet_ids) < 2:
+            raise SettingsError(
+                f"{prefix}.subnet_ids", self.subnet_ids,
+                "needs at least two subnets in different Availability Zones (an EKS requirement)",
+            )
+        self._endpoint(args, prefix)
+        self._logging(args, prefix)
+        self._node_group(args.get("node_group", {}), f"{prefix}.node_group")
+        self.access_entries = [
+            self._access_entry(entry, f"{prefix}.access_entries[{i}]")
+            for i, entry in enumerate(args.get("access_entries", []))
+        ]
+        check_unique((principal for principal, _ in self.access_entries), f"{prefix}.access_entries[].principal_arn")
+        self.kms_key_arn = args.get("kms_key_arn")
+        if self.kms_key_arn is not None:
+            check_arn(self.kms_key_arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")
+            key_region = self.kms_key_arn.split(":")[3]
+            if key_region != self.region:
+                # EKS accepts only a key in the cluster's own region.
+                raise SettingsError(
+                    f"{prefix}.kms_key_arn", self.kms_key_arn, f"is in {key_region}, not in the cluster's region "
+                    f"{self.region}"
+                )
+        self.kms_deletion_window_days = args.get("kms_deletion_window_days", 30)
+        window = self.kms_deletion_window_days
+        # KMS accepts a waiting period of 7 to 30 days (ScheduleKeyDeletion PendingWindowInDays).
+        if isinstance(window, bool) or not isinstance(window, int) or not 7 <= window <= 30:
+            raise SettingsError(
+                f"{prefix}.kms_deletion_window_days", window, "is not a whole number of days from 7 to 30"
+            )
+        self.protect = _check_bool(args, "protect", True)
+        self.tags = dict(args["tags"]) if "tags" in args else None
+
+    def _endpoint(self, args: SecureClusterArgs, prefix: str) -> None:
+        self.endpoint_private_access = _check_bool(args, "endpoint_private_access", True)
+        self.endpoint_public_access = _check_bool(args, "endpoint_public_access", False)
+        if not (self.endpoint_private_access or self.endpoint_public_access):
+            raise SettingsError(
+                f"{prefix}.endpoint_private_access", False, "must be true when endpoint_public_access is false"
+            )
+        self.public_access_cidrs = _check_strings(args.get("public_access_cidrs", []), f"{prefix}.public_access_cidrs")
+        for i, cidr in enumerate(self.public_access_cidrs):
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise SettingsError(
+                    f"{prefix}.public_access_cidrs[{i}]", cidr, "is not a CIDR block such as '203.0.113.0/24'"
+                ) from None
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise SettingsError(
+                f"{prefix}.public_access_cidrs", self.public_access_cidrs,
+                "is required when endpoint_public_access is true: list the CIDR blocks allowed to reach the API "
+                "(EKS would otherwise allow 0.0.0.0/0)",
+            )
+        if self.public_access_cidrs and not self.endpoint_public_access:
+            raise SettingsError(
+                f"{prefix}.public_access_cidrs", self.public_access_cidrs,
+                "is set but endpoint_public_access is false: enable the public endpoint or remove the CIDRs",
+            )
+
+    def _logging(self, args: SecureClusterArgs, prefix: str) -> None:
+        self.log_types = _check_strings(args.get("log_types", list(REQUIRED_LOG_TYPES)), f"{prefix}.log_types")
+        for i, log_type in enumerate(self.log_types):
+            if log_type not in LOG_TYPES:
+                raise SettingsError(f"{prefix}.log_types[{i}]", log_type, f"is not one of: {', '.join(LOG_TYPES)}")
+        check_unique(self.log_types, f"{prefix}.log_types")
+        missing = [t for t in REQUIRED_LOG_TYPES if t not in self.log_types]
+        if missing:
+            raise SettingsError(
+                f"{prefix}.log_types", self.log_types,
+                f"must include {', '.join(REQUIRED_LOG_TYPES)} (missing: {', '.join(missing)})",
+            )
+        self.log_retention_days = args.get("log_retention_days", 90)
+        if isinstance(self.log_retention_days, bool) or self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise SettingsError(
+                f"{prefix}.log_retention_days", self.log_retention_days,
+                f"is not a CloudWatch Logs retention period (one of {', '.join(map(str, LOG_RETENTION_DAYS))})",
+            )
+
+    def _node_group(self, node_group: ClusterNodeGroupArgs, prefix: str) -> None:
+        self.instance_types = _check_strings(
+            node_group.get("instance_types", ["t3.medium"]), f"{prefix}.instance_types"
+        )
+        if not self.instance_types:
+            raise SettingsError(f"{prefix}.instance_types", self.instance_types, "must list at least one instance type")
+        self.min_size = _check_size(node_group.get("min_size", 1), f"{prefix}.min_size")
+        self.desired_size = _check_size(node_group.get("desired_size", 2), f"{prefix}.desired_size")
+        self.max_size = _check_size(node_group.get("max_size", 3), f"{prefix}.max_size")
+        if not self.min_size <= self.desired_size <= self.max_size or self.max_size < 1:
+            sizes = {"min_size": self.min_size, "desired_size": self.desired_size, "max_size": self.max_size}
+            raise SettingsError(prefix, sizes, "needs min_size <= desired_size <= max_size and max_size >= 1")
+
+    def _access_entry(self, entry: ClusterAccessEntryArgs, prefix: str) -> tuple[str, eks.AccessEntryArgs]:
+        principal = check_arn(entry.get("principal_arn"), f"{prefix}.principal_arn", service="iam")
+        if not principal.split(":", 5)[5].startswith(("role/", "user/")):
+            raise SettingsError(f"{prefix}.principal_arn", principal, "is not an IAM role or user ARN")
+        policy = entry.get("access_policy", "AmazonEKSViewPolicy")
+        if policy not in ACCESS_POLICIES:
+            raise SettingsError(f"{prefix}.access_policy", policy, f"is not one of: {', '.join(ACCESS_POLICIES)}")
+        namespaces = _check_strings(entry.get("namespaces", []), f"{prefix}.namespaces")
+        for i, namespace in enumerate(namespaces):
+            check_dns1123_label(namespace, f"{prefix}.namespaces[{i}]")
+        scope = (
+            aws.eks.AccessPolicyAssociationAccessScopeArgs(type="namespace", namespaces=namespaces)
+            if namespaces
+            else aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
+        )
+        return principal, eks.AccessEntryArgs(
+            principal_arn=principal,
+            access_policies={
+                policy: eks.AccessPolicyAssociationArgs(
+                    policy_arn=f"arn:{self.partition}:eks::aws:cluster-access-policy/{policy}", access_scope=scope
+                )
+            },
+        )
+
+
+def _entry_key(principal_arn: str) -> str:
+    # pulumi-eks names each AccessEntry after its key; the principal's path and name keep it stable and readable.
+    return principal_arn.split(":", 5)[5].replace("/", "-")
+
+
+class SecureCluster(pulumi.ComponentResource):
+    """An EKS cluster whose Secrets are envelope-encrypted with a customer-managed KMS key, with an IAM OIDC provider
+    (IRSA), audited control plane (api, audit, authenticator logs into a log group with retention), access
+    entries (authentication mode ``API``), a managed node group, and one explicit Kubernetes provider.
+
+    ``pod_identity_agent()`` installs the EKS Pod Identity agent add-on once, for identities in pod-identity mode.
+    """
+
+    cluster_name: pulumi.Output[str]
+    """The EKS cluster's name (resolves once the cluster exists)."""
+    kms_key_arn: pulumi.Output[str]
+    """ARN of the KMS key that encrypts Kubernetes Secrets."""
+    oidc_provider_arn: pulumi.Output[str]
+    """ARN of the cluster's IAM OIDC provider, for IRSA trust policies."""
+    oidc_issuer: pulumi.Output[str]
+    """The cluster's OIDC issuer as EKS reports it, without ``https://`` (IAM condition keys use this form)."""
+    kubeconfig: pulumi.Output[str]
+    """The kubeconfig (JSON, secret); it calls ``aws eks get-token`` and holds no static credential."""
+    provider: k8s.Provider
+    """The Kubernetes provider for this cluster: pass it to every Kubernetes resource."""
+
+    def __init__(self, name: str, args: SecureClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        settings = _Settings(args)
+        super().__init__("eks-config-secrets:index:SecureCluster", name, None, opts)
+        protect = settings.protect
+        policy_arn = f"arn:{settings.partition}:iam::aws:policy"
+
+        # Our own cluster role, so that the key policy can name it. Protected with the key: a key policy pins the
+        # role's unique id, so a recreated role of the same name could no longer decrypt the cluster's Secrets.
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster-role",
+            description=f"EKS cluster role of {settings.cluster_name}",
+            assume_role_policy=json.dumps(service_trust_policy("eks.amazonaws.com")),
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy",
+            role=cluster_role.name,
+            policy_arn=f"{policy_arn}/AmazonEKSClusterPolicy",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        if settings.kms_key_arn is None:
+            key_args: EnvelopeEncryptionKeyArgs = {
+                "cluster_role_arn": cluster_role.arn,
+                "account_id": args["account_id"],
+                "partition": settings.partition,
+                "deletion_window_days": settings.kms_deletion_window_days,
+                "alias_name": f"alias/eks/{settings.cluster_name}",
+                "description": f"EKS envelope encryption of Kubernetes Secrets in {settings.cluster_name}",
+                "protect": protect,
+            }
+            if settings.tags is not None:
+                key_args["tags"] = settings.tags
+            key = EnvelopeEncryptionKey(f"{name}-secrets-key", key_args, opts=pulumi.ResourceOptions(parent=self))
+            kms_key_arn: pulumi.Input[str] = key.key_arn
+        else:
+            kms_key_arn = settings.kms_key_arn
+
+        # EKS writes control-plane logs to this exact name; creating it first makes it ours, with retention, rather
+        # than an orphan that EKS creates on first write, never expires and `pulumi destroy` leaves behind.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{settings.cluster_name}/cluster",
+            retention_in_days=settings.log_retention_days,
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+
+        cluster = eks.Cluster(
+            f"{name}-eks",
+            name=settings.cluster_name,
+            version=settings.version,
+            service_role=cluster_role,
+            encryption_config_key_arn=kms_key_arn,
+            create_oidc_provider=True,
+            enabled_cluster_log_types=settings.log_types,
+            authentication_mode=eks.AuthenticationMode.API,
+            access_entries={_entry_key(principal): entry for principal, entry in settings.access_entries},
+            vpc_id=settings.vpc_id,
+            subnet_ids=settings.subnet_ids,
+            endpoint_private_access=settings.endpoint_private_access,
+            endpoint_public_access=settings.endpoint_public_access,
+            public_access_cidrs=settings.public_access_cidrs or None,
+            skip_default_node_group=True,
+            deletion_protection=protect,
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=[log_group, cluster_policy]),
+        )
+
+        node_role = aws.iam.Role(
+            f"{name}-node-role",
+            description=f"EKS managed node group role of {settings.cluster_name}",
+            assume_role_policy=json.dumps(service_trust_policy("ec2.amazonaws.com")),
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        node_policies = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}",
+                role=node_role.name,
+                policy_arn=f"{policy_arn}/{policy}",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+        ]
+        # No access entry for the node role here: with authentication mode API, EKS itself creates the EC2_LINUX
+        # access entry of a managed node group's role (a second one would fail with ResourceInUseException), and
+        # pulumi-eks only requires instanceRoles in CONFIG_MAP mode.
+        self._node_group = eks.ManagedNodeGroup(
+            f"{name}-nodes",
+            cluster=cluster,
+            node_role=node_role,
+            instance_types=settings.instance_types,
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=settings.min_size, desired_size=settings.desired_size, max_size=settings.max_size
+            ),
+            operating_system=eks.OperatingSystem.AL2023,
+            # IMDSv2 with a hop limit of 2: pods cannot replay the node role's credentials through IMDSv1.
+            enable_imd_sv2=True,
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=node_policies),
+        )
+
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        cluster_name = settings.cluster_name
+        # The name is ours, but taking it through a cluster output makes users of it wait until the cluster exists.
+        self.cluster_name = cluster.oidc_issuer.apply(lambda _issuer: cluster_name)
+        self.kms_key_arn = pulumi.Output.from_input(kms_key_arn)
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.oidc_issuer = cluster.oidc_issuer
+        self._name = name
+        self._tags = settings.tags
+        self._pod_identity_agent: aws.eks.Addon | None = None
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "kms_key_arn": self.kms_key_arn,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer": self.oidc_issuer,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+    def pod_identity_agent(self) -> aws.eks.Addon:
+        """The ``eks-pod-identity-agent`` add-on of this cluster, created on the first call and shared after.
+
+        EKS Pod Identity needs the agent DaemonSet on every node; it is installed after the node group, because
+        EKS reports a DaemonSet add-on healthy only once it runs on nodes.
+        """
+        if self._pod_identity_agent is None:
+            self._pod_identity_agent = aws.eks.Addon(
+                f"{self._name}-pod-identity-agent",
+                cluster_name=self.cluster_name,
+                addon_name=_POD_IDENTITY_AGENT,
+                tags=self._tags,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self._node_group]),
+            )
+        return self._pod_identity_agent

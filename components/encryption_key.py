@@ -1,0 +1,112 @@
+"""The customer-managed KMS key that encrypts Kubernetes Secrets in etcd (EKS envelope encryption)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam_policies import check_account_id, check_partition, envelope_key_policy
+from components.validation import SettingsError, check_arn
+
+__all__ = ["EnvelopeEncryptionKey", "EnvelopeEncryptionKeyArgs"]
+
+# An alias is 'alias/' and 1-250 of letters, digits and /_- ; 'alias/aws/' is reserved for AWS managed keys.
+_ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+
+
+class EnvelopeEncryptionKeyArgs(TypedDict):
+    cluster_role_arn: pulumi.Input[str]
+    """ARN of the EKS cluster's IAM role: the one principal, besides the account root, named in the key policy."""
+    account_id: pulumi.Input[str]
+    """The AWS account that owns the key; its root administers the key (keeps the key manageable via IAM)."""
+    partition: NotRequired[str]
+    """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
+    deletion_window_days: NotRequired[int]
+    """Days (7-30) between a key deletion request and the deletion, during which it can be cancelled.
+    Omitted: 30, the longest: deleting this key makes every Secret in the cluster unreadable."""
+    alias_name: NotRequired[str]
+    """The key's alias, ``alias/...``. Omitted: ``alias/eks/<component name>``."""
+    description: NotRequired[str]
+    """The key's description. Omitted: ``EKS envelope encryption of Kubernetes Secrets (<component name>)``."""
+    protect: NotRequired[bool]
+    """``protect`` the key and alias, so that no ``pulumi destroy`` or replacement can schedule the key's
+    deletion. Omitted: true (set false only for disposable stacks)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of the key. Omitted: none."""
+
+
+class EnvelopeEncryptionKey(pulumi.ComponentResource):
+    """A symmetric KMS key with yearly rotation, a 30-day deletion window, an alias, and a key policy that keeps the
+    account root as administrator and lets the cluster role use the key for envelope encryption only.
+
+    EKS can enable Secrets encryption but never disable it or switch keys: losing this key loses every Secret.
+    """
+
+    key_arn: pulumi.Output[str]
+    """ARN of the key (pass it to ``encryption_config_key_arn``)."""
+    key_id: pulumi.Output[str]
+    """Id of the key."""
+    alias_name: pulumi.Output[str]
+    """Name of the alias (``alias/...``)."""
+
+    def __init__(
+        self, name: str, args: EnvelopeEncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        partition = check_partition(args.get("partition", "aws"), "EnvelopeEncryptionKeyArgs.partition")
+        window = args.get("deletion_window_days", 30)
+        # KMS accepts a waiting period of 7 to 30 days (ScheduleKeyDeletion PendingWindowInDays).
+        if isinstance(window, bool) or not isinstance(window, int) or not 7 <= window <= 30:
+            raise SettingsError(
+                "EnvelopeEncryptionKeyArgs.deletion_window_days", window, "is not a whole number of days from 7 to 30"
+            )
+        alias = args.get("alias_name", f"alias/eks/{name}")
+        if not isinstance(alias, str) or not _ALIAS.match(alias) or alias.startswith("alias/aws/"):
+            raise SettingsError(
+                "EnvelopeEncryptionKeyArgs.alias_name",
+                alias,
+                "is not a KMS alias name ('alias/' then letters, digits, '/', '_' and '-'; not 'alias/aws/...')",
+            )
+        if isinstance(args["account_id"], str):
+            check_account_id(args["account_id"], "EnvelopeEncryptionKeyArgs.account_id")
+        role_arn = args["cluster_role_arn"]
+        if isinstance(role_arn, str):
+            check_arn(role_arn, "EnvelopeEncryptionKeyArgs.cluster_role_arn", service="iam", resource_prefix="role/")
+        protect = args.get("protect", True)
+        if not isinstance(protect, bool):
+            raise SettingsError("EnvelopeEncryptionKeyArgs.protect", protect, "is not a boolean (true or false)")
+        description = args.get("description", f"EKS envelope encryption of Kubernetes Secrets ({name})")
+
+        super().__init__("eks-config-secrets:index:EnvelopeEncryptionKey", name, None, opts)
+
+        policy = pulumi.Output.all(args["account_id"], role_arn).apply(
+            lambda values: json.dumps(
+                envelope_key_policy(partition=partition, account_id=values[0], cluster_role_arn=values[1])
+            )
+        )
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=description,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            deletion_window_in_days=window,
+            policy=policy,
+            tags=dict(args["tags"]) if "tags" in args else None,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        key_alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=alias,
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.alias_name = key_alias.name
+        self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name})

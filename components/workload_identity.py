@@ -1,0 +1,233 @@
+"""One workload identity: an IAM role that can read exactly its Secrets Manager secrets, bound to one ServiceAccount."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.iam_policies import (
+    check_account_id,
+    check_partition,
+    check_region,
+    irsa_trust_policy,
+    pod_identity_trust_policy,
+    secret_arn,
+    secrets_read_policy,
+)
+from components.validation import (
+    SettingsError,
+    check_arn,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_unique,
+)
+
+__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs"]
+
+MODES = ("irsa", "pod-identity")
+_ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+class WorkloadIdentityArgs(TypedDict):
+    namespace: str
+    """Namespace of the ServiceAccount (it must exist, or be created before this component)."""
+    service_account_name: str
+    """Name of the ServiceAccount created here; only pods running as it get the role."""
+    secrets: Sequence[pulumi.Input[str]]
+    """Secrets Manager secrets the role may read, by name (in ``region`` and ``account_id``) or ARN. At least one;
+    the role gets ``GetSecretValue`` and ``DescribeSecret`` on exactly these and nothing else."""
+    region: str
+    """AWS region of the secrets given by name."""
+    account_id: pulumi.Input[str]
+    """AWS account of the secrets given by name, and the account pinned in the Pod Identity trust policy."""
+    partition: NotRequired[str]
+    """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
+    mode: NotRequired[str]
+    """``irsa`` (IAM roles for service accounts: the cluster's OIDC provider, a role-arn annotation) or
+    ``pod-identity`` (EKS Pod Identity: a PodIdentityAssociation). Omitted: ``irsa``."""
+    oidc_provider_arn: NotRequired[pulumi.Input[str]]
+    """The cluster's IAM OIDC provider ARN (``SecureCluster.oidc_provider_arn``). Required in ``irsa`` mode."""
+    oidc_issuer: NotRequired[pulumi.Input[str]]
+    """The cluster's OIDC issuer as EKS reports it (``SecureCluster.oidc_issuer``). Required in ``irsa`` mode."""
+    pod_identity_agent: NotRequired[aws.eks.Addon]
+    """The cluster's ``eks-pod-identity-agent`` add-on (``SecureCluster.pod_identity_agent()``): the association is
+    made on its cluster, after it. Required in ``pod-identity`` mode."""
+    kms_key_arns: NotRequired[Sequence[pulumi.Input[str]]]
+    """Customer-managed KMS keys of the secrets: ``kms:Decrypt`` through Secrets Manager in ``region`` only.
+    Omitted: none (secrets encrypted with the AWS managed key ``aws/secretsmanager`` need no KMS permission)."""
+    managed_policy_arns: NotRequired[Sequence[str]]
+    """Further IAM managed policies attached to the role. Omitted: none."""
+    automount_service_account_token: NotRequired[bool]
+    """Mount the ServiceAccount's Kubernetes API token into pods. Omitted: false (the AWS credentials come from a
+    separate projected token; most apps never call the Kubernetes API)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of the AWS resources. Omitted: none."""
+
+
+def _check_input_strings(value: object, setting: str, check: Any, allow_empty: bool) -> list[pulumi.Input[str]]:
+    """Check a list of Input[str]: plain strings now, Outputs when they resolve (inside the pure builders)."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or (not value and not allow_empty):
+        raise SettingsError(setting, value, "must be a list" + ("" if allow_empty else " with at least one item"))
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            check(item, f"{setting}[{i}]")
+        elif not isinstance(item, pulumi.Output):
+            raise SettingsError(f"{setting}[{i}]", item, "is not a string")
+    return list(value)
+
+
+class WorkloadIdentity(pulumi.ComponentResource):
+    """An IAM role for one Kubernetes ServiceAccount that can read exactly the listed Secrets Manager secrets.
+
+    In ``irsa`` mode the role trusts the cluster's OIDC provider for that ServiceAccount only (``sub`` and ``aud``
+    pinned) and the ServiceAccount carries the ``eks.amazonaws.com/role-arn`` annotation. In ``pod-identity`` mode
+    the role trusts ``pods.eks.amazonaws.com`` and a PodIdentityAssociation binds it to the ServiceAccount.
+    The ServiceAccount is a Kubernetes object: give the component the cluster's provider through
+    ``opts=pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})``.
+    """
+
+    role_arn: pulumi.Output[str]
+    """ARN of the IAM role."""
+    role_name: pulumi.Output[str]
+    """Name of the IAM role."""
+    service_account_name: pulumi.Output[str]
+    """Name of the ServiceAccount (resolves once it exists)."""
+    namespace: pulumi.Output[str]
+    """Namespace of the ServiceAccount."""
+
+    def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        prefix = "WorkloadIdentityArgs"
+        namespace = check_dns1123_label(args["namespace"], f"{prefix}.namespace")
+        service_account = check_dns1123_subdomain(args["service_account_name"], f"{prefix}.service_account_name")
+        mode = args.get("mode", "irsa")
+        if mode not in MODES:
+            raise SettingsError(f"{prefix}.mode", mode, f"is not one of: {', '.join(MODES)}")
+        region = check_region(args["region"], f"{prefix}.region")
+        partition = check_partition(args.get("partition", "aws"), f"{prefix}.partition")
+        account_id = args["account_id"]
+        if isinstance(account_id, str):
+            check_account_id(account_id, f"{prefix}.account_id")
+
+        def check_secret(value: str, setting: str) -> None:
+            # A name is checked now with a stand-in account: the real one may be an Output, known only later.
+            try:
+                secret_arn(value, partition=partition, region=region, account_id="000000000000")
+            except SettingsError as error:
+                raise SettingsError(setting, error.value, error.expected) from None
+
+        secrets = _check_input_strings(args["secrets"], f"{prefix}.secrets", check_secret, allow_empty=False)
+        kms_key_arns = _check_input_strings(
+            args.get("kms_key_arns", []),
+            f"{prefix}.kms_key_arns",
+            lambda v, s: check_arn(v, s, service="kms", resource_prefix="key/"),
+            allow_empty=True,
+        )
+        managed = args.get("managed_policy_arns", [])
+        for i, arn in enumerate(managed):
+            check_arn(arn, f"{prefix}.managed_policy_arns[{i}]", service="iam", resource_prefix="policy/")
+        # Each attachment is named after its policy, so that reordering the list replaces nothing.
+        check_unique((arn.rsplit("/", 1)[-1] for arn in managed), f"{prefix}.managed_policy_arns")
+        automount = args.get("automount_service_account_token", False)
+        if not isinstance(automount, bool):
+            raise SettingsError(f"{prefix}.automount_service_account_token", automount, "is not a boolean")
+        agent = args.get("pod_identity_agent")
+        if mode == "irsa":
+            for key in ("oidc_provider_arn", "oidc_issuer"):
+                if key not in args:
+                    raise SettingsError(
+                        f"{prefix}.{key}", None, "is required in irsa mode (take it from SecureCluster)"
+                    )
+            if agent is not None:
+                raise SettingsError(f"{prefix}.pod_identity_agent", agent, "is only used in pod-identity mode")
+            oidc_provider_arn = args["oidc_provider_arn"]
+            if isinstance(oidc_provider_arn, str):
+                check_arn(oidc_provider_arn, f"{prefix}.oidc_provider_arn", service="iam",
+                          resource_prefix="oidc-provider/")
+        elif not isinstance(agent, aws.eks.Addon):
+            raise SettingsError(
+                f"{prefix}.pod_identity_agent", agent,
+                "is required in pod-identity mode: the eks-pod-identity-agent add-on "
+                "(SecureCluster.pod_identity_agent())",
+            )
+        tags = dict(args["tags"]) if "tags" in args else None
+
+        super().__init__("eks-config-secrets:index:WorkloadIdentity", name, None, opts)
+
+        if mode == "irsa":
+            trust = pulumi.Output.all(args["oidc_provider_arn"], args["oidc_issuer"]).apply(
+                lambda v: json.dumps(irsa_trust_policy(v[0], v[1], namespace, service_account))
+            )
+        else:
+            trust = pulumi.Output.from_input(account_id).apply(
+                lambda account: json.dumps(pod_identity_trust_policy(account))
+            )
+        role = aws.iam.Role(
+            f"{name}-role",
+            description=f"Workload identity of {namespace}/{service_account} ({mode})",
+            assume_role_policy=trust,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        resolved = pulumi.Output.all(account_id, pulumi.Output.all(*secrets), pulumi.Output.all(*kms_key_arns))
+        read_policy = resolved.apply(
+            lambda v: json.dumps(
+                secrets_read_policy(
+                    [secret_arn(s, partition=partition, region=region, account_id=v[0]) for s in v[1]],
+                    kms_key_arns=v[2],
+                    region=region,
+                )
+            )
+        )
+        # Inline: the grant lives and dies with this role and can never be attached to another principal.
+        aws.iam.RolePolicy(
+            f"{name}-secrets-read",
+            role=role.id,
+            name="secrets-read",
+            policy=read_policy,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for arn in managed:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{arn.rsplit('/', 1)[-1]}",
+                role=role.name,
+                policy_arn=arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        annotations = {_ROLE_ARN_ANNOTATION: role.arn} if mode == "irsa" else None
+        service_account_resource = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=service_account, namespace=namespace, annotations=annotations),
+            automount_service_account_token=automount,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if isinstance(agent, aws.eks.Addon):
+            aws.eks.PodIdentityAssociation(
+                f"{name}-pod-identity",
+                # The agent's cluster: the association is on the cluster whose nodes run the agent.
+                cluster_name=agent.cluster_name,
+                namespace=namespace,
+                service_account=service_account,
+                role_arn=role.arn,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
+            )
+
+        self.role_arn = role.arn
+        self.role_name = role.name
+        self.service_account_name = service_account_resource.metadata.apply(lambda m: str(m["name"]))
+        self.namespace = pulumi.Output.from_input(namespace)
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "role_name": self.role_name,
+                "service_account_name": self.service_account_name,
+                "namespace": self.namespace,
+            }
+        )

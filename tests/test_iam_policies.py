@@ -1,0 +1,241 @@
+"""The IAM documents, pinned as exact JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.iam_policies import (
+    envelope_key_policy,
+    irsa_trust_policy,
+    pod_identity_trust_policy,
+    secret_arn,
+    secrets_read_policy,
+    service_trust_policy,
+)
+from components.validation import SettingsError
+
+ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
+SECRET_A = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/api-AbCdEf"
+SECRET_B = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/database-??????"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE = "arn:aws:iam::123456789012:role/ecs-prod-cluster-role"
+
+
+def test_irsa_trust_policy_pins_sub_and_aud() -> None:
+    assert irsa_trust_policy(PROVIDER_ARN, ISSUER, "prod", "app") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": PROVIDER_ARN},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{ISSUER}:sub": "system:serviceaccount:prod:app",
+                        f"{ISSUER}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def test_irsa_trust_policy_strips_https_from_the_issuer() -> None:
+    assert irsa_trust_policy(PROVIDER_ARN, f"https://{ISSUER}", "prod", "app") == irsa_trust_policy(
+        PROVIDER_ARN, ISSUER, "prod", "app"
+    )
+
+
+def test_irsa_trust_policy_refuses_a_wildcard_service_account() -> None:
+    with pytest.raises(SettingsError) as error:
+        irsa_trust_policy(PROVIDER_ARN, ISSUER, "prod", "app-*")
+    assert str(error.value) == (
+        "service_account 'app-*' contains a wildcard ('*' or '?') that would let every matching ServiceAccount "
+        "assume the role; pass allow_wildcard=True if that is intended"
+    )
+
+
+def test_irsa_trust_policy_refuses_a_wildcard_namespace() -> None:
+    with pytest.raises(SettingsError, match=r"^namespace 'team-\?' contains a wildcard"):
+        irsa_trust_policy(PROVIDER_ARN, ISSUER, "team-?", "app")
+
+
+def test_irsa_trust_policy_with_allowed_wildcard_moves_only_sub_to_string_like() -> None:
+    statement = irsa_trust_policy(PROVIDER_ARN, ISSUER, "team-*", "app", allow_wildcard=True)["Statement"][0]
+    assert statement["Condition"] == {
+        "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"},
+        "StringLike": {f"{ISSUER}:sub": "system:serviceaccount:team-*:app"},
+    }
+
+
+def test_irsa_trust_policy_refuses_an_issuer_of_another_provider() -> None:
+    other = "oidc-eks.eu-west-1.api.aws/id/0123456789ABCDEF0123456789ABCDEF"
+    with pytest.raises(SettingsError) as error:
+        irsa_trust_policy(PROVIDER_ARN, other, "prod", "app")
+    assert str(error.value) == f"oidc_issuer '{other}' does not match the OIDC provider of oidc_provider_arn ({ISSUER})"
+
+
+def test_irsa_trust_policy_refuses_an_arn_that_is_not_an_oidc_provider() -> None:
+    with pytest.raises(SettingsError) as error:
+        irsa_trust_policy("arn:aws:iam::123456789012:role/x", ISSUER, "prod", "app")
+    assert str(error.value) == (
+        "oidc_provider_arn 'arn:aws:iam::123456789012:role/x' is not a valid iam ARN "
+        "(expected arn:aws:iam::<12-digit account>:oidc-provider/...)"
+    )
+
+
+def test_irsa_trust_policy_refuses_a_namespace_that_is_not_a_dns_label() -> None:
+    with pytest.raises(SettingsError, match=r"^namespace 'Prod' is not a DNS-1123 label"):
+        irsa_trust_policy(PROVIDER_ARN, ISSUER, "Prod", "app")
+
+
+def test_pod_identity_trust_policy_allows_assume_role_and_tag_session() -> None:
+    assert pod_identity_trust_policy() == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+
+
+def test_pod_identity_trust_policy_pins_the_source_account() -> None:
+    assert pod_identity_trust_policy("123456789012")["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"}
+    }
+
+
+def test_pod_identity_trust_policy_refuses_a_bad_account_id() -> None:
+    with pytest.raises(SettingsError) as error:
+        pod_identity_trust_policy("12345")
+    assert str(error.value) == "account_id '12345' is not an AWS account id (12 digits)"
+
+
+def test_service_trust_policy_trusts_one_service() -> None:
+    assert service_trust_policy("eks.amazonaws.com") == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def test_secret_arn_of_a_name_matches_exactly_the_six_character_suffix() -> None:
+    assert (
+        secret_arn("prod/app/database", partition="aws", region="eu-west-1", account_id="123456789012")
+        == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/database-??????"
+    )
+
+
+def test_secret_arn_passes_an_arn_through() -> None:
+    assert secret_arn(SECRET_A, partition="aws", region="us-east-1", account_id="210987654321") == SECRET_A
+
+
+def test_secret_arn_uses_the_partition() -> None:
+    assert (
+        secret_arn("db", partition="aws-cn", region="cn-north-1", account_id="123456789012")
+        == "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-??????"
+    )
+
+
+def test_secret_arn_refuses_an_arn_of_another_service() -> None:
+    with pytest.raises(SettingsError) as error:
+        secret_arn("arn:aws:ssm:eu-west-1:123456789012:parameter/db", partition="aws", region="eu-west-1",
+                   account_id="123456789012")
+    assert str(error.value) == (
+        "secret 'arn:aws:ssm:eu-west-1:123456789012:parameter/db' is not a valid secretsmanager ARN "
+        "(expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:...)"
+    )
+
+
+def test_secret_arn_refuses_a_name_with_spaces() -> None:
+    with pytest.raises(SettingsError) as error:
+        secret_arn("my secret", partition="aws", region="eu-west-1", account_id="123456789012")
+    assert str(error.value) == (
+        "secret 'my secret' is not a Secrets Manager secret name (1-512 letters, digits and /_+=.@-) or secret ARN"
+    )
+
+
+def test_secrets_read_policy_reads_exactly_the_secrets() -> None:
+    assert secrets_read_policy([SECRET_B, SECRET_A, SECRET_B], region="eu-west-1") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                "Resource": [SECRET_A, SECRET_B],
+            }
+        ],
+    }
+
+
+def test_secrets_read_policy_decrypts_with_the_cmk_only_through_secrets_manager() -> None:
+    assert secrets_read_policy([SECRET_A], kms_key_arns=[KEY], region="eu-west-1")["Statement"][1] == {
+        "Sid": "DecryptSecretsThroughSecretsManager",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": [KEY],
+        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}},
+    }
+
+
+def test_secrets_read_policy_via_service_in_china_uses_the_china_domain() -> None:
+    key = "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    secret = "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-AbCdEf"
+    statement = secrets_read_policy([secret], kms_key_arns=[key], region="cn-north-1")["Statement"][1]
+    assert statement["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.cn-north-1.amazonaws.com.cn"}}
+
+
+def test_secrets_read_policy_refuses_no_secrets() -> None:
+    with pytest.raises(SettingsError) as error:
+        secrets_read_policy([], region="eu-west-1")
+    assert str(error.value) == "secret_arns [] must list at least one Secrets Manager secret ARN"
+
+
+def test_secrets_read_policy_refuses_a_kms_arn_that_is_not_a_key() -> None:
+    alias = "arn:aws:kms:eu-west-1:123456789012:alias/app"
+    with pytest.raises(SettingsError) as error:
+        secrets_read_policy([SECRET_A], kms_key_arns=[alias], region="eu-west-1")
+    assert str(error.value) == (
+        f"kms_key_arns[0] '{alias}' is not a valid kms ARN (expected arn:aws:kms:<region>:<12-digit account>:key/...)"
+    )
+
+
+def test_envelope_key_policy_keeps_root_as_admin_and_gives_the_cluster_role_envelope_encryption_only() -> None:
+    assert envelope_key_policy(partition="aws", account_id="123456789012", cluster_role_arn=ROLE) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountRootAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "ClusterRoleEnvelopeEncryption",
+                "Effect": "Allow",
+                "Principal": {"AWS": ROLE},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def test_envelope_key_policy_refuses_a_cluster_role_that_is_not_a_role() -> None:
+    user = "arn:aws:iam::123456789012:user/admin"
+    with pytest.raises(SettingsError) as error:
+        envelope_key_policy(partition="aws", account_id="123456789012", cluster_role_arn=user)
+    assert str(error.value) == (
+        f"cluster_role_arn '{user}' is not a valid iam ARN (expected arn:aws:iam::<12-digit account>:role/...)"
+    )
+
+
+def test_envelope_key_policy_refuses_an_unknown_partition() -> None:
+    with pytest.raises(SettingsError) as error:
+        envelope_key_policy(partition="aws-eu", account_id="123456789012", cluster_role_arn=ROLE)
+    assert str(error.value) == "partition 'aws-eu' is not an AWS partition (one of: aws, aws-cn, aws-us-gov)"
