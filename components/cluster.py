@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -15,34 +13,31 @@ import pulumi_kubernetes as k8s
 
 from components.encryption_key import EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
 from components.iam_policies import check_account_id, check_partition, check_region, service_trust_policy
-from components.validation import SettingsError, check_arn, check_dns1123_label, check_unique
+from components.validation import (
+    ACCESS_POLICIES,
+    REQUIRED_LOG_TYPES,
+    SettingsError,
+    check_arn,
+    check_cluster_name,
+    check_dns1123_label,
+    check_endpoint_access,
+    check_kms_deletion_window,
+    check_kubernetes_version,
+    check_log_retention_days,
+    check_log_types,
+    check_node_group_sizes,
+    check_subnet_ids,
+    check_unique,
+    check_vpc_id,
+)
 
 __all__ = [
-    "ACCESS_POLICIES",
-    "LOG_RETENTION_DAYS",
-    "LOG_TYPES",
-    "REQUIRED_LOG_TYPES",
     "ClusterAccessEntryArgs",
     "ClusterNodeGroupArgs",
     "SecureCluster",
     "SecureClusterArgs",
 ]
 
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-"""The EKS control-plane log types."""
-REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
-"""Who called the API (api), what they did to which object, Secrets included (audit), and as which IAM
-principal (authenticator): the three logs that audit access to Secrets on EKS."""
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
-"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy)."""
-ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy")
-"""The EKS access policies an access entry may be given."""
-
-_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-_VERSION = re.compile(r"^1\.\d{2}$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _POD_IDENTITY_AGENT = "eks-pod-identity-agent"
 
 
@@ -142,32 +137,16 @@ class _Settings:
 
     def __init__(self, args: SecureClusterArgs) -> None:
         prefix = "SecureClusterArgs"
-        self.cluster_name = args["cluster_name"]
-        if not isinstance(self.cluster_name, str) or not _CLUSTER_NAME.match(self.cluster_name):
-            raise SettingsError(
-                f"{prefix}.cluster_name", self.cluster_name, "is not an EKS cluster name (1-100 letters, digits, "
-                "'-' and '_', starting with a letter or digit)"
-            )
+        self.cluster_name = check_cluster_name(args["cluster_name"], f"{prefix}.cluster_name")
         self.region = check_region(args["region"], f"{prefix}.region")
         self.partition = check_partition(args.get("partition", "aws"), f"{prefix}.partition")
         if isinstance(args["account_id"], str):
             check_account_id(args["account_id"], f"{prefix}.account_id")
-        self.version = args.get("version", "1.33")
-        if not isinstance(self.version, str) or not _VERSION.match(self.version):
-            raise SettingsError(f"{prefix}.version", self.version, "is not a Kubernetes minor version such as '1.33'")
-        self.vpc_id = args["vpc_id"]
-        if not isinstance(self.vpc_id, str) or not _VPC_ID.match(self.vpc_id):
-            raise SettingsError(f"{prefix}.vpc_id", self.vpc_id, "is not a VPC id (vpc- and 8 or 17 hex digits)")
-        self.subnet_ids = _check_strings(args["subnet_ids"], f"{prefix}.subnet_ids")
-        for i, subnet in enumerate(self.subnet_ids):
-            if not _SUBNET_ID.match(subnet):
-                raise SettingsError(f"{prefix}.subnet_ids[{i}]", subnet, "is not a subnet id (subnet- and hex digits)")
-        check_unique(self.subnet_ids, f"{prefix}.subnet_ids")
-        if len(self.subnet_ids) < 2:
-            raise SettingsError(
-                f"{prefix}.subnet_ids", self.subnet_ids,
-                "needs at least two subnets in different Availability Zones (an EKS requirement)",
-            )
+        self.version = check_kubernetes_version(args.get("version", "1.33"), f"{prefix}.version")
+        self.vpc_id = check_vpc_id(args["vpc_id"], f"{prefix}.vpc_id")
+        self.subnet_ids = check_subnet_ids(
+            _check_strings(args["subnet_ids"], f"{prefix}.subnet_ids"), f"{prefix}.subnet_ids"
+        )
         self._endpoint(args, prefix)
         self._logging(args, prefix)
         self._node_group(args.get("node_group", {}), f"{prefix}.node_group")
@@ -186,61 +165,27 @@ class _Settings:
                     f"{prefix}.kms_key_arn", self.kms_key_arn, f"is in {key_region}, not in the cluster's region "
                     f"{self.region}"
                 )
-        self.kms_deletion_window_days = args.get("kms_deletion_window_days", 30)
-        window = self.kms_deletion_window_days
-        # KMS accepts a waiting period of 7 to 30 days (ScheduleKeyDeletion PendingWindowInDays).
-        if isinstance(window, bool) or not isinstance(window, int) or not 7 <= window <= 30:
-            raise SettingsError(
-                f"{prefix}.kms_deletion_window_days", window, "is not a whole number of days from 7 to 30"
-            )
+        self.kms_deletion_window_days = check_kms_deletion_window(
+            args.get("kms_deletion_window_days", 30), f"{prefix}.kms_deletion_window_days"
+        )
         self.protect = _check_bool(args, "protect", True)
         self.tags = dict(args["tags"]) if "tags" in args else None
 
     def _endpoint(self, args: SecureClusterArgs, prefix: str) -> None:
         self.endpoint_private_access = _check_bool(args, "endpoint_private_access", True)
         self.endpoint_public_access = _check_bool(args, "endpoint_public_access", False)
-        if not (self.endpoint_private_access or self.endpoint_public_access):
-            raise SettingsError(
-                f"{prefix}.endpoint_private_access", False, "must be true when endpoint_public_access is false"
-            )
         self.public_access_cidrs = _check_strings(args.get("public_access_cidrs", []), f"{prefix}.public_access_cidrs")
-        for i, cidr in enumerate(self.public_access_cidrs):
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError:
-                raise SettingsError(
-                    f"{prefix}.public_access_cidrs[{i}]", cidr, "is not a CIDR block such as '203.0.113.0/24'"
-                ) from None
-        if self.endpoint_public_access and not self.public_access_cidrs:
-            raise SettingsError(
-                f"{prefix}.public_access_cidrs", self.public_access_cidrs,
-                "is required when endpoint_public_access is true: list the CIDR blocks allowed to reach the API "
-                "(EKS would otherwise allow 0.0.0.0/0)",
-            )
-        if self.public_access_cidrs and not self.endpoint_public_access:
-            raise SettingsError(
-                f"{prefix}.public_access_cidrs", self.public_access_cidrs,
-                "is set but endpoint_public_access is false: enable the public endpoint or remove the CIDRs",
-            )
+        check_endpoint_access(
+            self.endpoint_public_access, self.endpoint_private_access, self.public_access_cidrs,
+            (f"{prefix}.endpoint_public_access", f"{prefix}.endpoint_private_access", f"{prefix}.public_access_cidrs"),
+        )
 
     def _logging(self, args: SecureClusterArgs, prefix: str) -> None:
-        self.log_types = _check_strings(args.get("log_types", list(REQUIRED_LOG_TYPES)), f"{prefix}.log_types")
-        for i, log_type in enumerate(self.log_types):
-            if log_type not in LOG_TYPES:
-                raise SettingsError(f"{prefix}.log_types[{i}]", log_type, f"is not one of: {', '.join(LOG_TYPES)}")
-        check_unique(self.log_types, f"{prefix}.log_types")
-        missing = [t for t in REQUIRED_LOG_TYPES if t not in self.log_types]
-        if missing:
-            raise SettingsError(
-                f"{prefix}.log_types", self.log_types,
-                f"must include {', '.join(REQUIRED_LOG_TYPES)} (missing: {', '.join(missing)})",
-            )
-        self.log_retention_days = args.get("log_retention_days", 90)
-        if isinstance(self.log_retention_days, bool) or self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise SettingsError(
-                f"{prefix}.log_retention_days", self.log_retention_days,
-                f"is not a CloudWatch Logs retention period (one of {', '.join(map(str, LOG_RETENTION_DAYS))})",
-            )
+        setting = f"{prefix}.log_types"
+        log_types = _check_strings(args.get("log_types", list(REQUIRED_LOG_TYPES)), setting)
+        self.log_types = check_log_types(log_types, setting)
+        self.log_retention_days = check_log_retention_days(args.get("log_retention_days", 90),
+                                                           f"{prefix}.log_retention_days")
 
     def _node_group(self, node_group: ClusterNodeGroupArgs, prefix: str) -> None:
         self.instance_types = _check_strings(
@@ -251,9 +196,9 @@ class _Settings:
         self.min_size = _check_size(node_group.get("min_size", 1), f"{prefix}.min_size")
         self.desired_size = _check_size(node_group.get("desired_size", 2), f"{prefix}.desired_size")
         self.max_size = _check_size(node_group.get("max_size", 3), f"{prefix}.max_size")
-        if not self.min_size <= self.desired_size <= self.max_size or self.max_size < 1:
-            sizes = {"min_size": self.min_size, "desired_size": self.desired_size, "max_size": self.max_size}
-            raise SettingsError(prefix, sizes, "needs min_size <= desired_size <= max_size and max_size >= 1")
+        check_node_group_sizes(
+            {"min_size": self.min_size, "desired_size": self.desired_size, "max_size": self.max_size}, prefix
+        )
 
     def _access_entry(self, entry: ClusterAccessEntryArgs, prefix: str) -> tuple[str, eks.AccessEntryArgs]:
         principal = check_arn(entry.get("principal_arn"), f"{prefix}.principal_arn", service="iam")

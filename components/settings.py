@@ -11,7 +11,6 @@ Secret values never live in these objects as text: a secret setting becomes a se
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -23,11 +22,22 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components.validation import (
+    ACCESS_POLICIES,
+    REQUIRED_LOG_TYPES,
     SettingsError,
     check_arn,
+    check_cluster_name,
     check_dns1123_label,
     check_dns1123_subdomain,
+    check_endpoint_access,
+    check_kms_deletion_window,
+    check_kubernetes_version,
+    check_log_retention_days,
+    check_log_types,
+    check_node_group_sizes,
+    check_subnet_ids,
     check_unique,
+    check_vpc_id,
     parse_go_duration,
 )
 
@@ -246,13 +256,6 @@ class StackSettings:
 T = TypeVar("T")
 D = TypeVar("D")
 
-_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-_REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                   3288, 3653)
-_ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy",
-                    "AmazonEKSViewPolicy")
 _POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 _SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -380,59 +383,26 @@ def _partition(region: str) -> str:
 
 def _cluster(node: _Node, stack: str) -> ClusterSettings:
     fields = node.object(KEYS["cluster"])
-    name = _require(fields, "name", node.path, _Node.string)
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", name):
-        raise fields["name"].fail("is not an EKS cluster name (1-100 letters, digits, '-' and '_')")
-    version = _get(fields, "version", _Node.string, "1.33")
-    if not re.fullmatch(r"1\.\d{2}", version):
-        raise fields["version"].fail("is not a Kubernetes minor version such as '1.33' (quote it)")
-    vpc_id = _require(fields, "vpcId", node.path, _Node.string)
-    if not re.fullmatch(r"vpc-[0-9a-f]{8,17}", vpc_id):
-        raise fields["vpcId"].fail("is not a VPC id (vpc- and 8 or 17 hex digits)")
-    subnets_node = fields.get("subnetIds") or _Node(None, f"{node.path}.subnetIds")
-    subnet_ids = subnets_node.strings() if subnets_node.value is not None else ()
-    for i, subnet in enumerate(subnet_ids):
-        if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", subnet):
-            raise SettingsError(f"{node.path}.subnetIds[{i}]", subnet, "is not a subnet id (subnet- and hex digits)")
-    if len(subnet_ids) < 2:
-        raise subnets_node.fail("needs at least two subnets in different Availability Zones (an EKS requirement)")
+    path = node.path
+    name = check_cluster_name(_require(fields, "name", path, _Node.string), f"{path}.name")
+    version = check_kubernetes_version(_get(fields, "version", _Node.string, "1.33"), f"{path}.version")
+    vpc_id = check_vpc_id(_require(fields, "vpcId", path, _Node.string), f"{path}.vpcId")
+    subnet_ids = tuple(check_subnet_ids(_require(fields, "subnetIds", path, _Node.strings), f"{path}.subnetIds"))
     public = _get(fields, "endpointPublicAccess", _Node.boolean, False)
     private = _get(fields, "endpointPrivateAccess", _Node.boolean, True)
-    if not (public or private):
-        raise fields["endpointPrivateAccess"].fail("must be true when endpointPublicAccess is false")
     cidrs = _get(fields, "publicAccessCidrs", _Node.strings, ())
-    for i, cidr in enumerate(cidrs):
-        try:
-            ipaddress.ip_network(cidr, strict=True)
-        except ValueError:
-            raise SettingsError(
-                f"{node.path}.publicAccessCidrs[{i}]", cidr, "is not a CIDR block such as '203.0.113.0/24'"
-            ) from None
-    if public and not cidrs:
-        # EKS would otherwise open the API endpoint to 0.0.0.0/0.
-        raise SettingsError(
-            f"{node.path}.publicAccessCidrs", None,
-            "is required when endpointPublicAccess is true: list the CIDR blocks allowed to reach the API",
-        )
-    log_types = _get(fields, "logTypes", _Node.strings, _REQUIRED_LOG_TYPES)
-    for i, log_type in enumerate(log_types):
-        if log_type not in _LOG_TYPES:
-            raise SettingsError(f"{node.path}.logTypes[{i}]", log_type, f"is not one of: {', '.join(_LOG_TYPES)}")
-    missing = [t for t in _REQUIRED_LOG_TYPES if t not in log_types]
-    if missing:
-        raise fields["logTypes"].fail(f"must include {', '.join(_REQUIRED_LOG_TYPES)} (missing: {', '.join(missing)})")
-    retention = _get(fields, "logRetentionDays", _Node.whole, 90)
-    if retention not in _RETENTION_DAYS:
-        raise fields["logRetentionDays"].fail(
-            f"is not a CloudWatch Logs retention period (one of {', '.join(map(str, _RETENTION_DAYS))})"
-        )
+    check_endpoint_access(public, private, cidrs, (f"{path}.endpointPublicAccess", f"{path}.endpointPrivateAccess",
+                                                   f"{path}.publicAccessCidrs"))
+    log_types = tuple(check_log_types(_get(fields, "logTypes", _Node.strings, REQUIRED_LOG_TYPES), f"{path}.logTypes"))
+    retention = check_log_retention_days(_get(fields, "logRetentionDays", _Node.whole, 90), f"{path}.logRetentionDays")
     node_group = _node_group(_section(fields, "nodeGroup", node.path))
     access_entries = tuple(_access_entry(n) for n in _get(fields, "accessEntries", _Node.items, []))
     kms_fields = _section(fields, "kms", node.path).object(KEYS["cluster.kms"])
     kms_key_arn = _get(kms_fields, "keyArn", _Node.string, None)
     if kms_key_arn is not None:
         check_arn(kms_key_arn, kms_fields["keyArn"].path, service="kms", resource_prefix="key/")
-    window = _get(kms_fields, "deletionWindowDays", lambda n: n.integer(7, 30), 30)
+    window = check_kms_deletion_window(_get(kms_fields, "deletionWindowDays", lambda n: n.value, 30),
+                                       f"{path}.kms.deletionWindowDays")
     return ClusterSettings(
         name=name,
         version=version,
@@ -456,8 +426,7 @@ def _node_group(node: _Node) -> NodeGroupSettings:
     fields = node.object(KEYS["cluster.nodeGroup"])
     sizes = {k: _get(fields, k, lambda n: n.integer(0, 1000), d) for k, d in
              (("minSize", 1), ("desiredSize", 2), ("maxSize", 3))}
-    if not sizes["minSize"] <= sizes["desiredSize"] <= sizes["maxSize"]:
-        raise node.fail("needs minSize <= desiredSize <= maxSize", value=sizes)
+    check_node_group_sizes(sizes, node.path)
     return NodeGroupSettings(
         instance_types=_get(fields, "instanceTypes", _Node.strings, ("t3.medium",)),
         min_size=sizes["minSize"],
@@ -475,7 +444,7 @@ def _access_entry(node: _Node) -> AccessEntrySettings:
         check_dns1123_label(namespace, f"{node.path}.namespaces[{i}]")
     return AccessEntrySettings(
         principal_arn=principal,
-        access_policy=_get(fields, "accessPolicy", lambda n: n.choice(_ACCESS_POLICIES), "AmazonEKSViewPolicy"),
+        access_policy=_get(fields, "accessPolicy", lambda n: n.choice(ACCESS_POLICIES), "AmazonEKSViewPolicy"),
         namespaces=namespaces,
     )
 

@@ -8,15 +8,29 @@ that a user sees one actionable message before any resource is registered.
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
+    "ACCESS_POLICIES",
+    "LOG_RETENTION_DAYS",
+    "LOG_TYPES",
+    "REQUIRED_LOG_TYPES",
     "SettingsError",
     "check_arn",
+    "check_cluster_name",
     "check_dns1123_label",
     "check_dns1123_subdomain",
+    "check_endpoint_access",
+    "check_kms_deletion_window",
+    "check_kubernetes_version",
+    "check_log_retention_days",
+    "check_log_types",
+    "check_node_group_sizes",
+    "check_subnet_ids",
     "check_unique",
+    "check_vpc_id",
     "parse_go_duration",
 ]
 
@@ -121,3 +135,110 @@ def check_unique(names: Iterable[str], setting: str) -> None:
         if name in seen:
             raise SettingsError(setting, name, "is given more than once; names must be unique")
         seen.add(name)
+
+
+# -- EKS cluster settings: shared by the stack settings (config paths) and SecureCluster (argument names) ----
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""The EKS control-plane log types."""
+REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
+"""Who called the API (api), what they did to which object, Secrets included (audit), and as which IAM
+principal (authenticator): the three logs that audit access to Secrets on EKS."""
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy)."""
+ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy")
+"""The EKS access policies an access entry may be given."""
+
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_VERSION = re.compile(r"^1\.\d{2}$")
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+
+def check_cluster_name(value: object, setting: str) -> str:
+    if not isinstance(value, str) or not _CLUSTER_NAME.match(value):
+        raise SettingsError(setting, value, "is not an EKS cluster name (1-100 letters, digits, '-' and '_', "
+                                            "starting with a letter or digit)")
+    return value
+
+
+def check_kubernetes_version(value: object, setting: str) -> str:
+    if not isinstance(value, str) or not _VERSION.match(value):
+        raise SettingsError(setting, value, "is not a Kubernetes minor version such as '1.33' (quote it)")
+    return value
+
+
+def check_vpc_id(value: object, setting: str) -> str:
+    if not isinstance(value, str) or not _VPC_ID.match(value):
+        raise SettingsError(setting, value, "is not a VPC id (vpc- and 8 or 17 hex digits)")
+    return value
+
+
+def check_subnet_ids(values: Sequence[str], setting: str) -> list[str]:
+    for i, subnet in enumerate(values):
+        if not _SUBNET_ID.match(subnet):
+            raise SettingsError(f"{setting}[{i}]", subnet, "is not a subnet id (subnet- and hex digits)")
+    check_unique(values, setting)
+    if len(values) < 2:
+        raise SettingsError(setting, list(values),
+                            "needs at least two subnets in different Availability Zones (an EKS requirement)")
+    return list(values)
+
+
+def check_endpoint_access(public: bool, private: bool, cidrs: Sequence[str], names: tuple[str, str, str]) -> None:
+    """Check the API endpoint settings; ``names`` are the settings of (public, private, cidrs)."""
+    public_name, private_name, cidrs_name = names
+    if not (public or private):
+        raise SettingsError(private_name, private, f"must be true when {public_name.rsplit('.', 1)[-1]} is false")
+    for i, cidr in enumerate(cidrs):
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            raise SettingsError(f"{cidrs_name}[{i}]", cidr, "is not a CIDR block such as '203.0.113.0/24'") from None
+    if public and not cidrs:
+        raise SettingsError(
+            cidrs_name, list(cidrs),
+            f"is required when {public_name.rsplit('.', 1)[-1]} is true: list the CIDR blocks allowed to reach the "
+            "API (EKS would otherwise allow 0.0.0.0/0)",
+        )
+    if cidrs and not public:
+        raise SettingsError(
+            cidrs_name, list(cidrs),
+            f"is set but {public_name.rsplit('.', 1)[-1]} is false: enable the public endpoint or remove the CIDRs",
+        )
+
+
+def check_log_types(values: Sequence[str], setting: str) -> list[str]:
+    for i, log_type in enumerate(values):
+        if log_type not in LOG_TYPES:
+            raise SettingsError(f"{setting}[{i}]", log_type, f"is not one of: {', '.join(LOG_TYPES)}")
+    check_unique(values, setting)
+    missing = [t for t in REQUIRED_LOG_TYPES if t not in values]
+    if missing:
+        raise SettingsError(setting, list(values),
+                            f"must include {', '.join(REQUIRED_LOG_TYPES)} (missing: {', '.join(missing)})")
+    return list(values)
+
+
+def check_log_retention_days(value: object, setting: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
+        raise SettingsError(setting, value, "is not a CloudWatch Logs retention period "
+                                            f"(one of {', '.join(map(str, LOG_RETENTION_DAYS))})")
+    return value
+
+
+def check_kms_deletion_window(value: object, setting: str) -> int:
+    # KMS accepts a waiting period of 7 to 30 days (ScheduleKeyDeletion PendingWindowInDays).
+    if isinstance(value, bool) or not isinstance(value, int) or not 7 <= value <= 30:
+        raise SettingsError(setting, value, "is not a whole number of days from 7 to 30")
+    return value
+
+
+def check_node_group_sizes(sizes: Mapping[str, int], setting: str) -> None:
+    """``sizes`` maps the caller's names of (min, desired, max), in that order, to their values."""
+    low, desired, high = sizes.values()
+    if not low <= desired <= high or high < 1:
+        names = list(sizes)
+        raise SettingsError(setting, dict(sizes),
+                            f"needs {names[0]} <= {names[1]} <= {names[2]} and {names[2]} >= 1")

@@ -95,7 +95,7 @@ def test_kms_key_arn_must_name_a_key(dev_values: dict[str, Any]) -> None:
 def test_deletion_window_must_be_7_to_30_days(dev_values: dict[str, Any], window: object) -> None:
     dev_values["cluster"]["kms"] = {"deletionWindowDays": window}
     assert error_of(dev_values) == (
-        f"eks-config-secrets:cluster.kms.deletionWindowDays {window!r} is not a whole number from 7 to 30"
+        f"eks-config-secrets:cluster.kms.deletionWindowDays {window!r} is not a whole number of days from 7 to 30"
     )
 
 
@@ -141,8 +141,16 @@ def test_bad_cidr_is_an_error(dev_values: dict[str, Any]) -> None:
 def test_public_endpoint_needs_explicit_cidrs(dev_values: dict[str, Any]) -> None:
     del dev_values["cluster"]["publicAccessCidrs"]
     assert error_of(dev_values) == (
-        "eks-config-secrets:cluster.publicAccessCidrs None is required when endpointPublicAccess is true: list the "
-        "CIDR blocks allowed to reach the API"
+        "eks-config-secrets:cluster.publicAccessCidrs [] is required when endpointPublicAccess is true: list the "
+        "CIDR blocks allowed to reach the API (EKS would otherwise allow 0.0.0.0/0)"
+    )
+
+
+def test_cidrs_without_a_public_endpoint_are_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["endpointPublicAccess"] = False
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.publicAccessCidrs ['203.0.113.0/24'] is set but endpointPublicAccess is false: "
+        "enable the public endpoint or remove the CIDRs"
     )
 
 
@@ -157,7 +165,7 @@ def test_node_group_sizes_must_be_ordered(dev_values: dict[str, Any]) -> None:
     dev_values["cluster"]["nodeGroup"]["desiredSize"] = 5
     assert error_of(dev_values) == (
         "eks-config-secrets:cluster.nodeGroup {'minSize': 1, 'desiredSize': 5, 'maxSize': 3} needs "
-        "minSize <= desiredSize <= maxSize"
+        "minSize <= desiredSize <= maxSize and maxSize >= 1"
     )
 
 
