@@ -11,6 +11,8 @@ Secret values never live in these objects as text: a secret setting becomes a se
 from __future__ import annotations
 
 import contextvars
+import datetime
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import config as runtime_config
 
 from components.validation import (
@@ -40,6 +45,7 @@ from components.validation import (
     check_vpc_id,
     parse_go_duration,
 )
+from components.workloads import check_tls_pair
 
 __all__ = [
     "KEYS",
@@ -480,13 +486,29 @@ class _Secrets:
         self.referenced: set[str] = set()
 
     def resolve(self, node: _Node) -> SecretValue:
+        return self._resolve(node, OFFLINE_PLACEHOLDER)
+
+    def resolve_tls_pair(self, certificate: _Node, private_key: _Node) -> tuple[SecretValue, SecretValue]:
+        """Resolve a certificate and its key, and check that they belong together when their text is known.
+
+        Offline they are a throwaway self-signed pair, so that everything downstream sees valid PEM.
+        """
+        cert_pem, key_pem = _placeholder_tls_pair() if self.offline else ("", "")
+        cert, key = self._resolve(certificate, cert_pem), self._resolve(private_key, key_pem)
+        if cert.known and key.known:
+            check_tls_pair(str(self.values[cert.key]), str(self.values[key.key]),
+                           f"{PROJECT}:{cert.key} (certificate of {certificate.path})",
+                           f"{PROJECT}:{key.key} (private key of {private_key.path})")
+        return cert, key
+
+    def _resolve(self, node: _Node, placeholder: str) -> SecretValue:
         key = node.string()
         if not _CONFIG_KEY.match(key):
             raise node.fail("is not a config key name (letters, digits, '_', '-', '.')")
         self.referenced.add(key)
         full_key = f"{PROJECT}:{key}"
         if self.offline:
-            return SecretValue(key, pulumi.Output.secret(OFFLINE_PLACEHOLDER), known=False)
+            return SecretValue(key, pulumi.Output.secret(placeholder), known=False)
         if key not in self.values:
             raise SettingsError(
                 full_key, None,
@@ -498,6 +520,19 @@ class _Secrets:
                 f"must be a secret (referenced by {node.path}): run `pulumi config set --secret {key} <value>`",
             )
         return SecretValue(key, pulumi.Output.secret(str(self.values[key])), known=True)
+
+
+@functools.cache
+def _placeholder_tls_pair() -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "offline-plan.invalid")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
 def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> EnvironmentSettings:
@@ -553,6 +588,10 @@ def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
             raise SettingsError(f"{node.path}.{key}", None, f"is required for a Secret of type {kind}")
     for key in set(fields) - {"name", "type", *needed}:
         raise SettingsError(f"{node.path}.{key}", fields[key].value, f"does not apply to a Secret of type {kind}")
+    certificate, private_key = (
+        secrets.resolve_tls_pair(fields["certificate"], fields["privateKey"]) if kind == "kubernetes.io/tls"
+        else (None, None)
+    )
     string_data: dict[str, SecretValue] = {}
     if "stringData" in fields:
         mapping = fields["stringData"]
@@ -566,8 +605,8 @@ def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
         name=name,
         type=kind,
         string_data=string_data,
-        certificate=secrets.resolve(fields["certificate"]) if "certificate" in fields else None,
-        private_key=secrets.resolve(fields["privateKey"]) if "privateKey" in fields else None,
+        certificate=certificate,
+        private_key=private_key,
         registry=fields["registry"].string() if "registry" in fields else None,
         username=fields["username"].string() if "username" in fields else None,
         password=secrets.resolve(fields["password"]) if "password" in fields else None,

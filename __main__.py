@@ -1,0 +1,196 @@
+"""The stack program: load the stack's settings, then compose the components for each environment.
+
+`pulumi up --stack dev` runs it against AWS; `python -m components plan --stack dev` runs it offline.
+Per environment it deploys the reference app of the seed: `app` reads DATABASE_HOST, DATABASE_PORT and
+LOG_LEVEL from the `app-config` ConfigMap and its database credentials from Secrets Manager, and `nginx` reads
+its nginx.conf from a ConfigMap file mounted with subPath (see stacks/Pulumi.<env>.yaml).
+"""
+
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components import (
+    AppSecretArgs,
+    AppSecretKeyArgs,
+    AppSecrets,
+    AppSecretsArgs,
+    Environment,
+    EnvironmentSecretArgs,
+    ExternalSecretsOperator,
+    Reloader,
+    SecretsStoreCsiDriver,
+    SecureCluster,
+    SecureClusterArgs,
+    Workload,
+    WorkloadArgs,
+)
+from components.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
+from components.workloads import (
+    config_file_mount,
+    config_file_volume,
+    env_from_config_map,
+    env_from_config_map_key,
+    env_from_secret_key,
+    read_only_mount,
+    secret_volume,
+)
+
+settings = load_settings(Path(__file__).parent)
+account_id = aws.get_caller_identity_output().account_id
+
+# -- the cluster ------------------------------------------------------------------------------------------
+cluster_settings = settings.cluster
+cluster_args: SecureClusterArgs = {
+    "cluster_name": cluster_settings.name,
+    "version": cluster_settings.version,
+    "vpc_id": cluster_settings.vpc_id,
+    "subnet_ids": cluster_settings.subnet_ids,
+    "endpoint_private_access": cluster_settings.endpoint_private_access,
+    "endpoint_public_access": cluster_settings.endpoint_public_access,
+    "public_access_cidrs": cluster_settings.public_access_cidrs,
+    "log_types": cluster_settings.log_types,
+    "log_retention_days": cluster_settings.log_retention_days,
+    "node_group": {
+        "instance_types": cluster_settings.node_group.instance_types,
+        "min_size": cluster_settings.node_group.min_size,
+        "desired_size": cluster_settings.node_group.desired_size,
+        "max_size": cluster_settings.node_group.max_size,
+    },
+    "access_entries": [
+        {"principal_arn": e.principal_arn, "access_policy": e.access_policy, "namespaces": e.namespaces}
+        for e in cluster_settings.access_entries
+    ],
+    "kms_deletion_window_days": cluster_settings.kms_deletion_window_days,
+    "protect": cluster_settings.protect,
+    "region": settings.region,
+    "account_id": account_id,
+    "partition": settings.partition,
+}
+if cluster_settings.kms_key_arn:
+    cluster_args["kms_key_arn"] = cluster_settings.kms_key_arn
+cluster = SecureCluster(cluster_settings.name, cluster_args)
+# Every Kubernetes resource below inherits this provider: none may fall back to the ambient kubeconfig.
+on_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})
+
+# -- secret delivery, installed once per cluster for the backends that the apps use ------------------------
+delivery = settings.secret_delivery
+backends = {app.backend for app in settings.apps if app.secrets}
+installed_by = {}
+if "csi" in backends:
+    installed_by["csi"] = SecretsStoreCsiDriver("secrets-store-csi", {
+        "region": settings.region,
+        "install": delivery.csi.install,
+        "cluster_name": cluster.cluster_name,
+        "sync_secret": delivery.csi.sync_secret,
+        "enable_secret_rotation": delivery.csi.enable_secret_rotation,
+        "rotation_poll_interval": delivery.csi.rotation_poll_interval,
+    }, opts=on_cluster).crd_dependencies
+if "external-secrets" in backends:
+    installed_by["external-secrets"] = ExternalSecretsOperator("external-secrets", {}, opts=on_cluster).crd_dependencies
+if delivery.reloader:
+    Reloader("reloader", {}, opts=on_cluster)
+
+
+def environment_secret_args(secret: SecretSettings) -> EnvironmentSecretArgs:
+    args: EnvironmentSecretArgs = {"name": secret.name, "type": secret.type}
+    if secret.string_data:
+        args["string_data"] = {key: value.value for key, value in secret.string_data.items()}
+    if secret.certificate and secret.private_key:
+        args["certificate"], args["private_key"] = secret.certificate.value, secret.private_key.value
+    if secret.registry and secret.username and secret.password:
+        args["registry"], args["username"], args["password"] = secret.registry, secret.username, secret.password.value
+    return args
+
+
+def app_secret_args(secret: AppSecretSettings, environment: str) -> AppSecretArgs:
+    keys: list[AppSecretKeyArgs] = []
+    for key in secret.keys:
+        entry: AppSecretKeyArgs = {"file": key.file}
+        if key.property:
+            entry["property"] = key.property
+        if key.env:
+            entry["env"] = key.env
+        keys.append(entry)
+    args: AppSecretArgs = {"secret": secret.secret.replace("{environment}", environment), "keys": keys}
+    if secret.kms_key_arn:
+        args["kms_key_arn"] = secret.kms_key_arn
+    return args
+
+
+def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSettings) -> None:
+    """One app in one environment: its secrets from Secrets Manager, then its Deployment."""
+    name = f"{env.name}-{app.name}"
+    in_environment = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[environment]))
+    workload: WorkloadArgs = {
+        "app_name": app.name,
+        "namespace": env.namespace,
+        "image": app.image,
+        "replicas": app.replicas,
+        "env": [env_from_config_map_key(e.env, environment.config_map_names[e.config_map], e.key) for e in app.env]
+        + [env_from_secret_key(e.env, e.secret, e.key) for e in app.secret_env],
+        "env_from": [env_from_config_map(environment.config_map_names[c]) for c in app.env_from],
+        "volumes": [config_file_volume(f"config-{i}", environment.config_map_names[f.config_map])
+                    for i, f in enumerate(app.config_files)]
+        + [secret_volume(f"secret-{i}", v.secret) for i, v in enumerate(app.secret_volumes)],
+        "volume_mounts": [config_file_mount(f"config-{i}", f.mount_path, f.key) for i, f in enumerate(app.config_files)]
+        + [read_only_mount(f"secret-{i}", v.mount_path) for i, v in enumerate(app.secret_volumes)],
+        "image_pull_secrets": app.image_pull_secrets,
+        # A Role that can `get` exactly the environment Secrets this app uses, and nothing else.
+        "secret_names": sorted({*(e.secret for e in app.secret_env), *(v.secret for v in app.secret_volumes)}),
+        # Roll the pods when anything they read changes (env vars and subPath files never update in place).
+        "checksums": [environment.config_checksums[c] for c in
+                      {*(e.config_map for e in app.env), *app.env_from, *(f.config_map for f in app.config_files)}]
+        + [environment.secret_checksums[s] for s in
+           {*(e.secret for e in app.secret_env), *(v.secret for v in app.secret_volumes)}],
+    }
+    if app.port:
+        workload["port"] = app.port
+    if app.secrets:
+        secrets_args: AppSecretsArgs = {
+            "namespace": env.namespace,
+            "app_name": app.name,
+            "secrets": [app_secret_args(s, env.name) for s in app.secrets],
+            "region": settings.region,
+            "account_id": account_id,
+            "partition": settings.partition,
+            "backend": app.backend,
+            "identity": app.identity,
+            "installed_by": installed_by[app.backend],
+            "sync_secret": delivery.csi.sync_secret,
+            "refresh_interval": delivery.external_secrets.refresh_interval,
+        }
+        if app.identity == "irsa":
+            secrets_args["oidc_provider_arn"] = cluster.oidc_provider_arn
+            secrets_args["oidc_issuer"] = cluster.oidc_issuer
+        else:
+            secrets_args["pod_identity_agent"] = cluster.pod_identity_agent()
+        app_secrets = AppSecrets(name, secrets_args, opts=in_environment)
+        workload["service_account_name"] = app_secrets.service_account_name
+        workload["env"] = [*workload["env"], *app_secrets.env]
+        workload["volumes"] = [*workload["volumes"], *app_secrets.volumes]
+        workload["volume_mounts"] = [*workload["volume_mounts"], *app_secrets.volume_mounts]
+        if delivery.reloader:
+            workload["annotations"] = app_secrets.reload_annotations
+    Workload(name, workload, opts=in_environment)
+
+
+for env in settings.environments:
+    environment = Environment(env.name, {
+        "namespace": env.namespace,
+        "environment": env.name,
+        "pod_security": env.pod_security,
+        "config_maps": [
+            {"name": c.name, "data": c.data, "files": c.files, "immutable": c.immutable} for c in env.config_maps
+        ],
+        "secrets": [environment_secret_args(s) for s in env.secrets],
+    }, opts=on_cluster)
+    for app in settings.apps_in(env.name):
+        deploy_app(environment, env, app)
+
+pulumi.export("cluster_name", cluster.cluster_name)
+pulumi.export("kms_key_arn", cluster.kms_key_arn)
+pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("namespaces", [env.namespace for env in settings.environments])

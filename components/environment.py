@@ -1,0 +1,232 @@
+"""One environment: its namespace, with the ConfigMaps and Secrets that its workloads consume."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
+from components.workloads import (
+    check_tls_pair,
+    checksum,
+    checksum_annotation,
+    dockerconfigjson,
+    secret_checksum_annotation,
+)
+
+__all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs"]
+
+POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
+_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
+
+
+class ConfigMapArgs(TypedDict):
+    name: str
+    """ConfigMap name (a DNS-1123 subdomain). An immutable one gets ``-<content hash>`` appended."""
+    data: NotRequired[Mapping[str, str]]
+    """Literal key/values. Default: none."""
+    files: NotRequired[Mapping[str, str]]
+    """File name -> file content, one key per file as ``kubectl create configmap --from-file``. Default: none."""
+    immutable: NotRequired[bool]
+    """Make it immutable (the kubelet stops watching it). Its name then carries a hash of its content, so a change
+    creates a new ConfigMap and rolls the workloads that use it instead of failing the update. Default: false."""
+
+
+class EnvironmentSecretArgs(TypedDict):
+    name: str
+    """Secret name (a DNS-1123 subdomain)."""
+    type: NotRequired[str]
+    """``Opaque`` (default), ``kubernetes.io/tls`` or ``kubernetes.io/dockerconfigjson``."""
+    string_data: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Opaque: key -> value; every value is stored as a Pulumi secret. Required for Opaque."""
+    certificate: NotRequired[pulumi.Input[str]]
+    """TLS: the PEM certificate (chain). Required for kubernetes.io/tls."""
+    private_key: NotRequired[pulumi.Input[str]]
+    """TLS: the PEM private key of the certificate (checked against it). Required for kubernetes.io/tls."""
+    registry: NotRequired[str]
+    """dockerconfigjson: registry host, e.g. ``ghcr.io``. Required for kubernetes.io/dockerconfigjson."""
+    username: NotRequired[str]
+    """dockerconfigjson: user name. Required for kubernetes.io/dockerconfigjson."""
+    password: NotRequired[pulumi.Input[str]]
+    """dockerconfigjson: password or token, stored as a Pulumi secret. Required for kubernetes.io/dockerconfigjson."""
+
+
+class EnvironmentArgs(TypedDict):
+    namespace: str
+    """Namespace of the environment (a DNS-1123 label)."""
+    environment: NotRequired[str]
+    """Environment name for the ``environment`` label. Default: the namespace."""
+    pod_security: NotRequired[str]
+    """Pod Security Standard enforced on the namespace: ``restricted`` (default), ``baseline`` or ``privileged``."""
+    config_maps: NotRequired[Sequence[ConfigMapArgs]]
+    """ConfigMaps to create. Default: none."""
+    secrets: NotRequired[Sequence[EnvironmentSecretArgs]]
+    """Secrets to create. Default: none."""
+
+
+class Environment(pulumi.ComponentResource):
+    """A namespace labelled with its environment and Pod Security Standard, with its ConfigMaps and Secrets.
+
+    ``add_config_map`` and ``add_secret`` add more after construction.
+    """
+
+    namespace: pulumi.Output[str]
+    """The namespace's name (resolves once it exists, so dependants wait for it)."""
+    config_map_names: dict[str, pulumi.Output[str]]
+    """Logical ConfigMap name -> the name in the cluster (content-hashed for immutable ones)."""
+    config_checksums: dict[str, dict[str, str]]
+    """Logical ConfigMap name -> its ``checksum/<name>`` annotation."""
+    secret_names: dict[str, pulumi.Output[str]]
+    """Secret name -> the name in the cluster."""
+    secret_checksums: dict[str, pulumi.Output[dict[str, str]]]
+    """Secret name -> its ``checksum/<name>`` annotation, a Pulumi secret."""
+
+    def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        namespace = check_dns1123_label(args["namespace"], "EnvironmentArgs.namespace")
+        environment = check_dns1123_label(args.get("environment", namespace), "EnvironmentArgs.environment")
+        level = args.get("pod_security", "restricted")
+        if level not in POD_SECURITY_LEVELS:
+            raise SettingsError("EnvironmentArgs.pod_security", level,
+                                f"is not one of: {', '.join(POD_SECURITY_LEVELS)}")
+        config_maps = list(args.get("config_maps", []))
+        secrets = list(args.get("secrets", []))
+        for i, config_map in enumerate(config_maps):
+            _check_config_map(config_map, f"EnvironmentArgs.config_maps[{i}]")
+        check_unique((c["name"] for c in config_maps), "EnvironmentArgs.config_maps[].name")
+        for i, secret in enumerate(secrets):
+            _check_secret(secret, f"EnvironmentArgs.secrets[{i}]")
+        check_unique((s["name"] for s in secrets), "EnvironmentArgs.secrets[].name")
+        super().__init__("eks-config-secrets:index:Environment", name, None, opts)
+        self._name = name
+        labels = {
+            "environment": environment,
+            **_MANAGED,
+            # enforce blocks, audit and warn report: all at the same level so that nothing is silently allowed.
+            **{f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")},
+        }
+        self._namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": namespace, "labels": labels},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.namespace = self._namespace.metadata["name"]
+        self.config_map_names = {}
+        self.config_checksums = {}
+        self.secret_names = {}
+        self.secret_checksums = {}
+        for config_map in config_maps:
+            self._add_config_map(config_map)
+        for secret in secrets:
+            self._add_secret(secret)
+        self.register_outputs({
+            "namespace": self.namespace,
+            "config_map_names": self.config_map_names,
+            "secret_names": self.secret_names,
+        })
+
+    def add_config_map(self, args: ConfigMapArgs) -> k8s.core.v1.ConfigMap:
+        """Add a ConfigMap to the namespace (validated as the constructor's ``config_maps``)."""
+        _check_config_map(args, "ConfigMapArgs")
+        if args["name"] in self.config_map_names:
+            raise SettingsError("ConfigMapArgs.name", args["name"], "is given more than once; names must be unique")
+        return self._add_config_map(args)
+
+    def add_secret(self, args: EnvironmentSecretArgs) -> k8s.core.v1.Secret:
+        """Add a Secret to the namespace (validated as the constructor's ``secrets``)."""
+        _check_secret(args, "EnvironmentSecretArgs")
+        if args["name"] in self.secret_names:
+            raise SettingsError("EnvironmentSecretArgs.name", args["name"],
+                                "is given more than once; names must be unique")
+        return self._add_secret(args)
+
+    def _add_config_map(self, args: ConfigMapArgs) -> k8s.core.v1.ConfigMap:
+        data = {**args.get("data", {}), **args.get("files", {})}
+        immutable = args.get("immutable", False)
+        # Immutable data cannot be patched: a new content gets a new name, so Pulumi creates the new ConfigMap,
+        # rolls the workloads that reference it, and only then deletes the old one.
+        physical = f"{args['name']}-{checksum(data)[:10]}" if immutable else args["name"]
+        resource = k8s.core.v1.ConfigMap(
+            f"{self._name}-{args['name']}",
+            metadata={"name": physical, "namespace": self.namespace, "labels": _MANAGED},
+            data=data,
+            immutable=immutable,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.config_map_names[args["name"]] = resource.metadata["name"]
+        self.config_checksums[args["name"]] = checksum_annotation(args["name"], data)
+        return resource
+
+    def _add_secret(self, args: EnvironmentSecretArgs) -> k8s.core.v1.Secret:
+        kind = args.get("type", "Opaque")
+        string_data: pulumi.Input[Mapping[str, str]]
+        if kind == "Opaque":
+            string_data = pulumi.Output.all(**dict(args["string_data"])).apply(dict)
+        elif kind == "kubernetes.io/tls":
+            string_data = pulumi.Output.all(args["certificate"], args["private_key"]).apply(
+                lambda pair: _tls_data(pair[0], pair[1], args["name"])
+            )
+        else:
+            string_data = pulumi.Output.from_input(args["password"]).apply(
+                lambda password: {".dockerconfigjson": dockerconfigjson(args["registry"], args["username"], password)}
+            )
+        secret_data: pulumi.Output[Mapping[str, str]] = pulumi.Output.secret(string_data)
+        resource = k8s.core.v1.Secret(
+            f"{self._name}-{args['name']}",
+            metadata={"name": args["name"], "namespace": self.namespace,
+                      "labels": _MANAGED},
+            type=kind,
+            string_data=secret_data,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.secret_names[args["name"]] = resource.metadata["name"]
+        self.secret_checksums[args["name"]] = secret_checksum_annotation(args["name"], secret_data)
+        return resource
+
+
+def _tls_data(certificate: str, private_key: str, name: str) -> dict[str, str]:
+    # Known only at deployment when the pair comes from secret Outputs; the stack settings check it earlier.
+    check_tls_pair(certificate, private_key, f"Secret {name} certificate", f"Secret {name} private_key")
+    return {"tls.crt": certificate, "tls.key": private_key}
+
+
+def _check_config_map(args: ConfigMapArgs, setting: str) -> None:
+    check_dns1123_subdomain(args["name"], f"{setting}.name")
+    keys = [*args.get("data", {}), *args.get("files", {})]
+    if not keys:
+        raise SettingsError(setting, args["name"], "has neither data nor files")
+    for key in keys:
+        if not _KEY.match(key):
+            raise SettingsError(f"{setting}.data", key, "is not a valid ConfigMap key ([-._a-zA-Z0-9]+)")
+    check_unique(keys, f"{setting} keys")
+    if args.get("immutable", False):
+        # The hashed name must stay a valid object name: 11 characters are added.
+        check_dns1123_subdomain(f"{args['name']}-0123456789", f"{setting}.name")
+
+
+_REQUIRED = {
+    "Opaque": ("string_data",),
+    "kubernetes.io/tls": ("certificate", "private_key"),
+    "kubernetes.io/dockerconfigjson": ("registry", "username", "password"),
+}
+
+
+def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
+    check_dns1123_subdomain(args["name"], f"{setting}.name")
+    kind = args.get("type", "Opaque")
+    if kind not in SECRET_TYPES:
+        raise SettingsError(f"{setting}.type", kind, f"is not one of: {', '.join(SECRET_TYPES)}")
+    for field in _REQUIRED[kind]:
+        if field not in args:
+            raise SettingsError(f"{setting}.{field}", None, f"is required for a Secret of type {kind}")
+    for key in args.get("string_data", {}):
+        if not _KEY.match(key):
+            raise SettingsError(f"{setting}.string_data", key, "is not a valid Secret key ([-._a-zA-Z0-9]+)")
+    certificate, private_key = args.get("certificate"), args.get("private_key")
+    if isinstance(certificate, str) and isinstance(private_key, str):
+        check_tls_pair(certificate, private_key, f"{setting}.certificate", f"{setting}.private_key")

@@ -1,0 +1,141 @@
+"""A Deployment that consumes configuration and secrets safely and rolls when their content changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.rbac import SecretReader
+from components.validation import SettingsError, check_dns1123_label
+from components.workloads import pod_security_context, restricted_security_context
+
+__all__ = ["Workload", "WorkloadArgs"]
+
+
+class WorkloadArgs(TypedDict):
+    app_name: str
+    """Name of the Deployment, its container and (when created here) its ServiceAccount: a DNS-1123 label."""
+    namespace: str
+    """Namespace of the Deployment (and of the ServiceAccount, Role and RoleBinding it creates); pass
+    ``depends_on=[environment]`` in opts so that the namespace and its ConfigMaps exist first."""
+    image: str
+    """Container image."""
+    replicas: NotRequired[int]
+    """Replicas. Default: 1."""
+    port: NotRequired[int]
+    """Container port. Default: none."""
+    service_account_name: NotRequired[pulumi.Input[str]]
+    """An existing ServiceAccount to run as (e.g. a WorkloadIdentity's). Default: a new one named after the workload,
+    with ``automountServiceAccountToken: false``."""
+    needs_kubernetes_api: NotRequired[bool]
+    """Mount the ServiceAccount token, for a workload that calls the Kubernetes API (e.g. reads its Secrets by name).
+    Default: false, so a compromised container holds no API credential."""
+    env: NotRequired[Sequence[Mapping[str, Any]]]
+    """Container env entries (see ``components.workloads``). Default: none."""
+    env_from: NotRequired[Sequence[Mapping[str, Any]]]
+    """Container envFrom entries. Default: none."""
+    volumes: NotRequired[Sequence[Mapping[str, Any]]]
+    """Pod volumes, besides the ``tmp`` emptyDir that every workload gets (its root filesystem is read-only)."""
+    volume_mounts: NotRequired[Sequence[Mapping[str, Any]]]
+    """Container volume mounts. Secret and CSI mounts must be read-only."""
+    secret_names: NotRequired[Sequence[str]]
+    """Secrets the workload may ``get`` through the API: a Role limited by ``resourceNames`` and its RoleBinding.
+    Default: none (no Role)."""
+    checksums: NotRequired[Sequence[pulumi.Input[Mapping[str, str]]]]
+    """``checksum/<name>`` annotations of the ConfigMaps and Secrets consumed: a change rolls the pods."""
+    annotations: NotRequired[Mapping[str, str]]
+    """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
+    image_pull_secrets: NotRequired[Sequence[str]]
+    """dockerconfigjson Secrets to pull the image with. Default: none."""
+
+
+class Workload(pulumi.ComponentResource):
+    """A Deployment with restricted security contexts, no automounted token, checksum annotations, and RBAC that
+    reads only the Secrets it names."""
+
+    deployment_name: pulumi.Output[str]
+    """Name of the Deployment."""
+    service_account_name: pulumi.Output[str]
+    """The ServiceAccount the pods run as."""
+
+    def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        app = check_dns1123_label(args["app_name"], "WorkloadArgs.app_name")
+        namespace = check_dns1123_label(args["namespace"], "WorkloadArgs.namespace")
+        replicas = args.get("replicas", 1)
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= 100:
+            raise SettingsError("WorkloadArgs.replicas", replicas, "is not a whole number from 0 to 100")
+        for i, mount in enumerate(args.get("volume_mounts", [])):
+            if not mount.get("readOnly", False) and _is_sensitive(mount["name"], args.get("volumes", [])):
+                raise SettingsError(f"WorkloadArgs.volume_mounts[{i}]", mount["name"],
+                                    "mounts a Secret or CSI volume writable: set readOnly: true")
+        super().__init__("eks-config-secrets:index:Workload", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        automount = args.get("needs_kubernetes_api", False)
+        if "service_account_name" in args:
+            service_account: pulumi.Input[str] = args["service_account_name"]
+        else:
+            account = k8s.core.v1.ServiceAccount(
+                f"{name}-sa",
+                metadata={"name": app, "namespace": namespace},
+                automount_service_account_token=automount,
+                opts=child,
+            )
+            service_account = account.metadata["name"]
+        secret_names = list(args.get("secret_names", []))
+        if secret_names:
+            SecretReader(f"{name}-secrets",
+                         {"namespace": namespace, "service_account_name": service_account,
+                          "secret_names": secret_names},
+                         opts=child)
+        labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": name}
+        checksums = pulumi.Output.all(*args.get("checksums", [])).apply(_merge)
+        container: dict[str, Any] = {
+            "name": app,
+            "image": args["image"],
+            "env": list(args.get("env", [])),
+            "envFrom": list(args.get("env_from", [])),
+            "volumeMounts": [*args.get("volume_mounts", []), {"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir)
+            "securityContext": restricted_security_context(),
+            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        }
+        if "port" in args:
+            container["ports"] = [{"name": "http", "containerPort": args["port"]}]
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata={"name": app, "namespace": namespace, "labels": labels,
+                      "annotations": dict(args.get("annotations", {}))},
+            spec=cast(Any, {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels, "annotations": checksums},
+                    "spec": {
+                        "serviceAccountName": service_account,
+                        "automountServiceAccountToken": automount,
+                        "securityContext": pod_security_context(),
+                        "imagePullSecrets": [{"name": s} for s in args.get("image_pull_secrets", [])],
+                        "containers": [container],
+                        "volumes": [*args.get("volumes", []), {"name": "tmp", "emptyDir": {}}],
+                    },
+                },
+            }),
+            opts=child,
+        )
+        self.deployment_name = deployment.metadata["name"]
+        self.service_account_name = pulumi.Output.from_input(service_account)
+        self.register_outputs({"deployment_name": self.deployment_name,
+                               "service_account_name": self.service_account_name})
+
+
+def _merge(parts: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for part in parts:
+        merged.update(part)
+    return merged
+
+
+def _is_sensitive(volume_name: str, volumes: Sequence[Mapping[str, Any]]) -> bool:
+    return any(v["name"] == volume_name and ("secret" in v or "csi" in v) for v in volumes)
