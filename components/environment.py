@@ -84,8 +84,8 @@ class Environment(pulumi.ComponentResource):
     """Logical ConfigMap name -> its ``checksum/<name>`` annotation."""
     secret_names: dict[str, pulumi.Output[str]]
     """Secret name -> the name in the cluster."""
-    secret_checksums: dict[str, pulumi.Output[dict[str, str]]]
-    """Secret name -> its ``checksum/<name>`` annotation, a Pulumi secret."""
+    secret_checksums: dict[str, dict[str, pulumi.Output[str]]]
+    """Secret name -> its ``checksum/<name>`` annotation (digest computed inside the secret Output)."""
 
     def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         namespace = check_dns1123_label(args["namespace"], "EnvironmentArgs.namespace")

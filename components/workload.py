@@ -44,7 +44,7 @@ class WorkloadArgs(TypedDict):
     secret_names: NotRequired[Sequence[str]]
     """Secrets the workload may ``get`` through the API: a Role limited by ``resourceNames`` and its RoleBinding.
     Default: none (no Role)."""
-    checksums: NotRequired[Sequence[pulumi.Input[Mapping[str, str]]]]
+    checksums: NotRequired[Sequence[Mapping[str, pulumi.Input[str]]]]
     """``checksum/<name>`` annotations of the ConfigMaps and Secrets consumed: a change rolls the pods."""
     annotations: NotRequired[Mapping[str, str]]
     """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
@@ -91,7 +91,8 @@ class Workload(pulumi.ComponentResource):
                           "secret_names": secret_names},
                          opts=child)
         labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": name}
-        checksums = pulumi.Output.all(*args.get("checksums", [])).apply(_merge)
+        # Merged key by key: a secret's digest stays secret without hiding the other annotations.
+        checksums = {key: value for part in args.get("checksums", []) for key, value in part.items()}
         container: dict[str, Any] = {
             "name": app,
             "image": args["image"],
@@ -128,13 +129,6 @@ class Workload(pulumi.ComponentResource):
         self.service_account_name = pulumi.Output.from_input(service_account)
         self.register_outputs({"deployment_name": self.deployment_name,
                                "service_account_name": self.service_account_name})
-
-
-def _merge(parts: Sequence[Mapping[str, str]]) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for part in parts:
-        merged.update(part)
-    return merged
 
 
 def _is_sensitive(volume_name: str, volumes: Sequence[Mapping[str, Any]]) -> bool:

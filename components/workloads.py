@@ -133,15 +133,18 @@ def checksum_annotation(name: str, data: Mapping[str, str]) -> dict[str, str]:
     return {f"checksum/{name}": checksum(data)}
 
 
-def secret_checksum_annotation(name: str, data: pulumi.Input[Mapping[str, str]]) -> pulumi.Output[dict[str, str]]:
-    """The checksum annotation of secret content, computed inside the secret Output and kept secret.
+def secret_checksum_annotation(name: str, data: pulumi.Input[Mapping[str, str]]) -> dict[str, pulumi.Output[str]]:
+    """The checksum annotation of secret content, the digest computed inside the secret Output.
 
-    It is the same digest as Helm's ``checksum/secret``: the pods roll exactly when the content changes. The value
-    stays a Pulumi secret (``[secret]`` in plans, encrypted in state); in the cluster it is readable by whoever can
-    read the Deployment, and a SHA-256 reveals nothing practical about generated credentials, but it would let a
-    low-entropy value (a PIN, a word) be guessed offline, so such values do not belong in a checksummed Secret.
+    The same digest as Helm's ``checksum/secret``: the pods roll exactly when the content changes, and the content
+    never leaves the secret Output. The digest itself is not kept secret: the cluster stores pod annotations in
+    clear anyway, and a secret nested in the pod template would make Pulumi hide the whole Deployment spec in every
+    plan and diff. A SHA-256 over all of a Secret's keys reveals nothing practical about generated credentials
+    (tokens, keys, passwords); it would let a low-entropy value (a PIN, a word) be guessed offline, so such values
+    do not belong in a checksummed Secret.
     """
-    return pulumi.Output.secret(pulumi.Output.from_input(data).apply(lambda values: checksum_annotation(name, values)))
+    digest = pulumi.Output.from_input(data).apply(checksum)
+    return {f"checksum/{name}": pulumi.Output.unsecret(digest)}
 
 
 def check_tls_pair(certificate: str, private_key: str, certificate_setting: str, key_setting: str) -> None:
