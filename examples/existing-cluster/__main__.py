@@ -1,0 +1,59 @@
+"""One app's secrets on a cluster that this program does not create.
+
+The cluster and its IAM OIDC provider exist already; this program installs the Secrets Store CSI Driver with
+its AWS provider, and creates the app's namespace, its IAM role (IRSA, trusting only its ServiceAccount) with read access to exactly
+one Secrets Manager secret, the SecretProviderClass that mounts it, and a Deployment that uses it.
+"""
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import AppSecrets, Environment, SecretsStoreCsiDriver, Workload
+
+config = pulumi.Config()
+oidc_provider_arn = config.require("oidcProviderArn")
+# The issuer is the provider's own URL, as IAM reports it in the ARN: never rebuilt from the region by hand.
+oidc_issuer = oidc_provider_arn.split(":oidc-provider/", 1)[-1]
+namespace = config.get("namespace") or "payments"
+region = pulumi.Config("aws").require("region")
+
+# An explicit provider from this program's kubeconfig: nothing falls back to the operator's shell.
+provider = k8s.Provider("cluster", kubeconfig=config.require_secret("kubeconfig"))
+on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
+
+driver = SecretsStoreCsiDriver("secrets-store-csi", {"region": region}, opts=on_cluster)
+
+environment = Environment(namespace, {"namespace": namespace}, opts=on_cluster)
+in_namespace = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[environment]))
+secrets = AppSecrets(
+    "payments",
+    {
+        "namespace": namespace,
+        "app_name": "payments",
+        "secrets": [{"secret": config.require("secret"), "keys": [{"property": "apiKey", "file": "api-key",
+                                                                   "env": "STRIPE_API_KEY"}]}],
+        "region": region,
+        "account_id": aws.get_caller_identity_output().account_id,
+        "oidc_provider_arn": oidc_provider_arn,
+        "oidc_issuer": oidc_issuer,
+        "installed_by": driver.crd_dependencies,
+    },
+    opts=in_namespace,
+)
+Workload(
+    "payments",
+    {
+        "app_name": "payments",
+        "namespace": namespace,
+        "image": "ghcr.io/example/payments:2.3.0",
+        "service_account_name": secrets.service_account_name,
+        "env": secrets.env,
+        "volumes": secrets.volumes,
+        "volume_mounts": secrets.volume_mounts,
+        "annotations": secrets.reload_annotations,
+    },
+    opts=in_namespace,
+)
+
+pulumi.export("role_arn", secrets.role_arn)
