@@ -9,18 +9,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.plan.cli import EXIT_INVALID, EXIT_OK, load_stack_file, main
+from components.plan.cli import EXIT_INVALID, EXIT_OK, EXIT_POLICY, load_stack_file, main
 
 PROGRAM = '''
 import pulumi
 import pulumi_kubernetes as k8s
-from components.settings import PROJECT
+from components.validation import SettingsError
 
-config = pulumi.Config(PROJECT)
+config = pulumi.Config("demo")
 name = config.require("name")
 if not name.islower():
-    from components.validation import SettingsError
-    raise SettingsError(f"{PROJECT}:name", name, "is not lowercase")
+    raise SettingsError("demo:name", name, "is not lowercase")
 provider = k8s.Provider("k8s", kubeconfig="{}")
 opts = pulumi.ResourceOptions(provider=provider)
 k8s.core.v1.Namespace("ns", metadata={"name": name}, opts=opts)
@@ -28,7 +27,7 @@ k8s.core.v1.Secret("token", metadata={"name": "token", "namespace": name},
                    string_data={"token": config.require_secret("token")}, opts=opts)
 k8s.helm.v3.Release("driver", chart="secrets-store-csi-driver", version="1.6.0", namespace="kube-system",
                     repository_opts={"repo": "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts"},
-                    values={"syncSecret": {"enabled": True}}, opts=opts)
+                    values={"syncSecret": {"enabled": True}, "enableSecretRotation": ROTATION}, opts=opts)
 pulumi.export("namespace", name)
 pulumi.export("token", config.require_secret("token"))
 '''
@@ -44,7 +43,7 @@ def project(tmp_path: Path) -> Path:
           demo:token:
             secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=
         """))
-    (tmp_path / "__main__.py").write_text(PROGRAM.replace("PROJECT)", '"demo")'))
+    (tmp_path / "__main__.py").write_text(PROGRAM.replace("ROTATION", "True"))
     return tmp_path
 
 
@@ -87,7 +86,7 @@ def test_manifests_are_written_per_namespace_with_secrets_redacted(project: Path
     release = yaml.safe_load((out / files[1]).read_text())
     assert release["chart"] == "secrets-store-csi-driver"
     assert release["repository"] == "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts"
-    assert release["values"] == {"syncSecret": {"enabled": True}}
+    assert release["values"] == {"syncSecret": {"enabled": True}, "enableSecretRotation": True}
 
 
 @pytest.mark.parametrize("suffix, first_line", [(".dot", "digraph plan {"), (".mmd", "flowchart LR")])
@@ -112,3 +111,17 @@ def test_unknown_stack_lists_the_stacks(project: Path, capsys: pytest.CaptureFix
     assert main(["plan", "--stack", "qa", "--project-dir", str(project)]) == EXIT_INVALID
     assert f"--stack 'qa' has no stack file {project / 'stacks' / 'Pulumi.qa.yaml'} (stacks: dev)" in (
         capsys.readouterr().err)
+
+
+def test_mandatory_violation_exits_2_naming_rule_and_resource(project: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "__main__.py").write_text(PROGRAM.replace("ROTATION", "False"))
+    target = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--json", str(target)]) == EXIT_POLICY
+    out = capsys.readouterr()
+    assert "[mandatory] csi-driver-rotation" in out.out
+    assert "urn:pulumi:dev::demo::kubernetes:helm.sh/v3:Release::driver" in out.out
+    assert out.err == "error: 1 mandatory policy violation(s)\n"
+    violations = json.loads(target.read_text())["violations"]
+    assert [(v["rule"], v["urn"], v["enforcement"]) for v in violations] == [
+        ("csi-driver-rotation", "urn:pulumi:dev::demo::kubernetes:helm.sh/v3:Release::driver", "mandatory")]

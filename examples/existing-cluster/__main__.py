@@ -1,8 +1,9 @@
 """One app's secrets on a cluster that this program does not create.
 
-The cluster and its IAM OIDC provider exist already; this program installs the Secrets Store CSI Driver with
-its AWS provider, and creates the app's namespace, its IAM role (IRSA, trusting only its ServiceAccount) with read access to exactly
-one Secrets Manager secret, the SecretProviderClass that mounts it, and a Deployment that uses it.
+The cluster and its IAM OIDC provider exist already. This program installs the Secrets Store CSI Driver with
+its AWS provider, and creates the app's namespace, its IAM role (IRSA, trusting only its ServiceAccount) with
+read access to exactly one Secrets Manager secret, the SecretProviderClass that mounts it, and a Deployment
+that uses it.
 """
 
 import pulumi

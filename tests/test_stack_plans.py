@@ -1,0 +1,300 @@
+"""The offline plans of the project's own stacks: what `python -m components plan` shows for dev, staging, prod."""
+
+from __future__ import annotations
+
+import copy
+import json
+import runpy
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from components import settings as settings_module
+from components.plan.cli import evaluate_stack, load_stack_file
+from components.plan.engine import SECRET, Plan, RecordedResource, run_program
+from components.plan.policies import check_policies
+from components.plan.render import render_tree, write_manifests
+from tests.conftest import ROOT, STACKS
+
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+
+@cache
+def stack_plan(stack: str) -> Plan:
+    return evaluate_stack(ROOT, stack)[1]
+
+
+def run_stack(stack: str, config: dict[str, Any], secret_keys: tuple[str, ...], offline: bool = True) -> Plan:
+    token = settings_module.OFFLINE.set(offline)
+    try:
+        return run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+                           stack=stack, config=config, secret_keys=secret_keys)
+    finally:
+        settings_module.OFFLINE.reset(token)
+
+
+def children_of(plan: Plan, component_type: str, name: str) -> list[RecordedResource]:
+    parent = plan.one(component_type, name)
+    return [r for r in plan.resources if r.parent == parent.urn]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_plans_clean(stack: str) -> None:
+    assert [v for v in check_policies(stack_plan(stack)) if v.mandatory] == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_kubernetes_resource_uses_the_clusters_provider(stack: str) -> None:
+    plan = stack_plan(stack)
+    provider = plan.one(K8S_PROVIDER)
+    assert provider.parent == plan.one("eks-config-secrets:index:SecureCluster").urn
+    assert provider.inputs["kubeconfig"] == SECRET
+    kubernetes = [r for r in plan.resources if r.type.startswith("kubernetes:")]
+    assert len(kubernetes) > 15
+    assert {r.provider for r in kubernetes} == {provider.urn}
+
+
+def test_prod_key_rotates_with_a_30_day_window_and_is_protected() -> None:
+    key = stack_plan("prod").one("aws:kms/key:Key")
+    assert (key.inputs["enableKeyRotation"], key.inputs["deletionWindowInDays"], key.protect) == (True, 30, True)
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    assert [s["Action"] for s in statements if s["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}] == ["kms:*"]
+
+
+def test_prod_cluster_is_protected_encrypted_audited_and_api_authenticated() -> None:
+    plan = stack_plan("prod")
+    cluster = plan.one("eks:index:Cluster")
+    assert cluster.protect is True
+    assert cluster.inputs["encryptionConfigKeyArn"] == plan.one("aws:kms/key:Key").outputs["arn"]
+    assert cluster.inputs["createOidcProvider"] is True
+    assert cluster.inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
+    assert cluster.inputs["authenticationMode"] == "API"
+    assert cluster.inputs["skipDefaultNodeGroup"] is True
+    log_group = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    assert (log_group.inputs["name"], log_group.inputs["retentionInDays"]) == ("/aws/eks/ecs-prod/cluster", 365)
+    assert log_group.urn in cluster.dependencies
+    assert plan.one("eks:index:ManagedNodeGroup").inputs["scalingConfig"] == {
+        "desiredSize": 2, "maxSize": 3, "minSize": 1}
+
+
+def test_dev_is_not_protected() -> None:
+    plan = stack_plan("dev")
+    assert (plan.one("aws:kms/key:Key").protect, plan.one("eks:index:Cluster").protect) == (False, False)
+
+
+@pytest.mark.parametrize("stack, interval", [("dev", "2m"), ("prod", "1h")])
+def test_csi_driver_release_rotates_and_syncs(stack: str, interval: str) -> None:
+    plan = stack_plan(stack)
+    releases = plan.find("kubernetes:helm.sh/v3:Release")
+    driver = next(r for r in releases if r.inputs["chart"] == "secrets-store-csi-driver")
+    assert driver.inputs["namespace"] == "kube-system"
+    assert driver.inputs["values"]["syncSecret"] == {"enabled": True}
+    assert (driver.inputs["values"]["enableSecretRotation"], driver.inputs["values"]["rotationPollInterval"]) == (
+        True, interval)
+    provider = next(r for r in releases if r.inputs["chart"] == "secrets-store-csi-driver-provider-aws")
+    assert provider.inputs["values"]["secrets-store-csi-driver"] == {"install": False}
+    assert driver.urn in provider.dependencies
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_one_secret_provider_class_per_app_after_the_releases(stack: str) -> None:
+    plan = stack_plan(stack)
+    classes = plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert [c.inputs["metadata"]["name"] for c in classes] == [f"{stack}-app-spc"]
+    releases = {r.urn for r in plan.find("kubernetes:helm.sh/v3:Release") if "secrets-store" in r.inputs["chart"]}
+    assert releases <= set(classes[0].dependencies)
+
+
+def test_prod_app_uses_pod_identity_and_dev_app_uses_irsa() -> None:
+    prod, dev = stack_plan("prod"), stack_plan("dev")
+    association = prod.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == ("prod", "app")
+    assert prod.one("aws:eks/addon:Addon").inputs["addonName"] == "eks-pod-identity-agent"
+    spc = prod.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert spc.inputs["spec"]["parameters"]["usePodIdentity"] == "true"
+    assert dev.find("aws:eks/podIdentityAssociation:PodIdentityAssociation") == []
+    account = dev.one("kubernetes:core/v1:ServiceAccount", "dev-app-identity-service-account")
+    assert account.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith(
+        "arn:aws:iam::123456789012:role/")
+
+
+def test_staging_delivers_through_external_secrets() -> None:
+    plan = stack_plan("staging")
+    release = next(r for r in plan.find("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "external-secrets")
+    external = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret")
+    store = plan.one("kubernetes:external-secrets.io/v1:SecretStore")
+    assert release.urn in external.dependencies and release.urn in store.dependencies
+    assert external.inputs["spec"]["target"] == {"name": "app-secrets", "creationPolicy": "Owner"}
+    assert [d["remoteRef"] for d in external.inputs["spec"]["data"]] == [
+        {"key": "staging/app/database", "property": "username"},
+        {"key": "staging/app/database", "property": "password"}]
+    assert plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass") == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_app_role_reads_exactly_its_secret(stack: str) -> None:
+    policy = json.loads(stack_plan(stack).one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert policy["Statement"] == [{
+        "Sid": "ReadSecrets",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        "Resource": [f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{stack}/app/database-??????"],
+    }]
+
+
+@pytest.mark.parametrize("stack, log_level", [("dev", "debug"), ("staging", "info"), ("prod", "warn")])
+def test_environment_namespace_config_maps_and_secrets(stack: str, log_level: str) -> None:
+    plan = stack_plan(stack)
+    namespace = plan.one("kubernetes:core/v1:Namespace")
+    assert namespace.inputs["metadata"]["name"] == stack
+    assert namespace.inputs["metadata"]["labels"]["environment"] == stack
+    assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    app_config = plan.one("kubernetes:core/v1:ConfigMap", f"{stack}-app-config")
+    assert app_config.inputs["data"]["LOG_LEVEL"] == log_level
+    nginx = plan.one("kubernetes:core/v1:ConfigMap", f"{stack}-nginx-config")
+    assert nginx.inputs["immutable"] is True
+    assert nginx.inputs["metadata"]["name"].startswith("nginx-config-")
+    assert nginx.inputs["data"]["nginx.conf"] == (ROOT / "config" / "nginx.conf").read_text()
+    secrets = {s.inputs["metadata"]["name"]: s.inputs for s in plan.find("kubernetes:core/v1:Secret")}
+    assert {name: (s["type"], s["stringData"]) for name, s in secrets.items()} == {
+        "app-api": ("Opaque", SECRET),
+        "app-tls": ("kubernetes.io/tls", SECRET),
+        "registry-credentials": ("kubernetes.io/dockerconfigjson", SECRET),
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_roles_get_only_named_secrets(stack: str) -> None:
+    roles = stack_plan(stack).find("kubernetes:rbac.authorization.k8s.io/v1:Role")
+    assert {r.name: r.inputs["rules"] for r in roles} == {
+        f"{stack}-app-reader-role": [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["app-secrets"],
+                                      "verbs": ["get"]}],
+        f"{stack}-app-secrets-role": [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["app-api"],
+                                       "verbs": ["get"]}],
+        f"{stack}-nginx-secrets-role": [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["app-tls"],
+                                         "verbs": ["get"]}],
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_deployments_roll_on_change_and_run_restricted(stack: str) -> None:
+    for deployment in stack_plan(stack).find("kubernetes:apps/v1:Deployment"):
+        template = deployment.inputs["spec"]["template"]
+        assert any(k.startswith("checksum/") for k in template["metadata"]["annotations"])
+        pod = template["spec"]
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod["containers"]:
+            assert container["securityContext"] == {
+                "runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                "privileged": False, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_app_reads_config_and_secrets_the_seed_way() -> None:
+    app = stack_plan("dev").one("kubernetes:apps/v1:Deployment", "dev-app-deployment")
+    container = app.inputs["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e["valueFrom"] for e in container["env"]}
+    assert env["DATABASE_HOST"] == {"configMapKeyRef": {"name": "app-config", "key": "DATABASE_HOST"}}
+    assert env["LOG_LEVEL"] == {"configMapKeyRef": {"name": "app-config", "key": "LOG_LEVEL"}}
+    assert env["DB_PASSWORD"] == {"secretKeyRef": {"name": "app-secrets", "key": "db-password"}}
+    assert {"name": "secrets", "mountPath": "/mnt/secrets", "readOnly": True} in container["volumeMounts"]
+    assert app.inputs["metadata"]["annotations"] == {"secret.reloader.stakater.com/reload": "app-secrets"}
+    nginx = stack_plan("dev").one("kubernetes:apps/v1:Deployment", "dev-nginx-deployment")
+    mounts = nginx.inputs["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "config-0", "mountPath": "/etc/nginx/nginx.conf", "subPath": "nginx.conf",
+            "readOnly": True} in mounts
+
+
+def _dev_with_app_config(log_level: str, immutable: bool = False) -> Plan:
+    stack = load_stack_file(ROOT, "dev")
+    config = copy.deepcopy(stack.config)
+    app_config = config["eks-config-secrets:environments"][0]["configMaps"][0]
+    app_config["data"]["LOG_LEVEL"] = log_level
+    app_config["immutable"] = immutable
+    return run_stack("dev", config, stack.secret_keys)
+
+
+def test_a_config_change_changes_its_checksum_and_nothing_else() -> None:
+    before, after = stack_plan("dev"), _dev_with_app_config("info")
+    changed = {r.urn for r in before.resources} ^ {r.urn for r in after.resources}
+    assert changed == set()
+    differing = [b.name for b, a in zip(before.resources, after.resources, strict=True) if b.inputs != a.inputs]
+    assert differing == ["dev-app-config", "dev-app-deployment"]
+    annotations = [r.one("kubernetes:apps/v1:Deployment", "dev-app-deployment").inputs["spec"]["template"]
+                   ["metadata"]["annotations"] for r in (before, after)]
+    assert annotations[0]["checksum/app-config"] != annotations[1]["checksum/app-config"]
+    assert annotations[0]["checksum/app-api"] == annotations[1]["checksum/app-api"]
+
+
+def test_an_immutable_config_change_renames_it_and_rolls_its_workload() -> None:
+    before, after = _dev_with_app_config("debug", immutable=True), _dev_with_app_config("info", immutable=True)
+    differing = [b.name for b, a in zip(before.resources, after.resources, strict=True) if b.inputs != a.inputs]
+    assert differing == ["dev-app-config", "dev-app-deployment"]
+    names = [p.one("kubernetes:core/v1:ConfigMap", "dev-app-config").inputs["metadata"]["name"]
+             for p in (before, after)]
+    assert names[0] != names[1] and all(n.startswith("app-config-") for n in names)
+    env = [p.one("kubernetes:apps/v1:Deployment", "dev-app-deployment").inputs["spec"]["template"]["spec"]
+           ["containers"][0]["env"][0] for p in (before, after)]
+    assert [e["valueFrom"]["configMapKeyRef"]["name"] for e in env] == names
+
+
+def _tls_pair() -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "app.example.test")])
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(7).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()).decode())
+
+
+def test_secret_values_never_reach_the_plan_json_tree_or_manifests(tmp_path: Path) -> None:
+    certificate, private_key = _tls_pair()
+    secrets = {"apiToken": "tok-5f1d0c2e-never-in-plain", "tlsCertificate": certificate,
+               "tlsPrivateKey": private_key, "registryPassword": "pw-8b7c-never-in-plain"}
+    stack = load_stack_file(ROOT, "dev")
+    config = {**stack.config, **{f"eks-config-secrets:{k}": v for k, v in secrets.items()}}
+    plan = run_stack("dev", config, tuple(f"eks-config-secrets:{k}" for k in secrets), offline=False)
+    # The values did reach the resources (as secrets)...
+    api = plan.one("kubernetes:core/v1:Secret", "dev-app-api")
+    assert api.raw_inputs["stringData"] == {"API_TOKEN": secrets["apiToken"]}
+    # ...and appear nowhere a person or a file can see them.
+    write_manifests(plan, tmp_path)
+    texts = [json.dumps(plan.as_json()), render_tree(plan)] + [p.read_text() for p in tmp_path.rglob("*.yaml")]
+    key_body = private_key.splitlines()[1]
+    for text in texts:
+        for needle in ("tok-5f1d0c2e", "pw-8b7c", key_body):
+            assert needle not in text
+
+
+def test_a_mismatched_tls_pair_is_a_settings_error() -> None:
+    certificate, _ = _tls_pair()
+    _, other_key = _tls_pair()
+    secrets = {"apiToken": "t", "tlsCertificate": certificate, "tlsPrivateKey": other_key, "registryPassword": "p"}
+    stack = load_stack_file(ROOT, "dev")
+    config = {**stack.config, **{f"eks-config-secrets:{k}": v for k, v in secrets.items()}}
+    from components.validation import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        run_stack("dev", config, tuple(f"eks-config-secrets:{k}" for k in secrets), offline=False)
+    assert str(caught.value) == (
+        "eks-config-secrets:tlsPrivateKey (private key of eks-config-secrets:environments[0].secrets[1].privateKey) "
+        "'<private key>' does not belong to the certificate (their public keys differ): set the key that was issued "
+        "with this certificate"
+    )
+
+
+def test_stack_files_hold_no_secret_values() -> None:
+    for stack in STACKS:
+        text = (ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()
+        assert "secure:" not in text and "BEGIN" not in text
+        assert yaml.safe_load(text)["config"]
