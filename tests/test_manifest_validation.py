@@ -20,7 +20,8 @@ CRDS = {
         REFERENCE / "secrets-store-csi-driver/v1.6.0/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml",
     ("external-secrets.io/v1", "ExternalSecret"):
         REFERENCE / "external-secrets/v2.9.0/external-secrets.io_externalsecrets.yaml",
-    ("external-secrets.io/v1", "SecretStore"): REFERENCE / "external-secrets/v2.9.0/external-secrets.io_secretstores.yaml",
+    ("external-secrets.io/v1", "SecretStore"):
+        REFERENCE / "external-secrets/v2.9.0/external-secrets.io_secretstores.yaml",
 }
 
 
