@@ -1,0 +1,83 @@
+"""components/workloads.py: the pod-spec pieces, checksums, security contexts and Secret builders."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from components.validation import SettingsError
+from components.workloads import (
+    check_tls_pair,
+    checksum,
+    checksum_annotation,
+    config_file_mount,
+    csi_secret_volume,
+    dockerconfigjson,
+    env_from_config_map_key,
+    env_from_secret_key,
+    restricted_security_context,
+)
+
+
+def tls_pair() -> tuple[str, str]:
+    """A fresh self-signed pair (never a committed key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "app.example.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+def test_env_entries_reference_one_key() -> None:
+    assert env_from_config_map_key("LOG_LEVEL", "app-config", "LOG_LEVEL") == {
+        "name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "LOG_LEVEL"}}}
+    assert env_from_secret_key("TOKEN", "api", "TOKEN") == {
+        "name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "TOKEN"}}}
+
+
+def test_config_file_mount_uses_sub_path_read_only() -> None:
+    assert config_file_mount("config", "/etc/nginx/nginx.conf", "nginx.conf") == {
+        "name": "config", "mountPath": "/etc/nginx/nginx.conf", "subPath": "nginx.conf", "readOnly": True}
+
+
+def test_csi_volume_is_read_only() -> None:
+    assert csi_secret_volume("secrets", "app-spc") == {"name": "secrets", "csi": {
+        "driver": "secrets-store.csi.k8s.io", "readOnly": True, "volumeAttributes": {"secretProviderClass": "app-spc"}}}
+
+
+def test_restricted_security_context() -> None:
+    assert restricted_security_context() == {
+        "runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False, "privileged": False,
+        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_checksum_is_stable_across_key_order_and_changes_with_any_value() -> None:
+    assert checksum({"a": "1", "b": "2"}) == checksum({"b": "2", "a": "1"})
+    assert checksum({"a": "1", "b": "2"}) != checksum({"a": "1", "b": "3"})
+    assert checksum({"a": "1"}) != checksum({"a": "1", "": ""})
+    assert checksum_annotation("app-config", {"a": "1"}) == {"checksum/app-config": checksum({"a": "1"})}
+
+
+def test_dockerconfigjson_auth_is_base64_of_user_and_password() -> None:
+    assert dockerconfigjson("ghcr.io", "bot", "pw") == (
+        '{"auths": {"ghcr.io": {"auth": "Ym90OnB3", "password": "pw", "username": "bot"}}}')
+
+
+def test_matching_tls_pair_passes() -> None:
+    check_tls_pair(*tls_pair(), "cert", "key")
+
+
+def test_tls_key_that_is_not_pem_is_refused_without_echoing_it() -> None:
+    certificate, _ = tls_pair()
+    with pytest.raises(SettingsError) as caught:
+        check_tls_pair(certificate, "hunter2", "cert", "key")
+    assert str(caught.value) == (
+        "key '<private key>' is not an unencrypted PEM private key ('-----BEGIN PRIVATE KEY-----' ...)")
