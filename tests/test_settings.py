@@ -11,8 +11,11 @@ from pulumi.runtime.sync_await import _sync_await
 from components.settings import OFFLINE_PLACEHOLDER, StackSettings, parse_settings
 from components.validation import SettingsError
 from tests.conftest import ROOT, STACKS, stack_values
+from tests.test_workloads import tls_pair
 
-SECRETS = {"apiToken": "token-value", "tlsCertificate": "cert", "tlsPrivateKey": "key", "registryPassword": "pw"}
+CERTIFICATE, PRIVATE_KEY = tls_pair()
+SECRETS = {"apiToken": "token-value", "tlsCertificate": CERTIFICATE, "tlsPrivateKey": PRIVATE_KEY,
+           "registryPassword": "pw"}
 
 
 def parse(values: dict[str, Any], stack: str = "dev", offline: bool = True, **kwargs: Any) -> StackSettings:
