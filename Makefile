@@ -18,6 +18,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# checkov cannot share the project's venv (it pins an older packaging than pulumi accepts).
+.venv-checkov/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet --upgrade pip
+	.venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 ## plan: the offline plan of $(STACK): tree on stdout, JSON, manifests and graph under $(OUT)/ (no cloud, no CLI)
 plan: $(VENV)/.runtime
 	$(PY) -m components plan --stack $(STACK) --json $(OUT)/plan-$(STACK).json \
@@ -32,7 +39,7 @@ plan-all: $(VENV)/.runtime
 	done
 
 ## test: the test suite (unit, component, plan, policy and independent-validator tests)
-test: $(VENV)/.dev
+test: $(VENV)/.dev .venv-checkov/.installed
 	$(PY) -m pytest
 
 ## lint: ruff and mypy
@@ -41,4 +48,4 @@ lint: $(VENV)/.dev
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) $(OUT)
+	rm -rf $(VENV) .venv-checkov $(OUT)

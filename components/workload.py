@@ -8,6 +8,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.policy_rules import AUTOMOUNT_REASON_ANNOTATION
 from components.rbac import SecretReader
 from components.validation import SettingsError, check_dns1123_label
 from components.workloads import pod_security_context, restricted_security_context
@@ -30,9 +31,10 @@ class WorkloadArgs(TypedDict):
     service_account_name: NotRequired[pulumi.Input[str]]
     """An existing ServiceAccount to run as (e.g. a WorkloadIdentity's). Default: a new one named after the workload,
     with ``automountServiceAccountToken: false``."""
-    needs_kubernetes_api: NotRequired[bool]
-    """Mount the ServiceAccount token, for a workload that calls the Kubernetes API (e.g. reads its Secrets by name).
-    Default: false, so a compromised container holds no API credential."""
+    kubernetes_api_reason: NotRequired[str]
+    """Why the workload calls the Kubernetes API (e.g. "reads its Secret by name"). When given, the ServiceAccount
+    token is mounted and the reason recorded in the annotation the policy pack asks for. Default: no token, so a
+    compromised container holds no API credential."""
     env: NotRequired[Sequence[Mapping[str, Any]]]
     """Container env entries (see ``components.workloads``). Default: none."""
     env_from: NotRequired[Sequence[Mapping[str, Any]]]
@@ -73,13 +75,15 @@ class Workload(pulumi.ComponentResource):
                                     "mounts a Secret or CSI volume writable: set readOnly: true")
         super().__init__("eks-config-secrets:index:Workload", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        automount = args.get("needs_kubernetes_api", False)
+        reason = args.get("kubernetes_api_reason", "").strip()
+        automount = bool(reason)
+        reason_annotation = {AUTOMOUNT_REASON_ANNOTATION: reason} if reason else {}
         if "service_account_name" in args:
             service_account: pulumi.Input[str] = args["service_account_name"]
         else:
             account = k8s.core.v1.ServiceAccount(
                 f"{name}-sa",
-                metadata={"name": app, "namespace": namespace},
+                metadata={"name": app, "namespace": namespace, "annotations": reason_annotation},
                 automount_service_account_token=automount,
                 opts=child,
             )
@@ -112,7 +116,7 @@ class Workload(pulumi.ComponentResource):
                 "replicas": replicas,
                 "selector": {"matchLabels": labels},
                 "template": {
-                    "metadata": {"labels": labels, "annotations": checksums},
+                    "metadata": {"labels": labels, "annotations": {**checksums, **reason_annotation}},
                     "spec": {
                         "serviceAccountName": service_account,
                         "automountServiceAccountToken": automount,

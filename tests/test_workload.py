@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.plan.engine import Plan, run_program
+from components.plan.policies import check_policies
 from components.rbac import SecretReader, secret_reader_rules
 from components.validation import SettingsError
 from components.workload import Workload, WorkloadArgs
@@ -38,9 +39,13 @@ def test_creates_a_service_account_without_token_and_a_get_only_role() -> None:
     assert {"name": "tmp", "emptyDir": {}} in pod["spec"]["volumes"]
 
 
-def test_a_workload_that_calls_the_api_gets_its_token() -> None:
-    plan = workload_plan(needs_kubernetes_api=True)
-    assert plan.one("kubernetes:core/v1:ServiceAccount").inputs["automountServiceAccountToken"] is True
+def test_a_workload_that_calls_the_api_gets_its_token_and_says_why() -> None:
+    plan = workload_plan(kubernetes_api_reason="watches its ConfigMap")
+    account = plan.one("kubernetes:core/v1:ServiceAccount").inputs
+    assert account["automountServiceAccountToken"] is True
+    assert account["metadata"]["annotations"] == {
+        "eks-config-secrets.io/automount-token-reason": "watches its ConfigMap"}
+    assert check_policies(plan) == []
 
 
 def test_writable_secret_mount_is_refused() -> None:

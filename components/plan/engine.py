@@ -120,6 +120,10 @@ def _redact(value: Any, path: str, secret_paths: list[str]) -> tuple[Any, Any]:
     if isinstance(value, list):
         items = [_redact(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
         return [p for p, _ in items], [r for _, r in items]
+    if isinstance(value, float) and value.is_integer():
+        # The wire format (protobuf Struct) has only doubles: `replicas: 3` arrives as 3.0, which Kubernetes and
+        # the validators would reject. A whole number in our inputs was an int.
+        return int(value), int(value)
     return value, value
 
 

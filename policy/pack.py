@@ -1,0 +1,112 @@
+"""The pulumi-policy wrappers of :mod:`components.policy_rules`: one policy per rule, the same code the plan runs.
+
+Kept apart from ``__main__.py`` because creating the ``PolicyPack`` starts a server that never returns; the tests
+import this module and call the wrappers with hand-built ``ResourceValidationArgs`` / ``StackValidationArgs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyProviderResource,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from components.policy_rules import RULES, UNKNOWN, ResourceRule, ResourceView, StackRule, stack_of
+
+__all__ = ["PACK_NAME", "plain", "policies", "resource_policy", "stack_policy", "view_of_args", "view_of_resource"]
+
+PACK_NAME = "eks-config-secrets"
+
+
+def plain(value: Any) -> Any:
+    """A deep copy of the policy SDK's property proxies as dicts and lists, unknowns replaced by ``[unknown]``.
+
+    The SDK's proxies raise ``UnknownValueError`` when a value unknown during preview is read; the rules skip
+    ``[unknown]`` instead, so that one unknown property does not hide every other check on the resource.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in value:
+            try:
+                result[key] = plain(value[key])
+            except UnknownValueError:
+                result[key] = UNKNOWN
+        return result
+    if isinstance(value, Sequence):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                items.append(plain(value[index]))
+            except UnknownValueError:
+                items.append(UNKNOWN)
+        return items
+    return value
+
+
+def _provider_urn(provider: PolicyProviderResource | None) -> str | None:
+    return provider.urn if provider is not None else None
+
+
+def view_of_args(args: ResourceValidationArgs) -> ResourceView:
+    """The rules' view of one resource under validation (resource policies see no dependencies)."""
+    return ResourceView(
+        urn=args.urn,
+        type=args.resource_type,
+        name=args.name,
+        props=plain(args.props),
+        provider=_provider_urn(args.provider),
+        protect=bool(args.opts.protect),
+        stack=stack_of(args.urn),
+    )
+
+
+def view_of_resource(resource: PolicyResource) -> ResourceView:
+    """The rules' view of one resource of the stack, with its direct dependencies."""
+    return ResourceView(
+        urn=resource.urn,
+        type=resource.resource_type,
+        name=resource.name,
+        props=plain(resource.props),
+        provider=_provider_urn(resource.provider),
+        dependencies=tuple(d.urn for d in resource.dependencies),
+        protect=bool(resource.opts.protect),
+        stack=stack_of(resource.urn),
+    )
+
+
+def _level(rule: ResourceRule | StackRule) -> EnforcementLevel:
+    return EnforcementLevel.MANDATORY if rule.mandatory else EnforcementLevel.ADVISORY
+
+
+def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        for message in rule.check(view_of_args(args)):
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(rule.name, rule.description, validate, _level(rule))
+
+
+def stack_policy(rule: StackRule) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for urn, message in rule.check([view_of_resource(r) for r in args.resources]):
+            report_violation(message, urn)
+
+    return StackValidationPolicy(rule.name, rule.description, validate, _level(rule))
+
+
+def policies() -> list[Policy]:
+    """One pulumi-policy policy per rule of :data:`components.policy_rules.RULES`, in the same order."""
+    return [resource_policy(r) if isinstance(r, ResourceRule) else stack_policy(r) for r in RULES]

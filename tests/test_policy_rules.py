@@ -1,0 +1,609 @@
+"""Each policy rule with a resource that passes and one that fails, and the pulumi-policy adapters of policy/pack.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from components import policy_rules as rules
+from components.iam_policies import irsa_trust_policy, pod_identity_trust_policy, secrets_read_policy
+from components.plan.cli import evaluate_stack
+from components.plan.policies import check_policies
+from components.policy_rules import SECRET, UNKNOWN, ResourceView, Violation, evaluate
+from policy.pack import plain, policies, view_of_args, view_of_resource
+from tests.conftest import ROOT, STACKS
+
+PROVIDER = "urn:pulumi:dev::eks-config-secrets::pulumi:providers:kubernetes::cluster-k8s"
+DEFAULT_PROVIDER = "urn:pulumi:dev::eks-config-secrets::pulumi:providers:kubernetes::default_4_34_2"
+OIDC_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
+OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{OIDC_HOST}"
+
+
+def urn(type_: str, name: str, stack: str = "dev") -> str:
+    return f"urn:pulumi:{stack}::eks-config-secrets::{type_}::{name}"
+
+
+def view(type_: str, props: dict[str, Any], name: str = "r", stack: str = "dev", **kw: Any) -> ResourceView:
+    kw.setdefault("provider", PROVIDER if type_.startswith("kubernetes:") else None)
+    return ResourceView(urn=urn(type_, name, stack), type=type_, name=name, props=props, stack=stack, **kw)
+
+
+def role(trust: dict[str, Any] | str) -> ResourceView:
+    return view(rules.IAM_ROLE, {"assumeRolePolicy": trust if isinstance(trust, str) else json.dumps(trust)})
+
+
+def policy(statement: dict[str, Any], type_: str = rules.IAM_ROLE_POLICY) -> ResourceView:
+    return view(type_, {"policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})})
+
+
+def deployment(pod_spec: dict[str, Any], annotations: dict[str, str] | str | None = None) -> ResourceView:
+    metadata: dict[str, Any] = {"labels": {"app": "a"}}
+    if annotations is not None:
+        metadata["annotations"] = annotations
+    return view(rules.DEPLOYMENT, {"spec": {"template": {"metadata": metadata, "spec": pod_spec}}})
+
+
+def pod_spec(**extra: Any) -> dict[str, Any]:
+    return {"automountServiceAccountToken": False, "containers": [{"name": "app", "image": "app:1"}], **extra}
+
+
+def release(chart: str, values: dict[str, Any], name: str = "driver") -> ResourceView:
+    return view(rules.HELM_RELEASE, {"chart": chart, "values": values}, name=name)
+
+
+def driver_values(**overrides: Any) -> dict[str, Any]:
+    return {"syncSecret": {"enabled": True}, "enableSecretRotation": True, "rotationPollInterval": "2m", **overrides}
+
+
+# --- KMS and EKS ---------------------------------------------------------------------------------------------------
+
+def test_kms_key_with_rotation_passes() -> None:
+    assert rules.kms_key_rotation(view(rules.KMS_KEY, {"enableKeyRotation": True})) == []
+
+
+def test_kms_key_without_rotation_fails() -> None:
+    assert rules.kms_key_rotation(view(rules.KMS_KEY, {"enableKeyRotation": False})) == [
+        "KMS key does not rotate: set enableKeyRotation: true (enable_key_rotation=True)"
+    ]
+
+
+def test_eks_component_with_key_passes() -> None:
+    props = {"encryptionConfigKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/k"}
+    assert rules.eks_secrets_encryption(view(rules.EKS_COMPONENT, props)) == []
+
+
+def test_eks_component_without_key_fails() -> None:
+    assert rules.eks_secrets_encryption(view(rules.EKS_COMPONENT, {})) == [
+        "EKS cluster does not encrypt Secrets with a KMS key: set encryptionConfigKeyArn (encryption_config_key_arn) "
+        "to a customer-managed key"
+    ]
+
+
+def test_eks_cluster_encrypting_secrets_passes() -> None:
+    config = {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:eu-west-1:123456789012:key/k"}}
+    assert rules.eks_secrets_encryption(view(rules.EKS_CLUSTER, {"encryptionConfig": config})) == []
+
+
+def test_eks_cluster_without_secrets_resource_fails() -> None:
+    config = {"resources": [], "provider": {"keyArn": "arn:aws:kms:eu-west-1:123456789012:key/k"}}
+    assert rules.eks_secrets_encryption(view(rules.EKS_CLUSTER, {"encryptionConfig": config})) == [
+        "EKS cluster does not encrypt Secrets with a KMS key: set encryptionConfig {resources: [secrets], "
+        "provider: {keyArn: <KMS key ARN>}}"
+    ]
+
+
+def test_eks_cluster_key_unknown_during_preview_is_skipped() -> None:
+    config = {"resources": ["secrets"], "provider": {"keyArn": UNKNOWN}}
+    assert rules.eks_secrets_encryption(view(rules.EKS_CLUSTER, {"encryptionConfig": config})) == []
+
+
+@pytest.mark.parametrize("type_", [rules.EKS_COMPONENT, rules.EKS_CLUSTER])
+def test_eks_audit_logging_passes(type_: str) -> None:
+    assert rules.eks_audit_logging(view(type_, {"enabledClusterLogTypes": ["api", "audit", "authenticator"]})) == []
+
+
+@pytest.mark.parametrize("type_", [rules.EKS_COMPONENT, rules.EKS_CLUSTER])
+def test_eks_without_audit_logging_fails(type_: str) -> None:
+    assert rules.eks_audit_logging(view(type_, {"enabledClusterLogTypes": ["api"]})) == [
+        "EKS control-plane logging does not include 'audit': add it to enabledClusterLogTypes "
+        "(with api and authenticator)"
+    ]
+
+
+@pytest.mark.parametrize("type_", [rules.KMS_KEY, rules.EKS_COMPONENT])
+def test_prod_protected_key_and_cluster_pass(type_: str) -> None:
+    assert rules.prod_protects_key_and_cluster(view(type_, {}, stack="prod", protect=True)) == []
+
+
+def test_prod_unprotected_key_fails() -> None:
+    assert rules.prod_protects_key_and_cluster(view(rules.KMS_KEY, {}, stack="prod")) == [
+        "KMS key in stack prod is not protected: set protect (cluster.protect) so that no destroy or replacement "
+        "loses the key or every Secret it encrypts"
+    ]
+
+
+def test_prod_rule_reads_the_stack_from_the_urn_when_not_given() -> None:
+    resource = ResourceView(urn=urn(rules.EKS_CLUSTER, "c", "prod"), type=rules.EKS_CLUSTER, name="c", props={})
+    assert len(rules.prod_protects_key_and_cluster(resource)) == 1
+
+
+def test_unprotected_key_outside_prod_passes() -> None:
+    assert rules.prod_protects_key_and_cluster(view(rules.KMS_KEY, {}, stack="dev")) == []
+
+
+# --- IAM -----------------------------------------------------------------------------------------------------------
+
+def test_irsa_trust_from_builder_passes() -> None:
+    assert rules.irsa_trust_pinned(role(irsa_trust_policy(OIDC_ARN, OIDC_HOST, "prod", "app"))) == []
+
+
+def test_irsa_trust_without_conditions_fails() -> None:
+    statement = {"Effect": "Allow", "Principal": {"Federated": OIDC_ARN}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    assert rules.irsa_trust_pinned(role({"Version": "2012-10-17", "Statement": [statement]})) == [
+        f"statement 0 trusts OIDC provider {OIDC_HOST} without pinning the ServiceAccount: add Condition "
+        f"StringEquals {{'{OIDC_HOST}:sub': 'system:serviceaccount:<namespace>:<name>'}}",
+        f"statement 0 trusts OIDC provider {OIDC_HOST} without pinning the audience: add Condition StringEquals "
+        f"{{'{OIDC_HOST}:aud': 'sts.amazonaws.com'}}",
+    ]
+
+
+def test_irsa_trust_with_wildcard_subject_fails() -> None:
+    trust = irsa_trust_policy(OIDC_ARN, OIDC_HOST, "prod", "app-*", allow_wildcard=True)
+    assert rules.irsa_trust_pinned(role(trust)) == [
+        f"statement 0 trusts OIDC provider {OIDC_HOST} without pinning the ServiceAccount: add Condition "
+        f"StringEquals {{'{OIDC_HOST}:sub': 'system:serviceaccount:<namespace>:<name>'}} instead of StringLike"
+    ]
+
+
+def test_irsa_trust_naming_another_issuer_fails() -> None:
+    trust = irsa_trust_policy(OIDC_ARN, OIDC_HOST, "prod", "app")
+    other = "oidc-eks.eu-west-1.api.aws/id/ABC123"
+    condition = trust["Statement"][0]["Condition"]["StringEquals"]
+    trust["Statement"][0]["Condition"]["StringEquals"] = {k.replace(OIDC_HOST, other): v for k, v in condition.items()}
+    messages = rules.irsa_trust_pinned(role(trust))
+    assert messages[0] == (
+        f"statement 0 trusts OIDC provider {OIDC_HOST} but its condition keys name another issuer "
+        f"({other}:aud, {other}:sub): take the issuer from the same cluster output as the provider ARN"
+    )
+    assert len(messages) == 3
+
+
+def test_secret_trust_policy_is_skipped() -> None:
+    assert rules.irsa_trust_pinned(role(SECRET)) == []
+
+
+def test_pod_identity_trust_from_builder_passes() -> None:
+    assert rules.pod_identity_trust_only_eks_pods(role(pod_identity_trust_policy("123456789012"))) == []
+
+
+def test_pod_identity_trust_without_tag_session_fails() -> None:
+    trust = pod_identity_trust_policy()
+    trust["Statement"][0]["Action"] = "sts:AssumeRole"
+    assert rules.pod_identity_trust_only_eks_pods(role(trust)) == [
+        "Pod Identity role statement 0 allows ['sts:AssumeRole']: allow exactly ['sts:AssumeRole', 'sts:TagSession'] "
+        "(EKS Pod Identity tags the session)"
+    ]
+
+
+def test_pod_identity_trust_of_a_second_principal_fails() -> None:
+    trust = pod_identity_trust_policy()
+    trust["Statement"][0]["Principal"] = {"Service": ["pods.eks.amazonaws.com", "ec2.amazonaws.com"]}
+    assert rules.pod_identity_trust_only_eks_pods(role(trust)) == [
+        "Pod Identity role statement 0 trusts another principal: trust only {'Service': 'pods.eks.amazonaws.com'}"
+    ]
+
+
+def test_workload_policy_from_builder_passes() -> None:
+    document = secrets_read_policy(
+        ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app-??????"],
+        kms_key_arns=["arn:aws:kms:eu-west-1:123456789012:key/k"], region="eu-west-1",
+    )
+    assert rules.no_wildcard_secret_access(view(rules.IAM_ROLE_POLICY, {"policy": json.dumps(document)})) == []
+
+
+def test_workload_policy_granting_all_secretsmanager_actions_fails() -> None:
+    statement = {"Effect": "Allow", "Action": "secretsmanager:*",
+                 "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a"}
+    assert rules.no_wildcard_secret_access(policy(statement)) == [
+        "policy statement 0 grants ['secretsmanager:*']: name the actions, e.g. secretsmanager:GetSecretValue and "
+        "secretsmanager:DescribeSecret"
+    ]
+
+
+def test_managed_policy_reading_every_secret_fails() -> None:
+    statement = {"Sid": "Read", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": "*"}
+    assert rules.no_wildcard_secret_access(policy(statement, rules.IAM_POLICY)) == [
+        "policy statement 'Read' grants secretsmanager/ssm/kms actions on ['*']: name the secret, parameter or key ARNs"
+    ]
+
+
+def test_workload_policy_on_every_key_of_the_account_fails() -> None:
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:123456789012:key/*"}
+    assert rules.no_wildcard_secret_access(policy(statement)) == [
+        "policy statement 0 grants secretsmanager/ssm/kms actions on ['arn:aws:kms:eu-west-1:123456789012:key/*']: "
+        "name the secret, parameter or key ARNs"
+    ]
+
+
+def test_role_inline_policy_with_star_action_fails() -> None:
+    document = json.dumps({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})
+    resource = view(rules.IAM_ROLE, {"inlinePolicies": [{"name": "admin", "policy": document}]})
+    assert rules.no_wildcard_secret_access(resource) == [
+        "inline policy 'admin' statement 0 grants ['*']: name the actions, e.g. secretsmanager:GetSecretValue and "
+        "secretsmanager:DescribeSecret",
+        "inline policy 'admin' statement 0 grants secretsmanager/ssm/kms actions on ['*']: name the secret, parameter "
+        "or key ARNs",
+    ]
+
+
+def test_workload_policy_with_not_action_fails() -> None:
+    statement = {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+    assert rules.no_wildcard_secret_access(policy(statement)) == [
+        "policy statement 0 allows by exclusion (NotAction/NotResource): list the actions and resources it grants"
+    ]
+
+
+def test_wildcard_on_other_services_passes() -> None:
+    statement = {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}
+    assert rules.no_wildcard_secret_access(policy(statement)) == []
+
+
+# --- pods and ServiceAccounts --------------------------------------------------------------------------------------
+
+CSI_VOLUME = {"name": "secrets", "csi": {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
+                                         "volumeAttributes": {"secretProviderClass": "app"}}}
+
+
+def test_read_only_secret_and_csi_mounts_pass() -> None:
+    spec = pod_spec(
+        volumes=[CSI_VOLUME, {"name": "tls", "secret": {"secretName": "tls"}}],
+        containers=[{"name": "app", "volumeMounts": [{"name": "secrets", "mountPath": "/s", "readOnly": True},
+                                                     {"name": "tls", "mountPath": "/tls", "readOnly": True}]}],
+    )
+    assert rules.secret_volumes_read_only(deployment(spec)) == []
+
+
+def test_writable_secret_mount_fails() -> None:
+    spec = pod_spec(
+        volumes=[{"name": "tls", "secret": {"secretName": "tls"}}],
+        initContainers=[{"name": "init", "volumeMounts": [{"name": "tls", "mountPath": "/tls"}]}],
+    )
+    assert rules.secret_volumes_read_only(deployment(spec)) == [
+        "container 'init' mounts secret volume 'tls' at '/tls' writable: set readOnly: true on the volumeMount"
+    ]
+
+
+def test_writable_csi_volume_fails() -> None:
+    volume = {"name": "secrets", "csi": {"driver": "secrets-store.csi.k8s.io"}}
+    cron = view("kubernetes:batch/v1:CronJob", {"spec": {"jobTemplate": {"spec": {"template": {"spec": pod_spec(
+        volumes=[volume], containers=[{"name": "job", "volumeMounts": [{"name": "secrets", "mountPath": "/s",
+                                                                          "readOnly": True}]}])}}}}})
+    assert rules.secret_volumes_read_only(cron) == ["CSI volume 'secrets' is not read-only: set csi.readOnly: true"]
+
+
+def test_service_account_without_token_passes() -> None:
+    sa = view(rules.SERVICE_ACCOUNT, {"automountServiceAccountToken": False})
+    assert rules.no_automounted_token(sa) == []
+
+
+def test_service_account_left_to_default_fails() -> None:
+    assert rules.no_automounted_token(view(rules.SERVICE_ACCOUNT, {"metadata": {"name": "app"}})) == [
+        "ServiceAccount may mount the Kubernetes API token: set automountServiceAccountToken: false (or annotate "
+        "eks-config-secrets.io/automount-token-reason with why the workload calls the API)"
+    ]
+
+
+def test_pod_template_mounting_the_token_fails() -> None:
+    assert rules.no_automounted_token(deployment(pod_spec(automountServiceAccountToken=True))) == [
+        "pod template mounts the Kubernetes API token: set automountServiceAccountToken: false (or annotate "
+        "eks-config-secrets.io/automount-token-reason with why the workload calls the API)"
+    ]
+
+
+def test_pod_template_mounting_the_token_with_a_reason_passes() -> None:
+    reason = {rules.AUTOMOUNT_REASON_ANNOTATION: "reads its Secrets by name through the API"}
+    assert rules.no_automounted_token(deployment(pod_spec(automountServiceAccountToken=True), reason)) == []
+
+
+# --- Helm releases and CRD objects ---------------------------------------------------------------------------------
+
+def test_csi_driver_with_rotation_passes() -> None:
+    assert rules.csi_driver_rotation(release("secrets-store-csi-driver", driver_values())) == []
+
+
+def test_csi_driver_without_rotation_fails() -> None:
+    values = driver_values(enableSecretRotation=False)
+    assert rules.csi_driver_rotation(release("sigs/secrets-store-csi-driver", values)) == [
+        "Secrets Store CSI driver does not rotate mounted secrets (chart default: off): set values "
+        "enableSecretRotation: true and a rotationPollInterval"
+    ]
+
+
+def test_aws_provider_chart_bundling_the_driver_without_rotation_fails() -> None:
+    resource = release("secrets-store-csi-driver-provider-aws", {"secrets-store-csi-driver": {"install": True}})
+    assert rules.csi_driver_rotation(resource) == [
+        "Secrets Store CSI driver does not rotate mounted secrets (chart default: off): set values "
+        "secrets-store-csi-driver.enableSecretRotation: true and a rotationPollInterval"
+    ]
+
+
+def test_aws_provider_chart_without_the_driver_passes() -> None:
+    resource = release("secrets-store-csi-driver-provider-aws", {"secrets-store-csi-driver": {"install": False}})
+    assert rules.csi_driver_rotation(resource) == []
+
+
+SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
+EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
+
+
+def test_crd_objects_depending_on_their_releases_pass() -> None:
+    driver = release("secrets-store-csi-driver", driver_values())
+    provider = release("secrets-store-csi-driver-provider-aws", {"secrets-store-csi-driver": {"install": False}},
+                       name="provider")
+    provider = ResourceView(**{**provider.__dict__, "dependencies": (driver.urn,)})
+    eso = release("external-secrets", {"installCRDs": True}, name="eso")
+    spc = view(SPC, {"spec": {}}, name="spc", dependencies=(provider.urn,))
+    external = view(EXTERNAL_SECRET, {"spec": {}}, name="es", dependencies=(eso.urn,))
+    assert rules.crd_objects_depend_on_release([driver, provider, eso, spc, external]) == []
+
+
+def test_crd_objects_without_their_release_fail() -> None:
+    eso = release("external-secrets", {"installCRDs": True}, name="eso")
+    spc = view(SPC, {"spec": {}}, name="spc", dependencies=(eso.urn,))
+    external = view(EXTERNAL_SECRET, {"spec": {}}, name="es")
+    assert rules.crd_objects_depend_on_release([eso, spc, external]) == [
+        (spc.urn, "SecretProviderClass does not depend on the secrets-store-csi-driver release that installs its "
+                  "CRD: add it to depends_on"),
+        (external.urn, "ExternalSecret does not depend on the external-secrets release that installs its CRD: add it "
+                       "to depends_on"),
+    ]
+
+
+def test_spc_depending_on_the_eks_addon_passes() -> None:
+    addon = view(rules.EKS_ADDON, {"addonName": "aws-secrets-store-csi-driver-provider"}, name="addon")
+    spc = view(SPC, {"spec": {}}, name="spc", dependencies=(addon.urn,))
+    assert rules.crd_objects_depend_on_release([addon, spc]) == []
+
+
+def test_synced_secrets_with_sync_enabled_pass() -> None:
+    driver = release("secrets-store-csi-driver", driver_values())
+    spc = view(SPC, {"spec": {"secretObjects": [{"secretName": "s"}]}}, name="spc", dependencies=(driver.urn,))
+    assert rules.synced_secrets_need_sync([driver, spc]) == []
+
+
+def test_synced_secrets_with_sync_disabled_fail() -> None:
+    driver = release("secrets-store-csi-driver", driver_values(syncSecret={"enabled": False}))
+    spc = view(SPC, {"spec": {"secretObjects": [{"secretName": "s"}]}}, name="spc", dependencies=(driver.urn,))
+    assert rules.synced_secrets_need_sync([driver, spc]) == [
+        (spc.urn, "SecretProviderClass syncs Kubernetes Secrets but release driver does not enable them (chart "
+                  "default: off): set values syncSecret.enabled: true"),
+    ]
+
+
+def test_synced_secrets_from_the_eks_addon_fail() -> None:
+    addon = view(rules.EKS_ADDON, {"addonName": "aws-secrets-store-csi-driver-provider"}, name="addon")
+    spc = view(SPC, {"spec": {"secretObjects": [{"secretName": "s"}]}}, name="spc", dependencies=(addon.urn,))
+    assert rules.synced_secrets_need_sync([addon, spc]) == [
+        (spc.urn, "SecretProviderClass syncs Kubernetes Secrets but the driver comes from the EKS add-on, which never "
+                  "enables syncSecret: install the Helm charts instead"),
+    ]
+
+
+def test_kubernetes_resources_with_the_cluster_provider_pass() -> None:
+    resources = [view(rules.CONFIG_MAP, {}), view(rules.KUBERNETES_PROVIDER, {}, provider=None),
+                 view(rules.KMS_KEY, {})]
+    assert rules.kubernetes_explicit_provider(resources) == []
+
+
+@pytest.mark.parametrize("provider", [None, DEFAULT_PROVIDER])
+def test_kubernetes_resource_on_the_default_provider_fails(provider: str | None) -> None:
+    config_map = view(rules.CONFIG_MAP, {}, provider=provider)
+    assert rules.kubernetes_explicit_provider([config_map]) == [
+        (config_map.urn, "Kubernetes resource uses the default provider (the ambient kubeconfig): pass the cluster's "
+                         "provider, opts=ResourceOptions(providers={'kubernetes': provider})"),
+    ]
+
+
+# --- advisory rules ------------------------------------------------------------------------------------------------
+
+def test_config_map_of_settings_passes() -> None:
+    config_map = view(rules.CONFIG_MAP, {"data": {"DATABASE_HOST": "db", "LOG_LEVEL": "info", "nginx.conf": "x"}})
+    assert rules.config_map_credentials(config_map) == []
+
+
+def test_config_map_with_credential_keys_fails() -> None:
+    config_map = view(rules.CONFIG_MAP, {"data": {"DB_PASSWORD": "x", "apiKey": "y", "HOST": "h"},
+                                         "binaryData": {"tls.private_key": "eA=="}})
+    assert rules.config_map_credentials(config_map) == [
+        "ConfigMap keys ['DB_PASSWORD', 'apiKey', 'tls.private_key'] look like credentials: move them to Secrets "
+        "Manager (or a Secret) and keep ConfigMaps for non-sensitive settings"
+    ]
+
+
+ENV_FROM_CONFIG = [{"name": "HOST", "valueFrom": {"configMapKeyRef": {"name": "app", "key": "HOST"}}}]
+
+
+def test_deployment_with_checksum_annotation_passes() -> None:
+    spec = pod_spec(containers=[{"name": "app", "env": ENV_FROM_CONFIG}])
+    assert rules.deployment_checksum_annotations(deployment(spec, {"checksum/app": "abc"})) == []
+
+
+def test_deployment_consuming_nothing_needs_no_checksum() -> None:
+    assert rules.deployment_checksum_annotations(deployment(pod_spec())) == []
+
+
+def test_deployment_with_secret_annotations_is_skipped() -> None:
+    spec = pod_spec(containers=[{"name": "app", "env": ENV_FROM_CONFIG}])
+    assert rules.deployment_checksum_annotations(deployment(spec, SECRET)) == []
+
+
+def test_deployment_without_checksum_annotation_fails() -> None:
+    spec = pod_spec(containers=[{"name": "app", "env": ENV_FROM_CONFIG}])
+    assert rules.deployment_checksum_annotations(deployment(spec)) == [
+        "Deployment consumes ConfigMaps or Secrets but its pod template has no checksum/ annotation: add "
+        "checksum/<name> annotations so that a changed value rolls the pods (env vars and subPath mounts never see "
+        "updates)"
+    ]
+
+
+def test_role_reading_named_secrets_passes() -> None:
+    rule = {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["a"], "verbs": ["get"]}
+    assert rules.rbac_secrets_list_watch(view(rules.ROLE, {"rules": [rule]})) == []
+
+
+def test_role_listing_secrets_fails() -> None:
+    rule = {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "watch", "list"]}
+    assert rules.rbac_secrets_list_watch(view(rules.CLUSTER_ROLE, {"rules": [{"apiGroups": ["apps"]}, rule]})) == [
+        "rule 1 grants ['list', 'watch'] on secrets, which returns the content of every Secret: grant get with "
+        "resourceNames instead"
+    ]
+
+
+# --- the registry and evaluate --------------------------------------------------------------------------------------
+
+def test_rule_names_are_unique() -> None:
+    names = [rule.name for rule in rules.RULES]
+    assert len(names) == len(set(names))
+
+
+def test_advisory_rules_are_the_three_of_the_issue() -> None:
+    assert [r.name for r in rules.RULES if not r.mandatory] == [
+        "configmap-credentials", "deployment-checksum-annotations", "rbac-secrets-list-watch"
+    ]
+
+
+def test_evaluate_lists_mandatory_violations_first() -> None:
+    key = view(rules.KMS_KEY, {"enableKeyRotation": False}, name="key")
+    config_map = view(rules.CONFIG_MAP, {"data": {"token": "x"}}, name="cm", provider=None)
+    violations = evaluate([config_map, key])
+    assert [(v.rule, v.urn, v.mandatory) for v in violations] == [
+        ("kms-key-rotation", key.urn, True),
+        ("kubernetes-explicit-provider", config_map.urn, True),
+        ("configmap-credentials", config_map.urn, False),
+    ]
+
+
+def test_violation_as_json() -> None:
+    assert Violation("kms-key-rotation", "urn:x", "fix it", True).as_json() == {
+        "rule": "kms-key-rotation", "urn": "urn:x", "message": "fix it", "enforcement": "mandatory"
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_project_stacks_have_no_violations(stack: str) -> None:
+    _, plan = evaluate_stack(ROOT, stack)
+    assert [v.as_json() for v in check_policies(plan)] == []
+
+
+# --- the pulumi-policy adapters ------------------------------------------------------------------------------------
+
+def options(protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+
+
+def provider_resource(provider_urn: str) -> PolicyProviderResource:
+    return PolicyProviderResource(rules.KUBERNETES_PROVIDER, {}, provider_urn, provider_urn.rsplit("::", 1)[-1])
+
+
+def test_plain_replaces_unknowns_and_keeps_known_values() -> None:
+    proxied = unknown_checking_proxy({"a": UNKNOWN_STRING_VALUE, "b": [1, UNKNOWN_STRING_VALUE], "c": {"d": True}})
+    assert plain(proxied) == {"a": UNKNOWN, "b": [1, UNKNOWN], "c": {"d": True}}
+
+
+def test_view_of_args_maps_every_field() -> None:
+    resource_urn = urn(rules.KMS_KEY, "key", "prod")
+    args = ResourceValidationArgs(rules.KMS_KEY, unknown_checking_proxy({"enableKeyRotation": True}), resource_urn,
+                                  "key", options(protect=True), None)
+    assert view_of_args(args) == ResourceView(urn=resource_urn, type=rules.KMS_KEY, name="key",
+                                              props={"enableKeyRotation": True}, provider=None, protect=True,
+                                              stack="prod")
+
+
+def collect() -> tuple[list[tuple[str, str | None]], Any]:
+    reported: list[tuple[str, str | None]] = []
+
+    def report_violation(message: str, urn: str | None = None) -> None:
+        reported.append((message, urn))
+
+    return reported, report_violation
+
+
+def by_name(name: str) -> Any:
+    return next(p for p in policies() if p.name == name)
+
+
+def test_resource_policy_reports_the_rule_messages() -> None:
+    reported, report_violation = collect()
+    args = ResourceValidationArgs(rules.KMS_KEY, unknown_checking_proxy({"enableKeyRotation": False}),
+                                  urn(rules.KMS_KEY, "key"), "key", options(), None)
+    by_name("kms-key-rotation").validate(args, report_violation)
+    assert reported == [("KMS key does not rotate: set enableKeyRotation: true (enable_key_rotation=True)", None)]
+
+
+def test_resource_policy_skips_a_trust_policy_unknown_during_preview() -> None:
+    reported, report_violation = collect()
+    args = ResourceValidationArgs(rules.IAM_ROLE, unknown_checking_proxy({"assumeRolePolicy": UNKNOWN_STRING_VALUE}),
+                                  urn(rules.IAM_ROLE, "role"), "role", options(), None)
+    by_name("irsa-trust-pinned").validate(args, report_violation)
+    assert reported == []
+
+
+def policy_resource(view_: ResourceView, dependencies: list[PolicyResource] | None = None) -> PolicyResource:
+    provider = provider_resource(view_.provider) if view_.provider else None
+    return PolicyResource(view_.type, unknown_checking_proxy(dict(view_.props)), view_.urn, view_.name, options(),
+                          provider, None, dependencies or [], {})
+
+
+def test_view_of_resource_keeps_dependencies_and_provider() -> None:
+    driver = policy_resource(release("secrets-store-csi-driver", driver_values()))
+    spc = policy_resource(view(SPC, {"spec": {}}, name="spc"), [driver])
+    assert view_of_resource(spc) == ResourceView(urn=urn(SPC, "spc"), type=SPC, name="spc", props={"spec": {}},
+                                                 provider=PROVIDER, dependencies=(driver.urn,), stack="dev")
+
+
+def test_stack_policy_reports_each_violation_with_its_urn() -> None:
+    reported, report_violation = collect()
+    config_map = view(rules.CONFIG_MAP, {}, name="cm", provider=DEFAULT_PROVIDER)
+    args = StackValidationArgs([policy_resource(config_map), policy_resource(view(rules.CONFIG_MAP, {}))])
+    by_name("kubernetes-explicit-provider").validate(args, report_violation)
+    assert reported == [("Kubernetes resource uses the default provider (the ambient kubeconfig): pass the cluster's "
+                         "provider, opts=ResourceOptions(providers={'kubernetes': provider})", config_map.urn)]
+
+
+def test_policies_wrap_every_rule_with_its_enforcement() -> None:
+    wrapped = policies()
+    assert [(p.name, p.description, p.enforcement_level) for p in wrapped] == [
+        (r.name, r.description, EnforcementLevel.MANDATORY if r.mandatory else EnforcementLevel.ADVISORY)
+        for r in rules.RULES
+    ]
+    assert [isinstance(p, StackValidationPolicy) for p in wrapped] == [
+        isinstance(r, rules.StackRule) for r in rules.RULES
+    ]
+    assert all(isinstance(p, ResourceValidationPolicy | StackValidationPolicy) for p in wrapped)
+
+
+def test_pack_runs_in_a_python_virtualenv_of_its_own() -> None:
+    project = yaml.safe_load((ROOT / "policy" / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "venv"}}
+
+
+def test_pack_installs_the_project_pins_with_pulumi_policy() -> None:
+    lines = [line for line in (ROOT / "policy" / "requirements.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert lines == ["-r ../requirements.txt"]
+    assert "pulumi-policy==1.21.0" in (ROOT / "requirements.txt").read_text().splitlines()
