@@ -17,9 +17,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.validation import SettingsError, parse_go_duration
+from components.iam_policies import check_region
+from components.validation import SettingsError, check_dns1123_label, parse_go_duration
 
 __all__ = [
+    "ADDON_NAME",
     "AWS_PROVIDER_CHART",
     "DRIVER_CHART",
     "SecretsStoreCsiDriver",
@@ -39,6 +41,7 @@ AWS_PROVIDER_CHART = {
     "repo": "https://aws.github.io/secrets-store-csi-driver-provider-aws",
 }
 ADDON_NAME = "aws-secrets-store-csi-driver-provider"
+INSTALLS = ("helm", "addon")
 # IRSA tokens are requested for STS, Pod Identity tokens for the Pod Identity agent; since provider 3.0 the
 # driver must ask for both (the provider chart sets these when it installs the driver itself).
 TOKEN_AUDIENCES = ("sts.amazonaws.com", "pods.eks.amazonaws.com")
@@ -64,20 +67,22 @@ def aws_provider_values(region: str) -> dict[str, Any]:
 
 class SecretsStoreCsiDriverArgs(TypedDict):
     region: str
-    """AWS region the provider reads secrets from."""
+    """AWS region the provider reads secrets from (``awsRegion`` of the provider chart)."""
     install: NotRequired[str]
-    """``helm`` (default: the driver and provider charts) or ``addon`` (the EKS managed add-on; needs
-    ``cluster_name`` and ``sync_secret: false``)."""
+    """``helm`` (the driver and provider charts) or ``addon`` (the EKS managed add-on; needs ``cluster_name`` and
+    ``sync_secret: false``). Omitted: ``helm``."""
     cluster_name: NotRequired[pulumi.Input[str]]
-    """The cluster of the add-on (``install: addon`` only)."""
+    """The cluster of the add-on. Required with ``install: addon``, ignored otherwise."""
     sync_secret: NotRequired[bool]
-    """Sync mounted objects into Kubernetes Secrets (``secretObjects``), needed for env vars. Default: true."""
+    """Let SecretProviderClasses sync mounted objects into Kubernetes Secrets (``secretObjects``), which env vars
+    need. Omitted: true."""
     enable_secret_rotation: NotRequired[bool]
-    """Re-read mounted secrets every ``rotation_poll_interval`` (alpha). Default: true."""
+    """Re-read mounted secrets every ``rotation_poll_interval`` (alpha in the driver). Omitted: true."""
     rotation_poll_interval: NotRequired[str]
-    """Go duration between rotation polls; each poll calls Secrets Manager per mounted object. Default: ``2m``."""
+    """Go duration between rotation polls; each poll calls Secrets Manager once per mounted object (cost and
+    throttling: AWS suggests about ``1h``). Omitted: ``2m``."""
     namespace: NotRequired[str]
-    """Namespace of the releases. Default: ``kube-system`` (the driver DaemonSet is a node-level component)."""
+    """Namespace of the releases. Omitted: ``kube-system`` (the driver DaemonSet is a node-level component)."""
 
 
 class SecretsStoreCsiDriver(pulumi.ComponentResource):
@@ -87,13 +92,22 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
     """What a SecretProviderClass must depend on: the resources that install its CRD and the provider."""
     sync_secret: bool
     """Whether synced Kubernetes Secrets are enabled."""
+    namespace: pulumi.Output[str]
+    """Namespace of the releases (or ``kube-system``, where the add-on installs itself)."""
+    release_names: pulumi.Output[list[str]]
+    """Helm release names: the driver's, then the provider's (none with the add-on)."""
 
     def __init__(self, name: str, args: SecretsStoreCsiDriverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         install = args.get("install", "helm")
-        if install not in ("helm", "addon"):
-            raise SettingsError("SecretsStoreCsiDriverArgs.install", install, "is not one of: helm, addon")
+        if install not in INSTALLS:
+            raise SettingsError("SecretsStoreCsiDriverArgs.install", install, f"is not one of: {', '.join(INSTALLS)}")
+        region = check_region(args["region"], "SecretsStoreCsiDriverArgs.region")
+        namespace = check_dns1123_label(args.get("namespace", "kube-system"), "SecretsStoreCsiDriverArgs.namespace")
         sync_secret = args.get("sync_secret", True)
         rotation = args.get("enable_secret_rotation", True)
+        for key, value in (("sync_secret", sync_secret), ("enable_secret_rotation", rotation)):
+            if not isinstance(value, bool):
+                raise SettingsError(f"SecretsStoreCsiDriverArgs.{key}", value, "is not a boolean")
         interval = args.get("rotation_poll_interval", "2m")
         parse_go_duration(interval, "SecretsStoreCsiDriverArgs.rotation_poll_interval")
         if install == "addon" and sync_secret:
@@ -105,7 +119,6 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
         if install == "addon" and "cluster_name" not in args:
             raise SettingsError("SecretsStoreCsiDriverArgs.cluster_name", None, "is required with install 'addon'")
         super().__init__("eks-config-secrets:index:SecretsStoreCsiDriver", name, None, opts)
-        namespace = args.get("namespace", "kube-system")
         self.sync_secret = sync_secret
         if install == "addon":
             addon = aws.eks.Addon(
@@ -115,10 +128,12 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.crd_dependencies = [addon]
+            self.namespace = pulumi.Output.from_input("kube-system")
+            self.release_names = pulumi.Output.from_input([])
         else:
             driver = k8s.helm.v3.Release(
                 f"{name}-driver",
-                name="secrets-store-csi-driver",
+                name=DRIVER_CHART["chart"],
                 chart=DRIVER_CHART["chart"],
                 version=DRIVER_CHART["version"],
                 repository_opts={"repo": DRIVER_CHART["repo"]},
@@ -127,15 +142,19 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
                                      rotation_poll_interval=interval),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            # After the driver: the provider registers with the driver's socket directory and its pods are useless
+            # (and the SecretProviderClass CRD absent) until the driver runs.
             provider = k8s.helm.v3.Release(
                 f"{name}-aws-provider",
-                name="secrets-store-csi-driver-provider-aws",
+                name=AWS_PROVIDER_CHART["chart"],
                 chart=AWS_PROVIDER_CHART["chart"],
                 version=AWS_PROVIDER_CHART["version"],
                 repository_opts={"repo": AWS_PROVIDER_CHART["repo"]},
                 namespace=namespace,
-                values=aws_provider_values(args["region"]),
+                values=aws_provider_values(region),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[driver]),
             )
             self.crd_dependencies = [driver, provider]
-        self.register_outputs({})
+            self.namespace = driver.namespace.apply(str)
+            self.release_names = pulumi.Output.all(driver.name, provider.name).apply(lambda n: [str(x) for x in n])
+        self.register_outputs({"namespace": self.namespace, "release_names": self.release_names})

@@ -28,7 +28,8 @@ class SecretReaderArgs(TypedDict):
     service_account_name: pulumi.Input[str]
     """The ServiceAccount allowed to read; the only subject of the RoleBinding."""
     secret_names: Sequence[str]
-    """The Secrets it may ``get``; at least one (an empty ``resourceNames`` would mean every Secret)."""
+    """The Secrets it may ``get``; at least one (an empty ``resourceNames`` would mean every Secret). Secrets
+    that do not exist yet are fine: a synced Secret appears once a pod mounts its class."""
 
 
 class SecretReader(pulumi.ComponentResource):
@@ -36,6 +37,8 @@ class SecretReader(pulumi.ComponentResource):
 
     role_name: pulumi.Output[str]
     """Name of the Role."""
+    role_binding_name: pulumi.Output[str]
+    """Name of the RoleBinding."""
 
     def __init__(self, name: str, args: SecretReaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         namespace = check_dns1123_label(args["namespace"], "SecretReaderArgs.namespace")
@@ -47,6 +50,8 @@ class SecretReader(pulumi.ComponentResource):
         for i, secret in enumerate(secret_names):
             check_dns1123_subdomain(secret, f"SecretReaderArgs.secret_names[{i}]")
         check_unique(secret_names, "SecretReaderArgs.secret_names")
+        if isinstance(args["service_account_name"], str):
+            check_dns1123_subdomain(args["service_account_name"], "SecretReaderArgs.service_account_name")
         check_dns1123_subdomain(f"{name}-secret-reader", "SecretReader name")
         super().__init__("eks-config-secrets:index:SecretReader", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -57,7 +62,7 @@ class SecretReader(pulumi.ComponentResource):
             rules=cast(Any, secret_reader_rules(secret_names)),
             opts=child,
         )
-        k8s.rbac.v1.RoleBinding(
+        binding = k8s.rbac.v1.RoleBinding(
             f"{name}-binding",
             metadata={"name": f"{name}-secret-reader", "namespace": namespace},
             role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role",
@@ -67,4 +72,5 @@ class SecretReader(pulumi.ComponentResource):
             opts=child,
         )
         self.role_name = role.metadata["name"]
-        self.register_outputs({"role_name": self.role_name})
+        self.role_binding_name = binding.metadata["name"]
+        self.register_outputs({"role_name": self.role_name, "role_binding_name": self.role_binding_name})

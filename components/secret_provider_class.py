@@ -1,181 +1,296 @@
-"""A SecretProviderClass for the AWS provider: which Secrets Manager / SSM objects a pod mounts, and syncs."""
+"""A SecretProviderClass for the AWS provider: which Secrets Manager / SSM objects a pod mounts, and syncs.
+
+The AWS provider (ASCP) reads ``spec.parameters`` (a ``map[string]string`` in the CRD): ``objects`` is a YAML list
+embedded as a string, booleans are strings. Everything the provider or the driver would only reject at mount time
+(in a pod event, long after ``pulumi up`` succeeded) is checked here before anything is registered.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
+from components.iam_policies import check_region
+from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain
 
 __all__ = [
+    "API_VERSION",
+    "OBJECT_TYPES",
+    "SECRET_TYPES",
     "JmesPathArgs",
     "SecretObjectArgs",
     "SecretProviderClass",
     "SecretProviderClassArgs",
     "SyncedKeyArgs",
     "SyncedSecretArgs",
+    "file_names",
     "jmes_path_expression",
+    "objects_parameter",
     "secret_provider_class_manifest",
 ]
 
 API_VERSION = "secrets-store.csi.x-k8s.io/v1"
 OBJECT_TYPES = ("secretsmanager", "ssmparameter")
-SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson", "kubernetes.io/basic-auth",
-                "kubernetes.io/ssh-auth")
-_FILE_NAME = re.compile(r"^[-._a-zA-Z0-9]+$")
+# The ARN service of each object type: the provider refuses an ARN whose service disagrees with objectType.
+_ARN_SERVICES = {"secretsmanager": "secretsmanager", "ssmparameter": "ssm"}
+SECRET_TYPES: Mapping[str, tuple[str, ...]] = {
+    "Opaque": (),
+    "kubernetes.io/basic-auth": (),
+    "kubernetes.io/ssh-auth": ("ssh-privatekey",),
+    "kubernetes.io/tls": ("tls.crt", "tls.key"),
+    "kubernetes.io/dockercfg": (".dockercfg",),
+    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
+}
+"""Secret types the driver can sync, with the keys the API server requires of each (it rejects the Secret, and the
+driver logs the failure on every mount, when one is missing). Service-account and bootstrap tokens are minted by
+Kubernetes itself and are not ours to sync."""
+# Secret data keys, and our file names: the API server's rule for Secret keys ([-._a-zA-Z0-9]+).
+_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}):.+$")
 
 
 class JmesPathArgs(TypedDict):
     path: str
-    """JMESPath of one value in a JSON secret (see ``jmes_path_expression`` for a plain key)."""
+    """JMESPath of one value in a JSON secret (use ``jmes_path_expression`` for a top-level key: names with ``-``
+    must be quoted)."""
     object_alias: str
     """File name of that value, and the name ``secret_objects`` refer to."""
 
 
 class SecretObjectArgs(TypedDict):
     object_name: str
-    """Secrets Manager secret name or ARN, or SSM parameter name."""
+    """Secrets Manager secret name or ARN, or SSM parameter name or ARN (an ARN must be in ``region``)."""
     object_type: NotRequired[str]
-    """``secretsmanager`` (default) or ``ssmparameter``."""
+    """``secretsmanager`` or ``ssmparameter``. Omitted: ``secretsmanager``."""
     object_alias: NotRequired[str]
-    """File name of the whole object. Default: the object name (``/`` becomes ``_``)."""
+    """File name of the whole object ([-._a-zA-Z0-9]+). Omitted: the provider's default, the object name with
+    ``/`` replaced by ``_``."""
     object_version_label: NotRequired[str]
-    """Pin a version stage/label. Default: the current version (what rotation follows)."""
+    """Pin a version stage (Secrets Manager) or label (SSM). Omitted: the current version, which rotation follows."""
     jmes_path: NotRequired[Sequence[JmesPathArgs]]
-    """Mount single keys of a JSON secret as files. Default: none."""
+    """Mount single keys of a JSON secret as files of their own. Omitted: none (the whole object only)."""
 
 
 class SyncedKeyArgs(TypedDict):
     object_name: str
-    """The object's alias (or name), or a jmesPath alias, whose content fills ``key``."""
+    """The mounted file whose content fills ``key``: an object's alias (or its default file name) or a jmesPath
+    alias."""
     key: str
-    """Key in the Kubernetes Secret."""
+    """Key in the Kubernetes Secret ([-._a-zA-Z0-9]+)."""
 
 
 class SyncedSecretArgs(TypedDict):
     secret_name: str
     """Name of the Kubernetes Secret the driver creates while a pod mounts this class."""
-    type: NotRequired[str]
-    """Kubernetes Secret type. Default: ``Opaque``."""
     data: Sequence[SyncedKeyArgs]
-    """Which mounted objects go into which keys."""
+    """Which mounted files go into which keys; at least one."""
+    type: NotRequired[str]
+    """Kubernetes Secret type (one of ``SECRET_TYPES``; its required keys must be in ``data``). Omitted: ``Opaque``."""
 
 
 class SecretProviderClassArgs(TypedDict):
     namespace: str
     """Namespace of the class (pods mount it from their own namespace)."""
     region: str
-    """AWS region to read from (saves the provider a node-label lookup per mount)."""
+    """AWS region to read from (given explicitly: the provider would otherwise look up the node's region label on
+    every mount)."""
     objects: Sequence[SecretObjectArgs]
     """The objects to mount; at least one."""
     installed_by: Sequence[pulumi.Resource]
-    """The resources that install the CRD and the provider (``SecretsStoreCsiDriver.crd_dependencies``)."""
+    """The resources that install the CRD and the provider (``SecretsStoreCsiDriver.crd_dependencies``); the class
+    is created after them. At least one."""
     use_pod_identity: NotRequired[bool]
-    """Authenticate with EKS Pod Identity instead of IRSA. Default: false."""
+    """Authenticate with EKS Pod Identity (``usePodIdentity: "true"``). Omitted: false, IRSA (the provider's
+    default)."""
     secret_objects: NotRequired[Sequence[SyncedSecretArgs]]
-    """Kubernetes Secrets to sync from the mounted objects. Default: none."""
+    """Kubernetes Secrets to sync from the mounted files (needs the driver's ``syncSecret.enabled``). Omitted: none,
+    the secrets exist only as files in the pod."""
 
 
 def jmes_path_expression(key: str) -> str:
     """The JMESPath of a top-level key: quoted unless it is an identifier (``db-password`` -> ``"db-password"``)."""
-    return key if _IDENTIFIER.match(key) else '"' + key.replace('"', '\\"') + '"'
+    return key if _IDENTIFIER.match(key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _file_name(obj: SecretObjectArgs) -> str:
-    return obj.get("object_alias") or obj["object_name"].replace("/", "_")
+def _default_file_name(object_name: str) -> str:
+    # The provider's pathTranslation default: every '/' of the object name becomes '_'.
+    return object_name.replace("/", "_")
 
 
-def _check(args: SecretProviderClassArgs, name: str) -> None:
-    check_dns1123_subdomain(name, "SecretProviderClass name")
-    check_dns1123_label(args["namespace"], "SecretProviderClassArgs.namespace")
-    objects = list(args["objects"])
-    if not objects:
-        raise SettingsError("SecretProviderClassArgs.objects", objects, "is empty: mount at least one object")
-    if not args["installed_by"]:
-        raise SettingsError("SecretProviderClassArgs.installed_by", [],
-                            "is empty: pass the releases that install the CRD, so the class is created after them")
-    files: list[str] = []
+def file_names(objects: Sequence[SecretObjectArgs]) -> list[str]:
+    """The files a mount of these objects contains, in order: each object's, then its jmesPath aliases."""
+    names = []
+    for obj in objects:
+        names.append(obj.get("object_alias") or _default_file_name(obj["object_name"]))
+        names += [entry["object_alias"] for entry in obj.get("jmes_path", [])]
+    return names
+
+
+def _check_object(obj: SecretObjectArgs, region: str, setting: str) -> None:
+    name = obj["object_name"]
+    if not isinstance(name, str) or not name:
+        raise SettingsError(f"{setting}.object_name", name, "is empty: give a secret name or ARN")
+    object_type = obj.get("object_type", "secretsmanager")
+    if object_type not in OBJECT_TYPES:
+        raise SettingsError(f"{setting}.object_type", object_type, f"is not one of: {', '.join(OBJECT_TYPES)}")
+    if name.startswith("arn:"):
+        match = _ARN.match(name)
+        if match is None:
+            raise SettingsError(f"{setting}.object_name", name, "is not a valid ARN")
+        if match["service"] != _ARN_SERVICES[object_type]:
+            raise SettingsError(f"{setting}.object_name", name,
+                                f"is an ARN of {match['service']}, not of objectType {object_type}")
+        # The provider refuses an ARN outside the class's region ("ARN region must match region").
+        if match["region"] != region:
+            raise SettingsError(f"{setting}.object_name", name, f"is in region {match['region'] or '(none)'}, "
+                                                                f"not in the class's region {region}")
+    elif ".." in name.split("/"):
+        raise SettingsError(f"{setting}.object_name", name, "contains '..': the provider refuses such paths")
+    if "object_alias" in obj and not _KEY.match(obj["object_alias"]):
+        raise SettingsError(f"{setting}.object_alias", obj["object_alias"], "is not a file name ([-._a-zA-Z0-9]+)")
+    if "object_version_label" in obj and not obj["object_version_label"]:
+        raise SettingsError(f"{setting}.object_version_label", "", "is empty: omit it to follow the current version")
+    for j, entry in enumerate(obj.get("jmes_path", [])):
+        if not entry["path"]:
+            raise SettingsError(f"{setting}.jmes_path[{j}].path", entry["path"], "is empty")
+        if not _KEY.match(entry["object_alias"]):
+            raise SettingsError(f"{setting}.jmes_path[{j}].object_alias", entry["object_alias"],
+                                "is not a file name ([-._a-zA-Z0-9]+)")
+
+
+def _check_unique_files(objects: Sequence[SecretObjectArgs]) -> None:
+    # Every object and jmesPath alias is a file in one mount directory: two of one name would overwrite each other
+    # (the provider refuses the whole mount).
+    seen: dict[str, str] = {}
     for i, obj in enumerate(objects):
         setting = f"SecretProviderClassArgs.objects[{i}]"
-        object_type = obj.get("object_type", "secretsmanager")
-        if object_type not in OBJECT_TYPES:
-            raise SettingsError(f"{setting}.object_type", object_type, f"is not one of: {', '.join(OBJECT_TYPES)}")
-        files.append(_file_name(obj))
-        if not _FILE_NAME.match(files[-1]):
-            raise SettingsError(f"{setting}.object_alias", files[-1], "is not a file name ([-._a-zA-Z0-9]+)")
-        for j, entry in enumerate(obj.get("jmes_path", [])):
-            if not entry["path"]:
-                raise SettingsError(f"{setting}.jmes_path[{j}].path", entry["path"], "is empty")
-            if not _FILE_NAME.match(entry["object_alias"]):
-                raise SettingsError(f"{setting}.jmes_path[{j}].object_alias", entry["object_alias"],
-                                    "is not a file name ([-._a-zA-Z0-9]+)")
-            files.append(entry["object_alias"])
-    # Every alias is a file in one mount directory: two with one name would overwrite each other.
-    check_unique(files, "SecretProviderClassArgs.objects object alias")
-    for i, synced in enumerate(args.get("secret_objects", [])):
-        setting = f"SecretProviderClassArgs.secret_objects[{i}]"
-        check_dns1123_subdomain(synced["secret_name"], f"{setting}.secret_name")
-        secret_type = synced.get("type", "Opaque")
-        if secret_type not in SECRET_TYPES:
-            raise SettingsError(f"{setting}.type", secret_type, f"is not one of: {', '.join(SECRET_TYPES)}")
-        if not synced["data"]:
-            raise SettingsError(f"{setting}.data", [], "is empty: sync at least one object")
-        for j, item in enumerate(synced["data"]):
-            if item["object_name"] not in files:
-                raise SettingsError(f"{setting}.data[{j}].object_name", item["object_name"],
-                                    f"is not a mounted object or alias (known: {', '.join(files)})")
-        check_unique((item["key"] for item in synced["data"]), f"{setting}.data[].key")
+        candidates = [(f"{setting}.object_alias" if "object_alias" in obj else f"{setting}.object_name",
+                       obj.get("object_alias") or _default_file_name(obj["object_name"]))]
+        candidates += [(f"{setting}.jmes_path[{j}].object_alias", entry["object_alias"])
+                        for j, entry in enumerate(obj.get("jmes_path", []))]
+        for where, file_name in candidates:
+            if file_name in seen:
+                raise SettingsError(where, file_name,
+                                    f"is already the file name of {seen[file_name]}: every object and jmesPath "
+                                    "alias is a file in the same mount directory and must be unique")
+            seen[file_name] = where
 
 
-def secret_provider_class_manifest(name: str, args: SecretProviderClassArgs) -> dict[str, Any]:
-    """The SecretProviderClass object (validated first); ``installed_by`` is not part of it."""
-    _check(args, name)
-    objects = []
-    for obj in args["objects"]:
+def _check_synced(index: int, synced: SyncedSecretArgs, files: Sequence[str]) -> None:
+    setting = f"SecretProviderClassArgs.secret_objects[{index}]"
+    check_dns1123_subdomain(synced["secret_name"], f"{setting}.secret_name")
+    secret_type = synced.get("type", "Opaque")
+    if secret_type not in SECRET_TYPES:
+        raise SettingsError(f"{setting}.type", secret_type, f"is not one of: {', '.join(SECRET_TYPES)}")
+    data = list(synced["data"])
+    if not data:
+        raise SettingsError(f"{setting}.data", [], "is empty: sync at least one object")
+    keys: set[str] = set()
+    for j, item in enumerate(data):
+        if item["object_name"] not in files:
+            raise SettingsError(f"{setting}.data[{j}].object_name", item["object_name"],
+                                f"is not a mounted object or alias (known: {', '.join(files)})")
+        if not _KEY.match(item["key"]):
+            raise SettingsError(f"{setting}.data[{j}].key", item["key"], "is not a Secret key ([-._a-zA-Z0-9]+)")
+        if item["key"] in keys:
+            raise SettingsError(f"{setting}.data[{j}].key", item["key"], "is given more than once; keys must be unique")
+        keys.add(item["key"])
+    missing = [key for key in SECRET_TYPES[secret_type] if key not in keys]
+    if missing:
+        raise SettingsError(f"{setting}.data", sorted(keys),
+                            f"lacks {', '.join(missing)}, which a Secret of type {secret_type} must have")
+
+
+def objects_parameter(objects: Sequence[SecretObjectArgs]) -> str:
+    """The ``objects`` parameter: the YAML list the AWS provider parses, one entry per object."""
+    entries = []
+    for obj in objects:
         entry: dict[str, Any] = {"objectName": obj["object_name"],
-                                 "objectType": obj.get("object_type", "secretsmanager"),
-                                 "objectAlias": _file_name(obj)}
+                                 "objectType": obj.get("object_type", "secretsmanager")}
+        if "object_alias" in obj:
+            entry["objectAlias"] = obj["object_alias"]
         if "object_version_label" in obj:
             entry["objectVersionLabel"] = obj["object_version_label"]
         if obj.get("jmes_path"):
             entry["jmesPath"] = [{"path": j["path"], "objectAlias": j["object_alias"]} for j in obj["jmes_path"]]
-        objects.append(entry)
-    # The CRD types parameters as map[string]string: objects is a YAML document in a string, booleans are strings.
-    parameters = {"objects": yaml.safe_dump(objects, sort_keys=False), "region": args["region"]}
-    if args.get("use_pod_identity", False):
+        entries.append(entry)
+    return yaml.safe_dump(entries, sort_keys=False)
+
+
+def secret_provider_class_manifest(
+    name: str,
+    namespace: str,
+    *,
+    region: str,
+    objects: Sequence[SecretObjectArgs],
+    use_pod_identity: bool = False,
+    secret_objects: Sequence[SyncedSecretArgs] = (),
+) -> dict[str, Any]:
+    """The SecretProviderClass object, after checking everything the provider and the driver would refuse."""
+    check_dns1123_subdomain(name, "SecretProviderClass name")
+    check_dns1123_label(namespace, "SecretProviderClassArgs.namespace")
+    check_region(region, "SecretProviderClassArgs.region")
+    objects = list(objects)
+    if not objects:
+        raise SettingsError("SecretProviderClassArgs.objects", [], "is empty: mount at least one object")
+    for i, obj in enumerate(objects):
+        _check_object(obj, region, f"SecretProviderClassArgs.objects[{i}]")
+    _check_unique_files(objects)
+    files = file_names(objects)
+    for i, synced in enumerate(secret_objects):
+        _check_synced(i, synced, files)
+    parameters = {"objects": objects_parameter(objects), "region": region}
+    if use_pod_identity:
+        # A string: the CRD types parameters as map[string]string.
         parameters["usePodIdentity"] = "true"
     spec: dict[str, Any] = {"provider": "aws", "parameters": parameters}
-    if args.get("secret_objects"):
+    if secret_objects:
         spec["secretObjects"] = [
             {
                 "secretName": s["secret_name"],
                 "type": s.get("type", "Opaque"),
                 "data": [{"objectName": d["object_name"], "key": d["key"]} for d in s["data"]],
             }
-            for s in args["secret_objects"]
+            for s in secret_objects
         ]
     return {
         "apiVersion": API_VERSION,
         "kind": "SecretProviderClass",
-        "metadata": {"name": name, "namespace": args["namespace"]},
+        "metadata": {"name": name, "namespace": namespace},
         "spec": spec,
     }
 
 
 class SecretProviderClass(pulumi.ComponentResource):
-    """One ``secrets-store.csi.x-k8s.io/v1`` SecretProviderClass with provider ``aws``, created after the CRD."""
+    """One ``secrets-store.csi.x-k8s.io/v1`` SecretProviderClass with provider ``aws``, created after its CRD.
+
+    The component's name is also the object's name (a DNS-1123 subdomain).
+    """
 
     class_name: pulumi.Output[str]
-    """The class's name, for the CSI volume's ``secretProviderClass`` attribute."""
+    """The class's name, for the CSI volume's ``secretProviderClass`` attribute (resolves once the class exists, so
+    pods that use it are created after it)."""
+    namespace: pulumi.Output[str]
+    """The class's namespace."""
 
     def __init__(self, name: str, args: SecretProviderClassArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        manifest = secret_provider_class_manifest(name, args)
+        use_pod_identity = args.get("use_pod_identity", False)
+        if not isinstance(use_pod_identity, bool):
+            raise SettingsError("SecretProviderClassArgs.use_pod_identity", use_pod_identity, "is not a boolean")
+        manifest = secret_provider_class_manifest(
+            name, args["namespace"], region=args["region"], objects=args["objects"],
+            use_pod_identity=use_pod_identity, secret_objects=list(args.get("secret_objects", [])),
+        )
+        installed_by = list(args["installed_by"])
+        if not installed_by:
+            raise SettingsError("SecretProviderClassArgs.installed_by", [],
+                                "is empty: pass the releases that install the CRD, so the class is created after them")
         super().__init__("eks-config-secrets:index:SecretProviderClass", name, None, opts)
         resource = k8s.apiextensions.CustomResource(
             f"{name}-spc",
@@ -183,8 +298,9 @@ class SecretProviderClass(pulumi.ComponentResource):
             kind=manifest["kind"],
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args["installed_by"])),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=installed_by),
         )
-        # Through the resource's id, so that pods referring to the class wait until it exists.
+        # Through the resource's id: pods naming the class then wait until it exists.
         self.class_name = resource.id.apply(lambda _: name)
-        self.register_outputs({"class_name": self.class_name})
+        self.namespace = pulumi.Output.from_input(args["namespace"])
+        self.register_outputs({"class_name": self.class_name, "namespace": self.namespace})

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+import jsonschema
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
+import yaml
 
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.plan.engine import Plan, run_program
 from components.validation import SettingsError
+from tests.conftest import REFERENCE
+
+SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789"
 SECRETS: Any = [
@@ -21,6 +28,24 @@ SECRETS: Any = [
      "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/0f6d3f4e-1111-2222-3333-444455556666",
      "keys": [{"file": "api-key"}]},
 ]
+
+
+def served_v1(path: str) -> Callable[[], dict[str, Any]]:
+    @cache
+    def schema() -> dict[str, Any]:
+        crd = yaml.safe_load((REFERENCE / path).read_text())
+        return dict(next(v for v in crd["spec"]["versions"] if v["name"] == "v1" and v["served"])["schema"][
+            "openAPIV3Schema"])
+
+    return schema
+
+
+CRD_SCHEMAS = {
+    "SecretProviderClass": served_v1(
+        "secrets-store-csi-driver/v1.6.0/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml"),
+    "SecretStore": served_v1("external-secrets/v2.9.0/external-secrets.io_secretstores.yaml"),
+    "ExternalSecret": served_v1("external-secrets/v2.9.0/external-secrets.io_externalsecrets.yaml"),
+}
 
 
 def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
@@ -40,7 +65,10 @@ def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
             args.pop("oidc_provider_arn")
             args.pop("oidc_issuer")
             args["pod_identity_agent"] = aws.eks.Addon("agent", cluster_name="c", addon_name="eks-pod-identity-agent")
-        app = AppSecrets("dev-app", {**args, **overrides}, opts=opts)  # type: ignore[typeddict-item]
+        merged: dict[str, Any] = {**args, **overrides}
+        for key in merged.pop("drop", ()):
+            merged.pop(key)
+        app = AppSecrets("dev-app", merged, opts=opts)  # type: ignore[arg-type]
         fragment.update(volumes=app.volumes, volume_mounts=app.volume_mounts, env=app.env,
                         reload=app.reload_annotations)
 
@@ -122,3 +150,86 @@ def test_duplicate_file_names_are_refused() -> None:
         app_plan(secrets=[{"secret": "a", "keys": [{"file": "x"}]}, {"secret": "b", "keys": [{"file": "x"}]}])
     assert str(caught.value) == (
         "AppSecretsArgs.secrets[].keys[].file 'x' is given more than once; names must be unique")
+
+
+def test_every_kubernetes_resource_uses_the_explicit_provider() -> None:
+    for backend, chart in (("csi", "secrets-store-csi-driver"), ("external-secrets", "external-secrets")):
+        plan, _ = app_plan(backend=backend, chart=chart)
+        kubernetes = [r for r in plan.resources if r.type.startswith("kubernetes:")]
+        assert len(kubernetes) >= 5
+        assert {r.provider for r in kubernetes} == {plan.one("pulumi:providers:kubernetes").urn}
+
+
+def test_custom_resources_validate_against_the_upstream_crds() -> None:
+    documents = [r.raw_inputs for r in app_plan()[0].find(SPC)]
+    eso_plan, _ = app_plan(backend="external-secrets", chart="external-secrets")
+    documents += [r.raw_inputs for r in eso_plan.resources if r.type.startswith("kubernetes:external-secrets.io/")]
+    assert [d["kind"] for d in documents] == ["SecretProviderClass", "ExternalSecret", "SecretStore"]
+    for document in documents:
+        jsonschema.validate(document, CRD_SCHEMAS[document["kind"]]())
+
+
+def test_csi_objects_mount_the_whole_secret_and_each_property() -> None:
+    spc = app_plan()[0].one(SPC)
+    assert yaml.safe_load(spc.inputs["spec"]["parameters"]["objects"]) == [
+        {"objectName": "dev/app/database", "objectType": "secretsmanager", "objectAlias": "secret-0.json",
+         "jmesPath": [{"path": "password", "objectAlias": "db-password"}]},
+        {"objectName": SECRETS[1]["secret"], "objectType": "secretsmanager", "objectAlias": "api-key"},
+    ]
+
+
+def test_the_store_waits_for_the_service_account_it_authenticates_as() -> None:
+    plan, _ = app_plan(backend="external-secrets", chart="external-secrets")
+    store = plan.one("kubernetes:external-secrets.io/v1:SecretStore")
+    external = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret")
+    # A component in depends_on stands for its children: the ServiceAccount among them.
+    assert plan.one("kubernetes:core/v1:ServiceAccount").urn in store.dependencies
+    assert store.urn in external.dependencies
+
+
+def test_outputs_name_the_service_account_and_the_synced_secret() -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        release = k8s.helm.v3.Release("installer", chart="secrets-store-csi-driver",
+                                      opts=pulumi.ResourceOptions(provider=provider))
+        app = AppSecrets("dev-app", {
+            "namespace": "dev", "app_name": "app", "secrets": SECRETS, "region": "eu-west-1",
+            "account_id": "123456789012", "installed_by": [release],
+            "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}", "oidc_issuer": ISSUER,
+        }, opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+        seen["synced"] = app.synced_secret_name
+        app.service_account_name.apply(lambda v: seen.update(service_account=v))
+        app.volumes[0]["csi"]["volumeAttributes"]["secretProviderClass"].apply(lambda v: seen.update(spc=v))
+
+    run_program(program)
+    assert seen == {"synced": "app-secrets", "service_account": "app", "spc": "dev-app-spc"}
+
+
+def test_irsa_without_the_oidc_provider_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(oidc_provider_arn=None, drop=("oidc_provider_arn",))
+    assert str(caught.value) == (
+        "AppSecretsArgs.oidc_provider_arn None is required with identity 'irsa' (take it from SecureCluster)")
+
+
+def test_a_key_file_named_like_the_whole_secret_file_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(secrets=[{"secret": "a", "keys": [{"property": "p", "file": "secret-0.json"}]}])
+    assert str(caught.value) == (
+        "AppSecretsArgs.secrets[0].keys[0].file 'secret-0.json' is the file name of the whole secret: choose another")
+
+
+def test_an_invalid_secret_name_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(secrets=[{"secret": "arn:aws:s3:::bucket", "keys": [{"file": "x"}]}])
+    assert str(caught.value).startswith("AppSecretsArgs.secrets[0].secret 'arn:aws:s3:::bucket' is not a valid")
+
+
+def test_exposing_the_whole_secret_twice_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(secrets=[{"secret": "a", "keys": [{"file": "x"}, {"file": "y"}]}])
+    assert str(caught.value) == (
+        "AppSecretsArgs.secrets[0].keys ['x', 'y'] expose the whole secret more than once: give each key but one a "
+        "property")

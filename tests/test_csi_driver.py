@@ -17,8 +17,6 @@ from components.csi_driver import (
     aws_provider_values,
     driver_values,
 )
-from components.external_secrets import CHART as ESO_CHART
-from components.external_secrets import operator_values
 from components.plan.engine import Plan, run_program
 from components.validation import SettingsError
 from tests.conftest import REFERENCE
@@ -26,7 +24,6 @@ from tests.conftest import REFERENCE
 VALUES = {
     "secrets-store-csi-driver": REFERENCE / "secrets-store-csi-driver/v1.6.0/values.yaml",
     "secrets-store-csi-driver-provider-aws": REFERENCE / "secrets-store-csi-driver-provider-aws/3.1.1/values.yaml",
-    "external-secrets": REFERENCE / "external-secrets/v2.9.0/values.yaml",
 }
 
 
@@ -54,7 +51,6 @@ def test_missing_keys_finds_a_renamed_key() -> None:
     ("secrets-store-csi-driver", driver_values(sync_secret=True, enable_secret_rotation=True,
                                                rotation_poll_interval="2m")),
     ("secrets-store-csi-driver-provider-aws", aws_provider_values("eu-west-1")),
-    ("external-secrets", operator_values()),
 ])
 def test_every_values_key_exists_in_the_pinned_chart(chart: str, values: dict[str, Any]) -> None:
     assert missing_keys(values, yaml.safe_load(VALUES[chart].read_text())) == []
@@ -62,8 +58,7 @@ def test_every_values_key_exists_in_the_pinned_chart(chart: str, values: dict[st
 
 def test_pinned_versions_are_the_reference_charts() -> None:
     for chart, folder in ((DRIVER_CHART, "secrets-store-csi-driver/v1.6.0"),
-                          (AWS_PROVIDER_CHART, "secrets-store-csi-driver-provider-aws/3.1.1"),
-                          (ESO_CHART, "external-secrets/v2.9.0")):
+                          (AWS_PROVIDER_CHART, "secrets-store-csi-driver-provider-aws/3.1.1")):
         upstream = yaml.safe_load((REFERENCE / folder / "Chart.yaml").read_text())
         assert (upstream["name"], upstream["version"]) == (chart["chart"], chart["version"])
 
@@ -120,3 +115,67 @@ def test_invalid_rotation_interval_is_refused() -> None:
         "SecretsStoreCsiDriverArgs.rotation_poll_interval '120' is not a Go duration (a positive number with a "
         "unit: '90s', '2m', '1h30m')"
     )
+
+
+def test_provider_chart_bundles_the_driver_unless_told_not_to() -> None:
+    # Why aws_provider_values must switch it off: left at the chart default, a second driver would be installed.
+    upstream = yaml.safe_load(VALUES["secrets-store-csi-driver-provider-aws"].read_text())
+    assert upstream["secrets-store-csi-driver"]["install"] is True
+    assert aws_provider_values("eu-west-1")["secrets-store-csi-driver"] == {"install": False}
+
+
+def test_driver_chart_defaults_are_the_ones_we_override() -> None:
+    upstream = yaml.safe_load(VALUES["secrets-store-csi-driver"].read_text())
+    assert (upstream["syncSecret"], upstream["enableSecretRotation"], upstream["rotationPollInterval"],
+            upstream["tokenRequests"]) == ({"enabled": False}, False, None, [])
+
+
+def test_releases_carry_the_settings_and_the_region() -> None:
+    plan = install({"region": "eu-west-1", "sync_secret": False, "enable_secret_rotation": False,
+                    "rotation_poll_interval": "1h"})
+    driver = plan.one("kubernetes:helm.sh/v3:Release", "csi-driver")
+    assert driver.inputs["values"] == {
+        "syncSecret": {"enabled": False},
+        "enableSecretRotation": False,
+        "rotationPollInterval": "1h",
+        "tokenRequests": [{"audience": "sts.amazonaws.com"}, {"audience": "pods.eks.amazonaws.com"}],
+    }
+    provider = plan.one("kubernetes:helm.sh/v3:Release", "csi-aws-provider")
+    assert (provider.inputs["chart"], provider.inputs["version"], provider.inputs["namespace"]) == (
+        "secrets-store-csi-driver-provider-aws", "3.1.1", "kube-system")
+    assert provider.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/secrets-store-csi-driver-provider-aws"}
+    assert provider.inputs["values"]["awsRegion"] == "eu-west-1"
+
+
+def test_releases_are_children_of_the_component() -> None:
+    plan = install({"region": "eu-west-1"})
+    component = plan.one("eks-config-secrets:index:SecretsStoreCsiDriver", "csi")
+    assert sorted(r.name for r in plan.children(component)) == ["csi-aws-provider", "csi-driver"]
+
+
+def test_exposes_the_releases_for_custom_resources_to_depend_on() -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        driver = SecretsStoreCsiDriver("csi", {"region": "eu-west-1", "namespace": "secrets-store"},
+                                       opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+        seen["dependencies"] = len(driver.crd_dependencies)
+        pulumi.Output.all(driver.namespace, driver.release_names).apply(lambda v: seen.update(outputs=v))
+
+    plan = run_program(program)
+    assert seen == {"dependencies": 2, "outputs": ["secrets-store", [
+        "secrets-store-csi-driver", "secrets-store-csi-driver-provider-aws"]]}
+    assert {r.inputs["namespace"] for r in plan.find("kubernetes:helm.sh/v3:Release")} == {"secrets-store"}
+
+
+def test_addon_install_needs_the_cluster_name() -> None:
+    with pytest.raises(SettingsError) as caught:
+        install({"region": "eu-west-1", "install": "addon", "sync_secret": False})
+    assert str(caught.value) == "SecretsStoreCsiDriverArgs.cluster_name None is required with install 'addon'"
+
+
+def test_unknown_install_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        install({"region": "eu-west-1", "install": "kustomize"})
+    assert str(caught.value) == "SecretsStoreCsiDriverArgs.install 'kustomize' is not one of: helm, addon"

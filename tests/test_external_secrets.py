@@ -1,0 +1,161 @@
+"""components/external_secrets.py: the operator release and the v1 stores and ExternalSecrets it serves."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jsonschema
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+import yaml
+
+from components.external_secrets import (
+    CHART,
+    ExternalSecretsOperator,
+    RemoteKey,
+    external_secret_manifest,
+    operator_values,
+    secret_store_manifest,
+)
+from components.plan.engine import run_program
+from components.validation import SettingsError
+from tests.conftest import REFERENCE
+from tests.test_csi_driver import missing_keys
+
+FOLDER = REFERENCE / "external-secrets/v2.9.0"
+CRDS = {"SecretStore": "external-secrets.io_secretstores.yaml",
+        "ClusterSecretStore": "external-secrets.io_clustersecretstores.yaml",
+        "ExternalSecret": "external-secrets.io_externalsecrets.yaml"}
+DATA: list[RemoteKey] = [{"secret_key": "db-password", "remote_key": "dev/app/database", "property": "password"},
+                         {"secret_key": "api-key", "remote_key": "dev/app/api"}]
+
+
+@cache
+def crd_schema(kind: str, version: str) -> dict[str, Any]:
+    """The schema of ``version`` as the pinned CRD serves it (an AssertionError if it is not served)."""
+    crd = yaml.safe_load((FOLDER / CRDS[kind]).read_text())
+    served = [v for v in crd["spec"]["versions"] if v["name"] == version and v["served"]]
+    assert served, f"{kind} {version} is not served by chart {CHART['version']}"
+    return dict(served[0]["schema"]["openAPIV3Schema"])
+
+
+def validate(document: dict[str, Any]) -> None:
+    jsonschema.validate(document, crd_schema(document["kind"], document["apiVersion"].split("/")[1]))
+
+
+def external_secret(**overrides: Any) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"store": "app", "target": "app-secrets", "refresh_interval": "1h", "data": DATA,
+                              **overrides}
+    return external_secret_manifest("app", "dev", **kwargs)
+
+
+def test_every_values_key_exists_in_the_pinned_chart() -> None:
+    assert missing_keys(operator_values(), yaml.safe_load((FOLDER / "values.yaml").read_text())) == []
+
+
+def test_values_validate_against_the_charts_own_schema() -> None:
+    schema = yaml.safe_load((FOLDER / "values.schema.json").read_text())
+    jsonschema.validate(operator_values(), schema)
+
+
+def test_pinned_version_is_the_reference_chart() -> None:
+    upstream = yaml.safe_load((FOLDER / "Chart.yaml").read_text())
+    assert (upstream["name"], upstream["version"]) == (CHART["chart"], CHART["version"])
+
+
+def test_v1beta1_is_no_longer_served() -> None:
+    with pytest.raises(AssertionError):
+        crd_schema("ExternalSecret", "v1beta1")
+
+
+def test_secret_store_authenticates_as_the_irsa_service_account() -> None:
+    store = secret_store_manifest("app", "dev", region="eu-west-1", service_account="app")
+    assert store == {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "SecretStore",
+        "metadata": {"name": "app", "namespace": "dev"},
+        "spec": {"provider": {"aws": {"service": "SecretsManager", "region": "eu-west-1",
+                                      "auth": {"jwt": {"serviceAccountRef": {"name": "app"}}}}}},
+    }
+    validate(store)
+
+
+def test_cluster_secret_store_names_the_service_accounts_namespace() -> None:
+    store = secret_store_manifest("shared", "platform", region="eu-west-1", service_account="eso-reader",
+                                  kind="ClusterSecretStore")
+    assert store["metadata"] == {"name": "shared"}
+    assert store["spec"]["provider"]["aws"]["auth"] == {
+        "jwt": {"serviceAccountRef": {"name": "eso-reader", "namespace": "platform"}}}
+    validate(store)
+
+
+def test_external_secret_owns_its_target_and_maps_each_key() -> None:
+    rendered = external_secret()
+    assert rendered["spec"] == {
+        "refreshInterval": "1h",
+        "secretStoreRef": {"name": "app", "kind": "SecretStore"},
+        "target": {"name": "app-secrets", "creationPolicy": "Owner"},
+        "data": [{"secretKey": "db-password", "remoteRef": {"key": "dev/app/database", "property": "password"}},
+                 {"secretKey": "api-key", "remoteRef": {"key": "dev/app/api"}}],
+    }
+    validate(rendered)
+
+
+def test_external_secret_from_a_cluster_store_validates() -> None:
+    rendered = external_secret(store="shared", store_kind="ClusterSecretStore")
+    assert rendered["spec"]["secretStoreRef"] == {"name": "shared", "kind": "ClusterSecretStore"}
+    validate(rendered)
+
+
+def test_invalid_refresh_interval_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        external_secret(refresh_interval="1 hour")
+    assert str(caught.value) == (
+        "ExternalSecret refresh_interval '1 hour' is not a Go duration (a positive number with a unit: '90s', '2m', "
+        "'1h30m')")
+
+
+def test_duplicate_secret_keys_are_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        external_secret(data=[DATA[0], {**DATA[1], "secret_key": "db-password"}])
+    assert str(caught.value) == (
+        "ExternalSecret data[1].secret_key 'db-password' is given more than once; keys must be unique")
+
+
+def test_no_data_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        external_secret(data=[])
+    assert str(caught.value) == "ExternalSecret data [] is empty: fetch at least one key"
+
+
+def test_unknown_store_kind_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        secret_store_manifest("app", "dev", region="eu-west-1", service_account="app", kind="VaultStore")
+    assert str(caught.value) == "secret_store_manifest kind 'VaultStore' is not one of: SecretStore, ClusterSecretStore"
+
+
+def test_operator_release_installs_its_crds_with_the_explicit_provider() -> None:
+    seen: list[Any] = []
+
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        operator = ExternalSecretsOperator("eso", {}, opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+        seen.append(len(operator.crd_dependencies))
+        pulumi.Output.all(operator.namespace, operator.release_name).apply(seen.append)
+
+    plan = run_program(program)
+    release = plan.one("kubernetes:helm.sh/v3:Release", "eso-release")
+    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (
+        "external-secrets", "2.9.0", "external-secrets")
+    assert release.inputs["repositoryOpts"] == {"repo": "https://charts.external-secrets.io"}
+    assert (release.inputs["values"], release.inputs["createNamespace"]) == ({"installCRDs": True}, True)
+    assert release.provider == plan.one("pulumi:providers:kubernetes").urn
+    assert seen == [1, ["external-secrets", "external-secrets"]]
+
+
+def test_invalid_operator_namespace_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        run_program(lambda: ExternalSecretsOperator("eso", {"namespace": "External"}))
+    assert str(caught.value).startswith("ExternalSecretsOperatorArgs.namespace 'External' is not a DNS-1123 label")
