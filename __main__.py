@@ -89,8 +89,6 @@ if "csi" in backends:
     }, opts=on_cluster).crd_dependencies
 if "external-secrets" in backends:
     installed_by["external-secrets"] = ExternalSecretsOperator("external-secrets", {}, opts=on_cluster).crd_dependencies
-if delivery.reloader:
-    Reloader("reloader", {}, opts=on_cluster)
 
 
 def environment_secret_args(secret: SecretSettings) -> EnvironmentSecretArgs:
@@ -176,6 +174,7 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
     Workload(name, workload, opts=in_environment)
 
 
+environments = []
 for env in settings.environments:
     environment = Environment(env.name, {
         "namespace": env.namespace,
@@ -186,8 +185,14 @@ for env in settings.environments:
         ],
         "secrets": [environment_secret_args(s) for s in env.secrets],
     }, opts=on_cluster)
+    environments.append(environment)
     for app in settings.apps_in(env.name):
         deploy_app(environment, env, app)
+
+if delivery.reloader:
+    # Scoped to our namespaces (a Role in each) rather than a ClusterRole that reads every Secret in the cluster.
+    Reloader("reloader", {"namespaces": [env.namespace for env in settings.environments]},
+             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=environments)))
 
 pulumi.export("cluster_name", cluster.cluster_name)
 pulumi.export("kms_key_arn", cluster.kms_key_arn)
