@@ -15,8 +15,8 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
+from components.helm import PinnedChart, pinned_release
 from components.iam_policies import check_region
 from components.validation import SettingsError, check_dns1123_label, parse_go_duration
 
@@ -30,12 +30,12 @@ __all__ = [
     "driver_values",
 ]
 
-DRIVER_CHART = {
+DRIVER_CHART: PinnedChart = {
     "chart": "secrets-store-csi-driver",
     "version": "1.6.0",
     "repo": "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
 }
-AWS_PROVIDER_CHART = {
+AWS_PROVIDER_CHART: PinnedChart = {
     "chart": "secrets-store-csi-driver-provider-aws",
     "version": "3.1.1",
     "repo": "https://aws.github.io/secrets-store-csi-driver-provider-aws",
@@ -131,12 +131,9 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
             self.namespace = pulumi.Output.from_input("kube-system")
             self.release_names = pulumi.Output.from_input([])
         else:
-            driver = k8s.helm.v3.Release(
+            driver = pinned_release(
                 f"{name}-driver",
-                name=DRIVER_CHART["chart"],
-                chart=DRIVER_CHART["chart"],
-                version=DRIVER_CHART["version"],
-                repository_opts={"repo": DRIVER_CHART["repo"]},
+                DRIVER_CHART,
                 namespace=namespace,
                 values=driver_values(sync_secret=sync_secret, enable_secret_rotation=rotation,
                                      rotation_poll_interval=interval),
@@ -144,12 +141,9 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
             )
             # After the driver: the provider registers with the driver's socket directory and its pods are useless
             # (and the SecretProviderClass CRD absent) until the driver runs.
-            provider = k8s.helm.v3.Release(
+            provider = pinned_release(
                 f"{name}-aws-provider",
-                name=AWS_PROVIDER_CHART["chart"],
-                chart=AWS_PROVIDER_CHART["chart"],
-                version=AWS_PROVIDER_CHART["version"],
-                repository_opts={"repo": AWS_PROVIDER_CHART["repo"]},
+                AWS_PROVIDER_CHART,
                 namespace=namespace,
                 values=aws_provider_values(region),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[driver]),

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_kubernetes as k8s
 
+from components.helm import PinnedChart, pinned_release
 from components.iam_policies import check_region
 from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, parse_go_duration
 
@@ -24,7 +24,7 @@ __all__ = [
     "secret_store_manifest",
 ]
 
-CHART = {"chart": "external-secrets", "version": "2.9.0", "repo": "https://charts.external-secrets.io"}
+CHART: PinnedChart = {"chart": "external-secrets", "version": "2.9.0", "repo": "https://charts.external-secrets.io"}
 # Chart 2.9.0 serves external-secrets.io/v1 only; v1beta1 is still in the CRD but not served since v0.17.
 API_VERSION = "external-secrets.io/v1"
 STORE_KINDS = ("SecretStore", "ClusterSecretStore")
@@ -163,12 +163,9 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
         namespace = check_dns1123_label(args.get("namespace", "external-secrets"),
                                         "ExternalSecretsOperatorArgs.namespace")
         super().__init__("eks-config-secrets:index:ExternalSecretsOperator", name, None, opts)
-        release = k8s.helm.v3.Release(
+        release = pinned_release(
             f"{name}-release",
-            name=CHART["chart"],
-            chart=CHART["chart"],
-            version=CHART["version"],
-            repository_opts={"repo": CHART["repo"]},
+            CHART,
             namespace=namespace,
             create_namespace=True,
             values=operator_values(),

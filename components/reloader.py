@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_kubernetes as k8s
 
+from components.helm import PinnedChart, pinned_release
 from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
 
 __all__ = ["CHART", "RELOAD_SECRETS_ANNOTATION", "Reloader", "ReloaderArgs", "reload_on_secrets", "reloader_values"]
 
 # stakater/Reloader tag chart-v2.2.16 (app v1.4.21), the newest chart release we could check. We have no copy of
 # its values.yaml in ../shared/reference, so we set only the two keys of its scoped mode, read at that tag.
-CHART = {"chart": "reloader", "version": "2.2.16", "repo": "https://stakater.github.io/stakater-charts"}
+CHART: PinnedChart = {"chart": "reloader", "version": "2.2.16", "repo": "https://stakater.github.io/stakater-charts"}
 RELOAD_SECRETS_ANNOTATION = "secret.reloader.stakater.com/reload"
 """Read by Reloader on a workload's own metadata (not the pod template): a rolling restart when one of the named
 Secrets (comma-separated) changes."""
@@ -68,12 +68,9 @@ class Reloader(pulumi.ComponentResource):
             check_dns1123_label(watched_namespace, f"ReloaderArgs.namespaces[{i}]")
         check_unique(watched, "ReloaderArgs.namespaces")
         super().__init__("eks-config-secrets:index:Reloader", name, None, opts)
-        release = k8s.helm.v3.Release(
+        release = pinned_release(
             f"{name}-release",
-            name=CHART["chart"],
-            chart=CHART["chart"],
-            version=CHART["version"],
-            repository_opts={"repo": CHART["repo"]},
+            CHART,
             namespace=namespace,
             values=reloader_values(watched),
             opts=pulumi.ResourceOptions(parent=self),
