@@ -17,6 +17,7 @@ from components import (
     AppSecrets,
     AppSecretsArgs,
     Environment,
+    EnvironmentArgs,
     EnvironmentSecretArgs,
     ExternalSecretsOperator,
     Reloader,
@@ -176,7 +177,7 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
 
 environments = []
 for env in settings.environments:
-    environment = Environment(env.name, {
+    environment_args: EnvironmentArgs = {
         "namespace": env.namespace,
         "environment": env.name,
         "pod_security": env.pod_security,
@@ -184,7 +185,10 @@ for env in settings.environments:
             {"name": c.name, "data": c.data, "files": c.files, "immutable": c.immutable} for c in env.config_maps
         ],
         "secrets": [environment_secret_args(s) for s in env.secrets],
-    }, opts=on_cluster)
+    }
+    if env.checksum_key:
+        environment_args["checksum_key"] = env.checksum_key.value
+    environment = Environment(env.name, environment_args, opts=on_cluster)
     environments.append(environment)
     for app in settings.apps_in(env.name):
         deploy_app(environment, env, app)

@@ -16,6 +16,7 @@ from components.workloads import (
     checksum_annotation,
     dockerconfigjson,
     secret_checksum_annotation,
+    tls_secret_data,
 )
 
 __all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs"]
@@ -23,6 +24,7 @@ __all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecret
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
 _KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_MIN_CHECKSUM_KEY_LENGTH = 16
 _MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
 
 
@@ -52,7 +54,8 @@ class EnvironmentSecretArgs(TypedDict):
     registry: NotRequired[str]
     """dockerconfigjson: registry host, e.g. ``ghcr.io``. Required for kubernetes.io/dockerconfigjson."""
     username: NotRequired[str]
-    """dockerconfigjson: user name. Required for kubernetes.io/dockerconfigjson."""
+    """dockerconfigjson: user name, without ':' (the ``auth`` field is ``base64(user:password)``). Required for
+    kubernetes.io/dockerconfigjson."""
     password: NotRequired[pulumi.Input[str]]
     """dockerconfigjson: password or token, stored as a Pulumi secret. Required for kubernetes.io/dockerconfigjson."""
 
@@ -68,6 +71,11 @@ class EnvironmentArgs(TypedDict):
     """ConfigMaps to create. Default: none."""
     secrets: NotRequired[Sequence[EnvironmentSecretArgs]]
     """Secrets to create. Default: none."""
+    checksum_key: NotRequired[pulumi.Input[str]]
+    """A random secret of at least 16 characters (e.g. from ``openssl rand -base64 32``) that keys the HMAC in
+    the Secrets' ``checksum/<name>`` annotations, so that they tell nothing about a Secret's value to whoever can
+    read pods. Changing it rolls, once, every workload that consumes a Secret. Required when the environment has
+    Secrets (a SettingsError names it otherwise); an environment without Secrets needs none."""
 
 
 class Environment(pulumi.ComponentResource):
@@ -85,7 +93,7 @@ class Environment(pulumi.ComponentResource):
     secret_names: dict[str, pulumi.Output[str]]
     """Secret name -> the name in the cluster."""
     secret_checksums: dict[str, dict[str, pulumi.Output[str]]]
-    """Secret name -> its ``checksum/<name>`` annotation (digest computed inside the secret Output)."""
+    """Secret name -> its ``checksum/<name>`` annotation (HMAC-SHA256 under ``checksum_key``)."""
 
     def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         namespace = check_dns1123_label(args["namespace"], "EnvironmentArgs.namespace")
@@ -102,6 +110,11 @@ class Environment(pulumi.ComponentResource):
         for i, secret in enumerate(secrets):
             _check_secret(secret, f"EnvironmentArgs.secrets[{i}]")
         check_unique((s["name"] for s in secrets), "EnvironmentArgs.secrets[].name")
+        checksum_key = args.get("checksum_key")
+        if isinstance(checksum_key, str):
+            _check_checksum_key(checksum_key)
+        if secrets and checksum_key is None:
+            raise _missing_checksum_key()
         super().__init__("eks-config-secrets:index:Environment", name, None, opts)
         self._name = name
         labels = {
@@ -120,6 +133,11 @@ class Environment(pulumi.ComponentResource):
         self.config_checksums = {}
         self.secret_names = {}
         self.secret_checksums = {}
+        self._checksum_key: pulumi.Output[str] | None = None
+        if checksum_key is not None:
+            # Checked again here: it is known only at deployment when it comes from a secret Output.
+            key: pulumi.Output[str] = pulumi.Output.from_input(checksum_key).apply(_check_checksum_key)
+            self._checksum_key = pulumi.Output.secret(key)
         for config_map in config_maps:
             self._add_config_map(config_map)
         for secret in secrets:
@@ -163,13 +181,17 @@ class Environment(pulumi.ComponentResource):
         return resource
 
     def _add_secret(self, args: EnvironmentSecretArgs) -> k8s.core.v1.Secret:
+        if self._checksum_key is None:
+            raise _missing_checksum_key()
         kind = args.get("type", "Opaque")
         string_data: pulumi.Input[Mapping[str, str]]
         if kind == "Opaque":
             string_data = pulumi.Output.all(**dict(args["string_data"])).apply(dict)
         elif kind == "kubernetes.io/tls":
+            # Checked again here: the pair is known only at deployment when it comes from secret Outputs.
             string_data = pulumi.Output.all(args["certificate"], args["private_key"]).apply(
-                lambda pair: _tls_data(pair[0], pair[1], args["name"])
+                lambda pair: tls_secret_data(pair[0], pair[1], f"Secret {args['name']} certificate",
+                                             f"Secret {args['name']} private_key")
             )
         else:
             string_data = pulumi.Output.from_input(args["password"]).apply(
@@ -185,14 +207,23 @@ class Environment(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.secret_names[args["name"]] = resource.metadata["name"]
-        self.secret_checksums[args["name"]] = secret_checksum_annotation(args["name"], secret_data)
+        self.secret_checksums[args["name"]] = secret_checksum_annotation(args["name"], secret_data, self._checksum_key)
         return resource
 
 
-def _tls_data(certificate: str, private_key: str, name: str) -> dict[str, str]:
-    # Known only at deployment when the pair comes from secret Outputs; the stack settings check it earlier.
-    check_tls_pair(certificate, private_key, f"Secret {name} certificate", f"Secret {name} private_key")
-    return {"tls.crt": certificate, "tls.key": private_key}
+def _missing_checksum_key() -> SettingsError:
+    return SettingsError("EnvironmentArgs.checksum_key", None,
+                         "is required when the environment has Secrets: set a random secret of at least "
+                         f"{_MIN_CHECKSUM_KEY_LENGTH} characters, e.g. from `openssl rand -base64 32`")
+
+
+def _check_checksum_key(key: str) -> str:
+    if len(key) < _MIN_CHECKSUM_KEY_LENGTH:
+        # The key is a secret: the message never shows it.
+        raise SettingsError("EnvironmentArgs.checksum_key", "<checksum key>",
+                            f"is shorter than {_MIN_CHECKSUM_KEY_LENGTH} characters: set a random one, e.g. from "
+                            "`openssl rand -base64 32`")
+    return key
 
 
 def _check_config_map(args: ConfigMapArgs, setting: str) -> None:
@@ -224,6 +255,12 @@ def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
     for field in _REQUIRED[kind]:
         if field not in args:
             raise SettingsError(f"{setting}.{field}", None, f"is required for a Secret of type {kind}")
+    username = args.get("username")
+    if username is not None and (not username or ":" in username):
+        # A registry splits the decoded auth at its first ':', so a ':' in the user name corrupts both halves.
+        raise SettingsError(f"{setting}.username", username, "must be a non-empty user name without ':'")
+    if args.get("registry") == "":
+        raise SettingsError(f"{setting}.registry", "", "is empty: set the registry host, e.g. ghcr.io")
     for key in args.get("string_data", {}):
         if not _KEY.match(key):
             raise SettingsError(f"{setting}.string_data", key, "is not a valid Secret key ([-._a-zA-Z0-9]+)")

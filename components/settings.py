@@ -177,6 +177,7 @@ class EnvironmentSettings:
     pod_security: str
     config_maps: tuple[ConfigMapSettings, ...]
     secrets: tuple[SecretSettings, ...]
+    checksum_key: SecretValue | None = None
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "secretDelivery": ("backend", "csi", "externalSecrets", "reloader"),
     "secretDelivery.csi": ("install", "syncSecret", "enableSecretRotation", "rotationPollInterval"),
     "secretDelivery.externalSecrets": ("refreshInterval",),
-    "environments[]": ("name", "namespace", "podSecurity", "configMaps", "secrets"),
+    "environments[]": ("name", "namespace", "podSecurity", "configMaps", "secrets", "checksumKey"),
     "environments[].configMaps[]": ("name", "data", "files", "immutable"),
     "environments[].secrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry", "username",
                                  "password"),
@@ -543,12 +544,17 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
     check_unique((c.name for c in config_maps), f"{node.path}.configMaps[].name")
     env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "secrets", _Node.items, []))
     check_unique((s.name for s in env_secrets), f"{node.path}.secrets[].name")
+    checksum_key = secrets.resolve(fields["checksumKey"]) if "checksumKey" in fields else None
+    if env_secrets and checksum_key is None:
+        raise node.fail("has secrets but no checksumKey (the name of a secret config value of 16+ random "
+                        "characters, e.g. `pulumi config set --secret checksumKey \"$(openssl rand -base64 32)\"`)")
     return EnvironmentSettings(
         name=name,
         namespace=namespace,
         pod_security=_get(fields, "podSecurity", lambda n: n.choice(_POD_SECURITY_LEVELS), "restricted"),
         config_maps=config_maps,
         secrets=env_secrets,
+        checksum_key=checksum_key,
     )
 
 

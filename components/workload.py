@@ -13,7 +13,10 @@ from components.rbac import SecretReader
 from components.validation import SettingsError, check_dns1123_label
 from components.workloads import pod_security_context, restricted_security_context
 
-__all__ = ["Workload", "WorkloadArgs"]
+__all__ = ["DEFAULT_RESOURCES", "Workload", "WorkloadArgs"]
+
+DEFAULT_RESOURCES: Mapping[str, Any] = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+"""Requests that let the scheduler place the pod, and a memory limit so that a leak cannot starve the node."""
 
 
 class WorkloadArgs(TypedDict):
@@ -52,6 +55,14 @@ class WorkloadArgs(TypedDict):
     """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
     image_pull_secrets: NotRequired[Sequence[str]]
     """dockerconfigjson Secrets to pull the image with. Default: none."""
+    readiness_probe: NotRequired[Mapping[str, Any]]
+    """The container's readiness probe (e.g. ``components.workloads.http_probe("/healthz")``): a rollout moves on
+    only once new pods are ready. Default: none, so a pod counts as ready as soon as its container starts."""
+    liveness_probe: NotRequired[Mapping[str, Any]]
+    """The container's liveness probe: the kubelet restarts a container that fails it. Default: none."""
+    resources: NotRequired[Mapping[str, Any]]
+    """The container's ``resources`` (``requests``/``limits``). Default: requests of 50m CPU and 64Mi memory, a
+    256Mi memory limit (no CPU limit, which would only throttle)."""
 
 
 class Workload(pulumi.ComponentResource):
@@ -73,6 +84,13 @@ class Workload(pulumi.ComponentResource):
             if not mount.get("readOnly", False) and _is_sensitive(mount["name"], args.get("volumes", [])):
                 raise SettingsError(f"WorkloadArgs.volume_mounts[{i}]", mount["name"],
                                     "mounts a Secret or CSI volume writable: set readOnly: true")
+        unknown = sorted(set(args.get("resources", {})) - {"requests", "limits"})
+        if unknown:
+            raise SettingsError("WorkloadArgs.resources", unknown, "are not resource fields (requests, limits)")
+        for probe in ("readiness_probe", "liveness_probe"):
+            if probe in args and "port" not in args and _named_port(args[probe]):
+                raise SettingsError(f"WorkloadArgs.{probe}", dict(args[probe]),
+                                    "uses the named port 'http', which exists only when WorkloadArgs.port is set")
         super().__init__("eks-config-secrets:index:Workload", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         reason = args.get("kubernetes_api_reason", "").strip()
@@ -95,7 +113,7 @@ class Workload(pulumi.ComponentResource):
                           "secret_names": secret_names},
                          opts=child)
         labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": name}
-        # Merged key by key: a secret's digest stays secret without hiding the other annotations.
+        # Merged key by key, not through one Output: each digest may still be pending.
         checksums = {key: value for part in args.get("checksums", []) for key, value in part.items()}
         container: dict[str, Any] = {
             "name": app,
@@ -104,10 +122,14 @@ class Workload(pulumi.ComponentResource):
             "envFrom": list(args.get("env_from", [])),
             "volumeMounts": [*args.get("volume_mounts", []), {"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir)
             "securityContext": restricted_security_context(),
-            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+            "resources": dict(args.get("resources", DEFAULT_RESOURCES)),
         }
         if "port" in args:
             container["ports"] = [{"name": "http", "containerPort": args["port"]}]
+        if "readiness_probe" in args:
+            container["readinessProbe"] = dict(args["readiness_probe"])
+        if "liveness_probe" in args:
+            container["livenessProbe"] = dict(args["liveness_probe"])
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={"name": app, "namespace": namespace, "labels": labels,
@@ -133,6 +155,11 @@ class Workload(pulumi.ComponentResource):
         self.service_account_name = pulumi.Output.from_input(service_account)
         self.register_outputs({"deployment_name": self.deployment_name,
                                "service_account_name": self.service_account_name})
+
+
+def _named_port(probe: Mapping[str, Any]) -> bool:
+    return any(isinstance(handler, Mapping) and handler.get("port") == "http"
+               for handler in probe.values())
 
 
 def _is_sensitive(volume_name: str, volumes: Sequence[Mapping[str, Any]]) -> bool:

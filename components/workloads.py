@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -33,11 +34,13 @@ __all__ = [
     "env_from_config_map",
     "env_from_config_map_key",
     "env_from_secret_key",
+    "http_probe",
     "pod_security_context",
     "read_only_mount",
     "restricted_security_context",
     "secret_checksum_annotation",
     "secret_volume",
+    "tls_secret_data",
 ]
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
@@ -54,7 +57,7 @@ def env_from_config_map(config_map: pulumi.Input[str]) -> dict[str, Any]:
     return {"configMapRef": {"name": config_map}}
 
 
-def env_from_secret_key(env_name: str, secret: str, key: str) -> dict[str, Any]:
+def env_from_secret_key(env_name: str, secret: pulumi.Input[str], key: str) -> dict[str, Any]:
     """One env var from one Secret key (``secretKeyRef``); it changes only when the pod restarts."""
     return {"name": env_name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
@@ -73,8 +76,12 @@ def config_file_mount(volume: str, mount_path: str, key: str) -> dict[str, Any]:
     return {"name": volume, "mountPath": mount_path, "subPath": key, "readOnly": True}
 
 
-def secret_volume(volume: str, secret: str) -> dict[str, Any]:
-    """A volume of a Secret, files readable by the owner only (0400)."""
+def secret_volume(volume: str, secret: pulumi.Input[str]) -> dict[str, Any]:
+    """A volume of a Secret, its files mode 0400.
+
+    The kubelet hands the files to the pod's ``fsGroup`` and adds group read (0440), so the non-root user of
+    :func:`pod_security_context` can read them and nobody else in the container can.
+    """
     return {"name": volume, "secret": {"secretName": secret, "defaultMode": 0o400}}
 
 
@@ -97,6 +104,11 @@ def csi_secret_volume(volume: str, secret_provider_class: pulumi.Input[str]) -> 
             "volumeAttributes": {"secretProviderClass": secret_provider_class},
         },
     }
+
+
+def http_probe(path: str, port: str = "http", period_seconds: int = 10) -> dict[str, Any]:
+    """An HTTP GET probe on the container's named port (``http`` is the one a Workload with a ``port`` declares)."""
+    return {"httpGet": {"path": path, "port": port}, "periodSeconds": period_seconds}
 
 
 def restricted_security_context() -> dict[str, Any]:
@@ -122,29 +134,39 @@ def pod_security_context(run_as_user: int = 10001) -> dict[str, Any]:
     }
 
 
-def checksum(data: Mapping[str, str]) -> str:
-    """SHA-256 of a canonical serialisation: independent of key order, different for any changed value."""
-    canonical = json.dumps(dict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def checksum(data: Mapping[str, str], key: str | None = None) -> str:
+    """SHA-256 of a canonical serialisation: independent of key order, different for any changed value.
+
+    With ``key`` it is the HMAC-SHA256 under that key instead, for secret content (see
+    :func:`secret_checksum_annotation`).
+    """
+    canonical = json.dumps(dict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    if key is None:
+        return hashlib.sha256(canonical).hexdigest()
+    return hmac.new(key.encode(), canonical, hashlib.sha256).hexdigest()
 
 
 def checksum_annotation(name: str, data: Mapping[str, str]) -> dict[str, str]:
-    """``{"checksum/<name>": <sha256>}`` for non-secret content (ConfigMaps)."""
+    """``{"checksum/<name>": <sha256>}`` for non-secret content (ConfigMaps), as Helm's ``checksum/config``."""
     return {f"checksum/{name}": checksum(data)}
 
 
-def secret_checksum_annotation(name: str, data: pulumi.Input[Mapping[str, str]]) -> dict[str, pulumi.Output[str]]:
-    """The checksum annotation of secret content, the digest computed inside the secret Output.
+def secret_checksum_annotation(
+    name: str, data: pulumi.Input[Mapping[str, str]], key: pulumi.Input[str]
+) -> dict[str, pulumi.Output[str]]:
+    """The ``checksum/<name>`` annotation of secret content: an HMAC-SHA256 under ``key``, computed inside the
+    secret Outputs.
 
-    The same digest as Helm's ``checksum/secret``: the pods roll exactly when the content changes, and the content
-    never leaves the secret Output. The digest itself is not kept secret: the cluster stores pod annotations in
-    clear anyway, and a secret nested in the pod template would make Pulumi hide the whole Deployment spec in every
-    plan and diff. A SHA-256 over all of a Secret's keys reveals nothing practical about generated credentials
-    (tokens, keys, passwords); it would let a low-entropy value (a PIN, a word) be guessed offline, so such values
-    do not belong in a checksummed Secret.
+    Not Helm's plain ``checksum/secret``: a plain digest is a verifier of the content, and whoever can read the
+    pod template could test guesses of a low-entropy value (a password, a PIN) offline; reading Deployments and
+    pods is a far wider right than reading Secrets (the built-in ``view`` role has the first, not the second).
+    Under a random key the digest tells nothing about the content to anyone without the key, so it is left out
+    of Pulumi's secrets: plans show it change, and the pod template stays readable in plans and state.
     """
-    digest = pulumi.Output.from_input(data).apply(checksum)
-    return {f"checksum/{name}": pulumi.Output.unsecret(digest)}
+    def keyed(values: list[Any]) -> str:
+        return checksum(values[0], values[1])
+
+    return {f"checksum/{name}": pulumi.Output.unsecret(pulumi.Output.all(data, key).apply(keyed))}
 
 
 def check_tls_pair(certificate: str, private_key: str, certificate_setting: str, key_setting: str) -> None:
@@ -171,6 +193,14 @@ def check_tls_pair(certificate: str, private_key: str, certificate_setting: str,
         raise SettingsError(key_setting, "<private key>",
                             "does not belong to the certificate (their public keys differ): set the key that "
                             "was issued with this certificate")
+
+
+def tls_secret_data(
+    certificate: str, private_key: str, certificate_setting: str = "tls.crt", key_setting: str = "tls.key"
+) -> dict[str, str]:
+    """The data of a ``kubernetes.io/tls`` Secret, after :func:`check_tls_pair` (the settings name the values)."""
+    check_tls_pair(certificate, private_key, certificate_setting, key_setting)
+    return {"tls.crt": certificate, "tls.key": private_key}
 
 
 def dockerconfigjson(registry: str, username: str, password: str) -> str:

@@ -1,10 +1,12 @@
-"""components/environment.py: the namespace, its ConfigMaps and the three Secret types."""
+"""components/environment.py: the namespace, its ConfigMaps and the three Secret types, and a workload using them."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+import kubernetes_validate
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
@@ -12,15 +14,84 @@ import pytest
 from components.environment import Environment, EnvironmentArgs
 from components.plan.engine import SECRET, Plan, run_program
 from components.validation import SettingsError
+from components.workload import Workload
+from components.workloads import (
+    checksum,
+    config_file_mount,
+    config_file_volume,
+    env_from_config_map_key,
+    env_from_secret_key,
+    http_probe,
+)
 from tests.test_workloads import tls_pair
+
+CLUSTER_VERSION = "1.33"
+"""The stacks' cluster version; kubernetes-validate ships its schema (1.33.0)."""
+NGINX_CONF = "events {}\n"
+KEY = "k" * 32
 
 
 def environment_plan(args: EnvironmentArgs) -> Plan:
+    """A plan of one Environment; one that has Secrets gets the test's checksum key unless the args set one."""
+    if "secrets" in args and "checksum_key" not in args:
+        args = {**args, "checksum_key": KEY}
+
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
         Environment("dev", args, opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
 
     return run_program(program)
+
+
+def app_plan(log_level: str = "debug", nginx_conf: str = NGINX_CONF, token: str = "t0ken") -> Plan:
+    """An environment and a workload that reads it in each way: a key as env, a file by subPath, a Secret key."""
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
+        args: EnvironmentArgs = {"namespace": "dev", "config_maps": [
+            {"name": "app-config", "data": {"LOG_LEVEL": log_level, "DATABASE_PORT": "5432"}},
+            {"name": "nginx-config", "files": {"nginx.conf": nginx_conf}, "immutable": True},
+        ], "secrets": [{"name": "api", "string_data": {"TOKEN": pulumi.Output.secret(token)}}],
+            "checksum_key": pulumi.Output.secret(KEY)}
+        env = Environment("dev", args, opts=on_cluster)
+        Workload("dev-web", {
+            "app_name": "web", "namespace": "dev", "image": "nginx:1.27", "port": 8080,
+            "env": [env_from_config_map_key("LOG_LEVEL", env.config_map_names["app-config"], "LOG_LEVEL"),
+                    env_from_secret_key("TOKEN", env.secret_names["api"], "TOKEN")],
+            "volumes": [config_file_volume("config", env.config_map_names["nginx-config"])],
+            "volume_mounts": [config_file_mount("config", "/etc/nginx/nginx.conf", "nginx.conf")],
+            "checksums": [env.config_checksums["app-config"], env.config_checksums["nginx-config"],
+                          env.secret_checksums["api"]],
+            "secret_names": ["api"],
+            "readiness_probe": http_probe("/healthz"),
+        }, opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[env])))
+        pulumi.export("config_map_names", env.config_map_names)
+        pulumi.export("api_checksum", env.secret_checksums["api"]["checksum/api"])
+
+    return run_program(program)
+
+
+def differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """Dotted paths at which two input values differ."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        return [p for k in sorted({*before, *after})
+                for p in differences(before.get(k), after.get(k), f"{path}.{k}" if path else k)]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [p for i, (b, a) in enumerate(zip(before, after, strict=True))
+                for p in differences(b, a, f"{path}[{i}]")]
+    return [] if before == after else [path]
+
+
+def changes(before: Plan, after: Plan) -> dict[str, list[str]]:
+    """Resource name -> the input paths that differ (plaintext inputs, so a changed secret digest shows too)."""
+    assert [r.urn for r in before.resources] == [r.urn for r in after.resources]
+    found = {b.name: differences(b.raw_inputs, a.raw_inputs)
+             for b, a in zip(before.resources, after.resources, strict=True)}
+    return {name: paths for name, paths in found.items() if paths}
+
+
+def template_annotations(plan: Plan) -> dict[str, Any]:
+    return dict(plan.one("kubernetes:apps/v1:Deployment").raw_inputs["spec"]["template"]["metadata"]["annotations"])
 
 
 def test_namespace_is_labelled_with_environment_and_pod_security() -> None:
@@ -31,34 +102,150 @@ def test_namespace_is_labelled_with_environment_and_pod_security() -> None:
                       "pod-security.kubernetes.io/warn": "baseline"}
 
 
+def test_namespace_enforces_restricted_by_default() -> None:
+    labels = environment_plan({"namespace": "prod-eu", "environment": "prod"}).one(
+        "kubernetes:core/v1:Namespace").inputs["metadata"]
+    assert labels == {"name": "prod-eu", "labels": {
+        "environment": "prod", "app.kubernetes.io/managed-by": "pulumi",
+        "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted"}}
+
+
+def test_every_kubernetes_object_uses_the_given_provider() -> None:
+    plan = app_plan()
+    provider = plan.one("pulumi:providers:kubernetes").urn
+    objects = [r for r in plan.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert len(objects) == 8
+    assert {r.provider for r in objects} == {provider}
+
+
 def test_config_maps_from_literals_and_files_and_immutable_names() -> None:
-    plan = environment_plan({"namespace": "dev", "config_maps": [
-        {"name": "app-config", "data": {"LOG_LEVEL": "debug"}},
-        {"name": "nginx-config", "files": {"nginx.conf": "events {}\n"}, "immutable": True},
-    ]})
+    plan = app_plan()
     mutable = plan.one("kubernetes:core/v1:ConfigMap", "dev-app-config").inputs
-    assert (mutable["metadata"]["name"], mutable["data"], mutable["immutable"]) == (
-        "app-config", {"LOG_LEVEL": "debug"}, False)
+    assert (mutable["metadata"], mutable["data"], mutable["immutable"]) == (
+        {"name": "app-config", "namespace": "dev", "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
+        {"LOG_LEVEL": "debug", "DATABASE_PORT": "5432"}, False)
     immutable = plan.one("kubernetes:core/v1:ConfigMap", "dev-nginx-config").inputs
-    assert immutable["metadata"]["name"].startswith("nginx-config-") and len(immutable["metadata"]["name"]) == 23
-    assert (immutable["data"], immutable["immutable"]) == ({"nginx.conf": "events {}\n"}, True)
+    hashed = f"nginx-config-{checksum({'nginx.conf': NGINX_CONF})[:10]}"
+    assert (immutable["metadata"]["name"], immutable["data"], immutable["immutable"]) == (
+        hashed, {"nginx.conf": NGINX_CONF}, True)
+    assert plan.outputs["config_map_names"] == {"app-config": "app-config", "nginx-config": hashed}
+
+
+def test_a_config_value_change_changes_its_checksum_and_nothing_else() -> None:
+    before, after = app_plan(), app_plan(log_level="warn")
+    assert changes(before, after) == {
+        "dev-app-config": ["data.LOG_LEVEL"],
+        "dev-web-deployment": ["spec.template.metadata.annotations.checksum/app-config"],
+    }
+    assert template_annotations(after)["checksum/app-config"] == checksum(
+        {"LOG_LEVEL": "warn", "DATABASE_PORT": "5432"})
+
+
+def test_an_immutable_config_change_renames_it_and_rolls_the_workload_and_nothing_else() -> None:
+    before, after = app_plan(), app_plan(nginx_conf="events { worker_connections 512; }\n")
+    assert changes(before, after) == {
+        "dev-nginx-config": ["data.nginx.conf", "metadata.name"],
+        "dev-web-deployment": ["spec.template.metadata.annotations.checksum/nginx-config",
+                               "spec.template.spec.volumes[0].configMap.name"],
+    }
+
+
+def test_an_unchanged_environment_plans_identically() -> None:
+    assert changes(app_plan(), app_plan()) == {}
+
+
+def test_a_secret_change_rolls_the_workload_through_its_keyed_checksum() -> None:
+    before, after = app_plan(), app_plan(token="n3w-t0ken")
+    assert changes(before, after) == {
+        "dev-api": ["stringData.TOKEN"],
+        "dev-web-deployment": ["spec.template.metadata.annotations.checksum/api"],
+    }
+    deployment = after.one("kubernetes:apps/v1:Deployment")
+    assert deployment.secret_paths == []
+    assert deployment.inputs["spec"]["template"]["metadata"]["annotations"] == {
+        "checksum/app-config": checksum({"LOG_LEVEL": "debug", "DATABASE_PORT": "5432"}),
+        "checksum/nginx-config": checksum({"nginx.conf": NGINX_CONF}),
+        "checksum/api": checksum({"TOKEN": "n3w-t0ken"}, KEY),
+    }
+
+
+def test_the_secret_checksum_is_an_hmac_shown_in_clear() -> None:
+    assert app_plan().outputs["api_checksum"] == checksum({"TOKEN": "t0ken"}, KEY)
+
+
+def test_an_environment_with_secrets_needs_a_checksum_key() -> None:
+    with pytest.raises(SettingsError) as caught:
+        run_program(lambda: Environment("dev", {"namespace": "dev", "secrets": [
+            {"name": "api", "string_data": {"TOKEN": "t"}}]}))
+    assert str(caught.value) == (
+        "EnvironmentArgs.checksum_key None is required when the environment has Secrets: set a random secret of at "
+        "least 16 characters, e.g. from `openssl rand -base64 32`")
+
+
+def test_adding_a_secret_without_a_checksum_key_is_refused() -> None:
+    def program() -> None:
+        Environment("dev", {"namespace": "dev"}).add_secret({"name": "api", "string_data": {"TOKEN": "t"}})
+
+    with pytest.raises(SettingsError) as caught:
+        run_program(program)
+    assert caught.value.setting == "EnvironmentArgs.checksum_key"
+
+
+def test_every_rendered_manifest_validates_against_the_clusters_schema() -> None:
+    certificate, key = tls_pair()
+    plans = [app_plan(), environment_plan({"namespace": "dev", "secrets": [
+        {"name": "tls", "type": "kubernetes.io/tls", "certificate": certificate, "private_key": key},
+        {"name": "registry", "type": "kubernetes.io/dockerconfigjson", "registry": "ghcr.io", "username": "bot",
+         "password": pulumi.Output.secret("pw")},
+    ]})]
+    kinds = []
+    for plan in plans:
+        for resource in plan.resources:
+            if resource.custom and resource.type.startswith("kubernetes:"):
+                # Plaintext inputs: '[secret]' is no map. The values are the tests' own throwaway ones.
+                kubernetes_validate.validate(resource.raw_inputs, CLUSTER_VERSION, strict=True)
+                kinds.append(resource.raw_inputs["kind"])
+    assert sorted(kinds) == ["ConfigMap", "ConfigMap", "Deployment", "Namespace", "Namespace", "Role", "RoleBinding",
+                             "Secret", "Secret", "Secret", "ServiceAccount"]
+
+
+def test_the_schema_check_rejects_an_unknown_field() -> None:
+    namespace = environment_plan({"namespace": "dev"}).one("kubernetes:core/v1:Namespace").raw_inputs
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate({**namespace, "spec": {"podSecurity": "restricted"}}, CLUSTER_VERSION,
+                                     strict=True)
 
 
 def test_three_secret_types_with_secret_values_only() -> None:
     certificate, key = tls_pair()
     plan = environment_plan({"namespace": "dev", "secrets": [
-        {"name": "api", "string_data": {"TOKEN": pulumi.Output.secret("t0ken")}},
+        {"name": "api", "string_data": {"TOKEN": pulumi.Output.secret("t0ken"), "USER": "app"}},
         {"name": "tls", "type": "kubernetes.io/tls", "certificate": certificate, "private_key": key},
         {"name": "registry", "type": "kubernetes.io/dockerconfigjson", "registry": "ghcr.io", "username": "bot",
          "password": pulumi.Output.secret("pw")},
     ]})
     secrets = {s.name: s for s in plan.find("kubernetes:core/v1:Secret")}
-    assert {n: (s.inputs["type"], s.inputs["stringData"]) for n, s in secrets.items()} == {
-        "dev-api": ("Opaque", SECRET), "dev-tls": ("kubernetes.io/tls", SECRET),
-        "dev-registry": ("kubernetes.io/dockerconfigjson", SECRET)}
+    assert {n: (s.inputs["type"], s.inputs["stringData"], s.secret_paths) for n, s in secrets.items()} == {
+        "dev-api": ("Opaque", SECRET, ["stringData"]), "dev-tls": ("kubernetes.io/tls", SECRET, ["stringData"]),
+        "dev-registry": ("kubernetes.io/dockerconfigjson", SECRET, ["stringData"])}
+    assert secrets["dev-api"].raw_inputs["stringData"] == {"TOKEN": "t0ken", "USER": "app"}
     assert secrets["dev-tls"].raw_inputs["stringData"] == {"tls.crt": certificate, "tls.key": key}
     docker = json.loads(secrets["dev-registry"].raw_inputs["stringData"][".dockerconfigjson"])
     assert docker == {"auths": {"ghcr.io": {"username": "bot", "password": "pw", "auth": "Ym90OnB3"}}}
+
+
+def test_add_config_map_and_add_secret_after_construction() -> None:
+    def program() -> None:
+        env = Environment("dev", {"namespace": "dev", "checksum_key": KEY})
+        env.add_config_map({"name": "extra", "data": {"A": "1"}})
+        env.add_secret({"name": "extra", "string_data": {"B": pulumi.Output.secret("2")}})
+        pulumi.export("checksums", env.config_checksums)
+
+    plan = run_program(program)
+    assert plan.one("kubernetes:core/v1:ConfigMap", "dev-extra").inputs["data"] == {"A": "1"}
+    assert plan.one("kubernetes:core/v1:Secret", "dev-extra").raw_inputs["stringData"] == {"B": "2"}
+    assert plan.outputs["checksums"] == {"extra": {"checksum/extra": checksum({"A": "1"})}}
 
 
 def error_of(args: Any) -> str:
@@ -68,7 +255,14 @@ def error_of(args: Any) -> str:
 
 
 def test_invalid_namespace_is_refused() -> None:
-    assert error_of({"namespace": "Dev_1"}).startswith("EnvironmentArgs.namespace 'Dev_1' is not a DNS-1123 label")
+    assert error_of({"namespace": "Dev_1"}) == (
+        "EnvironmentArgs.namespace 'Dev_1' is not a DNS-1123 label (at most 63 lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit)")
+
+
+def test_unknown_pod_security_level_is_refused() -> None:
+    assert error_of({"namespace": "dev", "pod_security": "strict"}) == (
+        "EnvironmentArgs.pod_security 'strict' is not one of: restricted, baseline, privileged")
 
 
 def test_mismatched_tls_pair_is_refused() -> None:
@@ -94,6 +288,34 @@ def test_missing_field_of_a_secret_type_is_refused() -> None:
         "EnvironmentArgs.secrets[0].username None is required for a Secret of type kubernetes.io/dockerconfigjson")
 
 
+def test_registry_user_name_with_a_colon_is_refused() -> None:
+    assert error_of({"namespace": "dev", "secrets": [
+        {"name": "registry", "type": "kubernetes.io/dockerconfigjson", "registry": "ghcr.io", "username": "a:b",
+         "password": "pw"}]}) == (
+        "EnvironmentArgs.secrets[0].username 'a:b' must be a non-empty user name without ':'")
+
+
 def test_empty_config_map_is_refused() -> None:
     assert error_of({"namespace": "dev", "config_maps": [{"name": "empty"}]}) == (
         "EnvironmentArgs.config_maps[0] 'empty' has neither data nor files")
+
+
+def test_file_name_that_is_no_config_map_key_is_refused() -> None:
+    assert error_of({"namespace": "dev", "config_maps": [{"name": "c", "files": {"my conf": "x"}}]}) == (
+        "EnvironmentArgs.config_maps[0].data 'my conf' is not a valid ConfigMap key ([-._a-zA-Z0-9]+)")
+
+
+def test_short_checksum_key_is_refused_without_echoing_it() -> None:
+    assert error_of({"namespace": "dev", "checksum_key": "hunter2"}) == (
+        "EnvironmentArgs.checksum_key '<checksum key>' is shorter than 16 characters: set a random one, e.g. from "
+        "`openssl rand -base64 32`")
+
+
+def test_duplicate_config_map_added_later_is_refused() -> None:
+    def program() -> None:
+        env = Environment("dev", {"namespace": "dev", "config_maps": [{"name": "app-config", "data": {"A": "1"}}]})
+        env.add_config_map({"name": "app-config", "data": {"A": "2"}})
+
+    with pytest.raises(SettingsError) as caught:
+        run_program(program)
+    assert str(caught.value) == "ConfigMapArgs.name 'app-config' is given more than once; names must be unique"

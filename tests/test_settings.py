@@ -15,7 +15,7 @@ from tests.test_workloads import tls_pair
 
 CERTIFICATE, PRIVATE_KEY = tls_pair()
 SECRETS = {"apiToken": "token-value", "tlsCertificate": CERTIFICATE, "tlsPrivateKey": PRIVATE_KEY,
-           "registryPassword": "pw"}
+           "registryPassword": "pw", "checksumKey": "k" * 32}
 
 
 def parse(values: dict[str, Any], stack: str = "dev", offline: bool = True, **kwargs: Any) -> StackSettings:

@@ -260,7 +260,8 @@ def _tls_pair() -> tuple[str, str]:
 def test_secret_values_never_reach_the_plan_json_tree_or_manifests(tmp_path: Path) -> None:
     certificate, private_key = _tls_pair()
     secrets = {"apiToken": "tok-5f1d0c2e-never-in-plain", "tlsCertificate": certificate,
-               "tlsPrivateKey": private_key, "registryPassword": "pw-8b7c-never-in-plain"}
+               "tlsPrivateKey": private_key, "registryPassword": "pw-8b7c-never-in-plain",
+               "checksumKey": "ck-93a1-never-in-plain-0123456789"}
     stack = load_stack_file(ROOT, "dev")
     config = {**stack.config, **{f"eks-config-secrets:{k}": v for k, v in secrets.items()}}
     plan = run_stack("dev", config, tuple(f"eks-config-secrets:{k}" for k in secrets), offline=False)
@@ -272,14 +273,15 @@ def test_secret_values_never_reach_the_plan_json_tree_or_manifests(tmp_path: Pat
     texts = [json.dumps(plan.as_json()), render_tree(plan)] + [p.read_text() for p in tmp_path.rglob("*.yaml")]
     key_body = private_key.splitlines()[1]
     for text in texts:
-        for needle in ("tok-5f1d0c2e", "pw-8b7c", key_body):
+        for needle in ("tok-5f1d0c2e", "pw-8b7c", "ck-93a1", key_body):
             assert needle not in text
 
 
 def test_a_mismatched_tls_pair_is_a_settings_error() -> None:
     certificate, _ = _tls_pair()
     _, other_key = _tls_pair()
-    secrets = {"apiToken": "t", "tlsCertificate": certificate, "tlsPrivateKey": other_key, "registryPassword": "p"}
+    secrets = {"apiToken": "t", "tlsCertificate": certificate, "tlsPrivateKey": other_key, "registryPassword": "p",
+               "checksumKey": "k" * 32}
     stack = load_stack_file(ROOT, "dev")
     config = {**stack.config, **{f"eks-config-secrets:{k}": v for k, v in secrets.items()}}
     from components.validation import SettingsError

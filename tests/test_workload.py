@@ -12,8 +12,14 @@ from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies
 from components.rbac import SecretReader, secret_reader_rules
 from components.validation import SettingsError
-from components.workload import Workload, WorkloadArgs
-from components.workloads import read_only_mount, secret_volume
+from components.workload import DEFAULT_RESOURCES, Workload, WorkloadArgs
+from components.workloads import (
+    http_probe,
+    pod_security_context,
+    read_only_mount,
+    restricted_security_context,
+    secret_volume,
+)
 
 
 def workload_plan(**overrides: Any) -> Plan:
@@ -39,6 +45,43 @@ def test_creates_a_service_account_without_token_and_a_get_only_role() -> None:
     assert {"name": "tmp", "emptyDir": {}} in pod["spec"]["volumes"]
 
 
+def test_every_object_uses_the_provider_given_to_the_component() -> None:
+    plan = workload_plan()
+    provider = plan.one("pulumi:providers:kubernetes").urn
+    objects = [r for r in plan.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert sorted(r.type for r in objects) == ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ServiceAccount",
+                                              "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                                              "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]
+    assert {r.provider for r in objects} == {provider}
+
+
+def test_pod_and_container_run_restricted_with_a_writable_tmp_only() -> None:
+    pod = workload_plan().one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert (pod["securityContext"], container["securityContext"]) == (
+        pod_security_context(), restricted_security_context())
+    assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert container["resources"] == DEFAULT_RESOURCES
+
+
+def test_probes_and_resources_are_passed_to_the_container() -> None:
+    resources = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+    container = workload_plan(port=8080, readiness_probe=http_probe("/ready"), liveness_probe=http_probe("/live"),
+                              resources=resources).one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"][
+        "spec"]["containers"][0]
+    assert (container["ports"], container["readinessProbe"], container["livenessProbe"], container["resources"]) == (
+        [{"name": "http", "containerPort": 8080}], http_probe("/ready"), http_probe("/live"), resources)
+
+
+def test_a_given_service_account_is_used_not_created() -> None:
+    plan = workload_plan(service_account_name="web-irsa")
+    assert plan.find("kubernetes:core/v1:ServiceAccount") == []
+    assert plan.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").inputs["subjects"] == [
+        {"kind": "ServiceAccount", "name": "web-irsa", "namespace": "dev"}]
+    pod = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["spec"]
+    assert (pod["serviceAccountName"], pod["automountServiceAccountToken"]) == ("web-irsa", False)
+
+
 def test_a_workload_that_calls_the_api_gets_its_token_and_says_why() -> None:
     plan = workload_plan(kubernetes_api_reason="watches its ConfigMap")
     account = plan.one("kubernetes:core/v1:ServiceAccount").inputs
@@ -54,6 +97,20 @@ def test_writable_secret_mount_is_refused() -> None:
         workload_plan(volumes=[secret_volume("tls", "web-tls")], volume_mounts=[mount])
     assert str(caught.value) == (
         "WorkloadArgs.volume_mounts[0] 'tls' mounts a Secret or CSI volume writable: set readOnly: true")
+
+
+def test_probe_on_the_named_port_without_a_port_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        workload_plan(readiness_probe=http_probe("/ready"))
+    assert str(caught.value) == (
+        "WorkloadArgs.readiness_probe {'httpGet': {'path': '/ready', 'port': 'http'}, 'periodSeconds': 10} uses the "
+        "named port 'http', which exists only when WorkloadArgs.port is set")
+
+
+def test_unknown_resource_field_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        workload_plan(resources={"limit": {"memory": "1Gi"}})
+    assert str(caught.value) == "WorkloadArgs.resources ['limit'] are not resource fields (requests, limits)"
 
 
 def test_rules_never_list_or_watch() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 
 import pytest
 from cryptography import x509
@@ -15,11 +17,18 @@ from components.workloads import (
     checksum,
     checksum_annotation,
     config_file_mount,
+    config_file_volume,
     csi_secret_volume,
     dockerconfigjson,
+    env_from_config_map,
     env_from_config_map_key,
     env_from_secret_key,
+    http_probe,
+    pod_security_context,
+    read_only_mount,
     restricted_security_context,
+    secret_volume,
+    tls_secret_data,
 )
 
 
@@ -43,9 +52,19 @@ def test_env_entries_reference_one_key() -> None:
         "name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "TOKEN"}}}
 
 
+def test_env_from_takes_a_whole_config_map() -> None:
+    assert env_from_config_map("app-config") == {"configMapRef": {"name": "app-config"}}
+
+
 def test_config_file_mount_uses_sub_path_read_only() -> None:
+    assert config_file_volume("config", "nginx-config") == {"name": "config", "configMap": {"name": "nginx-config"}}
     assert config_file_mount("config", "/etc/nginx/nginx.conf", "nginx.conf") == {
         "name": "config", "mountPath": "/etc/nginx/nginx.conf", "subPath": "nginx.conf", "readOnly": True}
+
+
+def test_secret_volume_is_owner_read_only_and_mounted_read_only() -> None:
+    assert secret_volume("tls", "app-tls") == {"name": "tls", "secret": {"secretName": "app-tls", "defaultMode": 0o400}}
+    assert read_only_mount("tls", "/etc/tls") == {"name": "tls", "mountPath": "/etc/tls", "readOnly": True}
 
 
 def test_csi_volume_is_read_only() -> None:
@@ -59,6 +78,15 @@ def test_restricted_security_context() -> None:
         "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
+def test_pod_security_context_runs_as_a_non_root_user() -> None:
+    assert pod_security_context() == {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
+                                      "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_http_probe_targets_the_named_port() -> None:
+    assert http_probe("/healthz") == {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10}
+
+
 def test_checksum_is_stable_across_key_order_and_changes_with_any_value() -> None:
     assert checksum({"a": "1", "b": "2"}) == checksum({"b": "2", "a": "1"})
     assert checksum({"a": "1", "b": "2"}) != checksum({"a": "1", "b": "3"})
@@ -66,13 +94,35 @@ def test_checksum_is_stable_across_key_order_and_changes_with_any_value() -> Non
     assert checksum_annotation("app-config", {"a": "1"}) == {"checksum/app-config": checksum({"a": "1"})}
 
 
+def test_checksum_is_the_sha256_of_canonical_json() -> None:
+    assert checksum({"b": "2", "a": "é"}) == hashlib.sha256('{"a":"é","b":"2"}'.encode()).hexdigest()
+
+
+def test_keyed_checksum_is_an_hmac_that_a_guess_without_the_key_cannot_match() -> None:
+    key = "k" * 32
+    keyed = checksum({"TOKEN": "1234"}, key)
+    assert keyed == hmac.new(key.encode(), b'{"TOKEN":"1234"}', hashlib.sha256).hexdigest()
+    assert keyed != checksum({"TOKEN": "1234"})
+    assert keyed != checksum({"TOKEN": "1234"}, "j" * 32)
+
+
 def test_dockerconfigjson_auth_is_base64_of_user_and_password() -> None:
     assert dockerconfigjson("ghcr.io", "bot", "pw") == (
         '{"auths": {"ghcr.io": {"auth": "Ym90OnB3", "password": "pw", "username": "bot"}}}')
 
 
-def test_matching_tls_pair_passes() -> None:
-    check_tls_pair(*tls_pair(), "cert", "key")
+def test_tls_secret_data_of_a_matching_pair() -> None:
+    certificate, key = tls_pair()
+    assert tls_secret_data(certificate, key) == {"tls.crt": certificate, "tls.key": key}
+
+
+def test_tls_key_of_another_certificate_is_refused() -> None:
+    certificate, _ = tls_pair()
+    _, other_key = tls_pair()
+    with pytest.raises(SettingsError) as caught:
+        tls_secret_data(certificate, other_key)
+    assert str(caught.value) == ("tls.key '<private key>' does not belong to the certificate (their public keys "
+                                 "differ): set the key that was issued with this certificate")
 
 
 def test_tls_key_that_is_not_pem_is_refused_without_echoing_it() -> None:
