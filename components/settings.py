@@ -627,37 +627,17 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         if env not in environments:
             raise SettingsError(f"{node.path}.environments[{i}]", env,
                                 f"is not an environment of this stack (known: {', '.join(environments)})")
-    env_vars = []
-    for item in _get(fields, "env", _Node.items, []):
-        f = item.object(KEYS["apps[].env[]"])
-        env_vars.append(EnvFromConfigMapKey(
-            env=_env_name(_require(f, "name", item.path, _Node.string), f"{item.path}.name"),
-            config_map=_require(f, "configMap", item.path, _Node.string),
-            key=_require(f, "key", item.path, _Node.string),
-        ))
-    secret_env = []
-    for item in _get(fields, "secretEnv", _Node.items, []):
-        f = item.object(KEYS["apps[].secretEnv[]"])
-        secret_env.append(EnvFromSecretKey(
-            env=_env_name(_require(f, "name", item.path, _Node.string), f"{item.path}.name"),
-            secret=_require(f, "secret", item.path, _Node.string),
-            key=_require(f, "key", item.path, _Node.string),
-        ))
-    config_files = []
-    for item in _get(fields, "configFiles", _Node.items, []):
-        f = item.object(KEYS["apps[].configFiles[]"])
-        config_files.append(ConfigFileMount(
-            config_map=_require(f, "configMap", item.path, _Node.string),
-            key=_require(f, "key", item.path, _Node.string),
-            mount_path=_mount_path(_require(f, "mountPath", item.path, lambda n: n)),
-        ))
-    secret_volumes = []
-    for item in _get(fields, "secretVolumes", _Node.items, []):
-        f = item.object(KEYS["apps[].secretVolumes[]"])
-        secret_volumes.append(SecretVolumeMount(
-            secret=_require(f, "secret", item.path, _Node.string),
-            mount_path=_mount_path(_require(f, "mountPath", item.path, lambda n: n)),
-        ))
+    env_vars = _records(fields, "env", "apps[].env[]", lambda f, path: EnvFromConfigMapKey(
+        env=_env_name(_text(f, "name", path), f"{path}.name"), config_map=_text(f, "configMap", path),
+        key=_text(f, "key", path)))
+    secret_env = _records(fields, "secretEnv", "apps[].secretEnv[]", lambda f, path: EnvFromSecretKey(
+        env=_env_name(_text(f, "name", path), f"{path}.name"), secret=_text(f, "secret", path),
+        key=_text(f, "key", path)))
+    config_files = _records(fields, "configFiles", "apps[].configFiles[]", lambda f, path: ConfigFileMount(
+        config_map=_text(f, "configMap", path), key=_text(f, "key", path),
+        mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
+    secret_volumes = _records(fields, "secretVolumes", "apps[].secretVolumes[]", lambda f, path: SecretVolumeMount(
+        secret=_text(f, "secret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
     app_secrets = tuple(_app_secret(n) for n in _get(fields, "secrets", _Node.items, []))
     all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
         k.env for s in app_secrets for k in s.keys if k.env]
@@ -672,14 +652,24 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         environments=app_envs,
         identity=_get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa"),
         backend=_get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), default_backend),
-        env=tuple(env_vars),
+        env=env_vars,
         env_from=_get(fields, "envFrom", _Node.strings, ()),
-        config_files=tuple(config_files),
-        secret_env=tuple(secret_env),
-        secret_volumes=tuple(secret_volumes),
+        config_files=config_files,
+        secret_env=secret_env,
+        secret_volumes=secret_volumes,
         image_pull_secrets=_get(fields, "imagePullSecrets", _Node.strings, ()),
         secrets=app_secrets,
     )
+
+
+def _records(fields: Mapping[str, _Node], key: str, schema: str,
+             build: Callable[[dict[str, _Node], str], T]) -> tuple[T, ...]:
+    """A list of objects whose keys are ``KEYS[schema]``, each turned into a record by ``build(fields, path)``."""
+    return tuple(build(item.object(KEYS[schema]), item.path) for item in _get(fields, key, _Node.items, []))
+
+
+def _text(fields: Mapping[str, _Node], key: str, path: str) -> str:
+    return _require(fields, key, path, _Node.string)
 
 
 def _mount_path(node: _Node) -> str:
