@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,71 +96,73 @@ def write_manifests(plan: Plan, directory: Path) -> list[Path]:
     return written
 
 
-def _mermaid_id(urn: str, ids: dict[str, str]) -> str:
+def _node_id(urn: str, ids: dict[str, str]) -> str:
     return ids.setdefault(urn, f"r{len(ids)}")
 
 
 def render_graph(plan: Plan, fmt: str) -> str:
     """The resource graph with components as clusters; ``fmt`` is ``dot`` or ``mermaid``."""
     children = _children(plan)
-    ids: dict[str, str] = {}
     edges = [
         (dep, r.urn)
         for r in plan.resources
         for dep in r.dependencies
         if dep in {x.urn for x in plan.resources}
     ]
-    if fmt == "dot":
-        return _dot(children, edges, ids)
-    if fmt == "mermaid":
-        return _mermaid(children, edges, ids)
-    raise ValueError(f"unknown graph format {fmt!r} (dot or mermaid)")
-
-
-def _label(resource: RecordedResource) -> str:
-    return f"{resource.type.split(':')[-1]}\\n{resource.name}"
-
-
-def _dot(children: dict[str | None, list[RecordedResource]], edges: Iterable[tuple[str, str]],
-         ids: dict[str, str]) -> str:
-    lines = ["digraph plan {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+    syntax = _SYNTAXES.get(fmt)
+    if syntax is None:
+        raise ValueError(f"unknown graph format {fmt!r} (dot or mermaid)")
+    ids: dict[str, str] = {}
+    lines = list(syntax.header)
 
     def walk(parent: str | None, indent: str) -> None:
         for child in children.get(parent, []):
-            node = _mermaid_id(child.urn, ids)
+            node = _node_id(child.urn, ids)
+            label = f"{child.type.split(':')[-1]}{syntax.line_break}{child.name}"
             if child.urn in children:
-                lines.append(f'{indent}subgraph cluster_{node} {{ label="{_label(child)}"; style=rounded;')
-                lines.append(f'{indent}  {node} [label="{_label(child)}", shape=component];')
+                lines.extend(indent + line for line in syntax.group_open(node, label))
                 walk(child.urn, indent + "  ")
-                lines.append(f"{indent}}}")
+                lines.append(indent + syntax.group_close)
             else:
-                lines.append(f'{indent}{node} [label="{_label(child)}"];')
+                lines.append(indent + syntax.leaf(node, label))
 
     walk(None, "  ")
-    lines += [f"  {_mermaid_id(a, ids)} -> {_mermaid_id(b, ids)};" for a, b in edges]
-    lines.append("}")
+    lines += ["  " + syntax.edge(_node_id(a, ids), a in children, _node_id(b, ids), b in children) for a, b in edges]
+    lines += syntax.footer
     return "\n".join(lines) + "\n"
 
 
-def _mermaid(children: dict[str | None, list[RecordedResource]], edges: Iterable[tuple[str, str]],
-             ids: dict[str, str]) -> str:
-    lines = ["flowchart LR"]
+@dataclass(frozen=True)
+class _Syntax:
+    header: tuple[str, ...]
+    footer: tuple[str, ...]
+    line_break: str
+    group_open: Callable[[str, str], list[str]]
+    group_close: str
+    leaf: Callable[[str, str], str]
+    edge: Callable[[str, bool, str, bool], str]
+    """(source id, source is a component, target id, target is a component) -> the edge."""
 
-    def walk(parent: str | None, indent: str) -> None:
-        for child in children.get(parent, []):
-            node = _mermaid_id(child.urn, ids)
-            label = _label(child).replace("\\n", "<br/>")
-            if child.urn in children:
-                lines.append(f'{indent}subgraph {node}_group["{label}"]')
-                walk(child.urn, indent + "  ")
-                lines.append(f"{indent}end")
-            else:
-                lines.append(f'{indent}{node}["{label}"]')
 
-    walk(None, "  ")
-    # An edge into a component points at its cluster (subgraph) node.
-    for a, b in edges:
-        source = f"{_mermaid_id(a, ids)}_group" if a in children else _mermaid_id(a, ids)
-        target = f"{_mermaid_id(b, ids)}_group" if b in children else _mermaid_id(b, ids)
-        lines.append(f"  {source} --> {target}")
-    return "\n".join(lines) + "\n"
+_SYNTAXES = {
+    "dot": _Syntax(
+        header=("digraph plan {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"),
+        footer=("}",),
+        line_break="\\n",
+        group_open=lambda node, label: [f'subgraph cluster_{node} {{ label="{label}"; style=rounded;',
+                                        f'  {node} [label="{label}", shape=component];'],
+        group_close="}",
+        leaf=lambda node, label: f'{node} [label="{label}"];',
+        edge=lambda a, _a_group, b, _b_group: f"{a} -> {b};",
+    ),
+    "mermaid": _Syntax(
+        header=("flowchart LR",),
+        footer=(),
+        line_break="<br/>",
+        group_open=lambda node, label: [f'subgraph {node}_group["{label}"]'],
+        group_close="end",
+        leaf=lambda node, label: f'{node}["{label}"]',
+        # An edge from or into a component joins its subgraph.
+        edge=lambda a, a_group, b, b_group: f"{a}{'_group' if a_group else ''} --> {b}{'_group' if b_group else ''}",
+    ),
+}
