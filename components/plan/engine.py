@@ -223,10 +223,6 @@ def _references_as_ids() -> Iterator[None]:
         rpc.get_resource_module, rpc.get_resource_package = saved
 
 
-def _discard(_: object) -> None:
-    return None
-
-
 def run_program(
     program: Callable[[], object],
     *,
@@ -241,6 +237,11 @@ def run_program(
     are passed as JSON, as the CLI does); keys in ``secret_keys`` are secrets. The program's exception, such
     as a :class:`~components.validation.SettingsError`, propagates unchanged.
     """
+    def run() -> None:
+        # run_pulumi_func awaits what its function returns; what a program returns (runpy's globals, a
+        # component) is not an awaitable.
+        program()
+
     config = dict(config or {})
     region = config.get("aws:region", "us-east-1")
     cloud = FakeCloud(region=str(region))
@@ -249,7 +250,7 @@ def run_program(
         settings.reset_options()
         pulumi_mocks.set_mocks(cloud, project=project, stack=stack, preview=False, monitor=monitor)
         try:
-            _sync_await(run_pulumi_func(lambda: _discard(program())))
+            _sync_await(run_pulumi_func(run))
             root = settings.get_root_resource()
             exported = dict(getattr(root, "outputs", {}))
             outputs = {name: _resolve(value) for name, value in sorted(exported.items())}
