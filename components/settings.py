@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import config as runtime_config
 
+from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
@@ -729,8 +730,7 @@ def parse_settings(
     """Validate the project's config ``values`` (keys without the ``eks-config-secrets:`` prefix)."""
     if not region:
         raise SettingsError("aws:region", region, "is required: run `pulumi config set aws:region <region>`")
-    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", region):
-        raise SettingsError("aws:region", region, "is not an AWS region such as 'eu-west-1'")
+    check_region(region, "aws:region")
     root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
     secrets = _Secrets(values, set(secret_keys), offline)
     cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), stack)

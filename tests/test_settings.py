@@ -329,3 +329,8 @@ def test_readme_documents_every_setting() -> None:
     nested = {p.rsplit("[]", 1)[0] for p in KEYS} | set(KEYS)
     missing = sorted(k for k in expected - expanded if k not in nested)
     assert missing == []
+
+
+def test_malformed_region_is_an_error(dev_values: dict[str, Any]) -> None:
+    assert error_of(dev_values, region="europe-west") == (
+        "aws:region 'europe-west' is not an AWS region code such as 'eu-west-1'")
