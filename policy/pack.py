@@ -12,7 +12,6 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
-    PolicyProviderResource,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -56,35 +55,28 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _provider_urn(provider: PolicyProviderResource | None) -> str | None:
-    return provider.urn if provider is not None else None
+def _view(source: ResourceValidationArgs | PolicyResource, dependencies: tuple[str, ...] = ()) -> ResourceView:
+    # Both pulumi-policy types carry the same fields under the same names; only stack policies see dependencies.
+    return ResourceView(
+        urn=source.urn,
+        type=source.resource_type,
+        name=source.name,
+        props=plain(source.props),
+        provider=source.provider.urn if source.provider is not None else None,
+        dependencies=dependencies,
+        protect=bool(source.opts.protect),
+        stack=stack_of(source.urn),
+    )
 
 
 def view_of_args(args: ResourceValidationArgs) -> ResourceView:
     """The rules' view of one resource under validation (resource policies see no dependencies)."""
-    return ResourceView(
-        urn=args.urn,
-        type=args.resource_type,
-        name=args.name,
-        props=plain(args.props),
-        provider=_provider_urn(args.provider),
-        protect=bool(args.opts.protect),
-        stack=stack_of(args.urn),
-    )
+    return _view(args)
 
 
 def view_of_resource(resource: PolicyResource) -> ResourceView:
     """The rules' view of one resource of the stack, with its direct dependencies."""
-    return ResourceView(
-        urn=resource.urn,
-        type=resource.resource_type,
-        name=resource.name,
-        props=plain(resource.props),
-        provider=_provider_urn(resource.provider),
-        dependencies=tuple(d.urn for d in resource.dependencies),
-        protect=bool(resource.opts.protect),
-        stack=stack_of(resource.urn),
-    )
+    return _view(resource, tuple(d.urn for d in resource.dependencies))
 
 
 def _level(rule: ResourceRule | StackRule) -> EnforcementLevel:

@@ -89,12 +89,6 @@ class Plan:
         assert len(found) == 1, f"expected one {type_token} {name or ''}, found {[r.name for r in found]}"
         return found[0]
 
-    def by_urn(self, urn: str) -> RecordedResource:
-        for resource in self.resources:
-            if resource.urn == urn:
-                return resource
-        raise KeyError(urn)
-
     def children(self, parent: RecordedResource) -> list[RecordedResource]:
         return [r for r in self.resources if r.parent == parent.urn]
 

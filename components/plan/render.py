@@ -7,13 +7,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from components.plan.engine import Plan, RecordedResource
 
-__all__ = ["kubernetes_manifests", "render_graph", "render_tree", "write_manifests"]
+__all__ = ["render_graph", "render_tree", "write_manifests"]
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -54,11 +53,6 @@ def _is_manifest(resource: RecordedResource) -> bool:
         and resource.type != HELM_RELEASE
         and "kind" in resource.outputs
     )
-
-
-def kubernetes_manifests(plan: Plan) -> list[dict[str, Any]]:
-    """Every Kubernetes object as the API server would receive it (secret values as ``[secret]``)."""
-    return [r.outputs for r in plan.resources if _is_manifest(r)]
 
 
 def _file_name(*parts: str) -> str:
