@@ -14,7 +14,7 @@ from components.validation import SettingsError, check_dns1123_label, check_dns1
 __all__ = ["CHART", "RELOAD_SECRETS_ANNOTATION", "Reloader", "ReloaderArgs", "reload_on_secrets", "reloader_values"]
 
 # stakater/Reloader tag chart-v2.2.16 (app v1.4.21), the newest chart release we could check. We have no copy of
-# its values.yaml in ../shared/reference, so we set only the two keys of its scoped mode, read at that tag.
+# its values.yaml vendored, so we set only the two keys of its scoped mode, read at that tag.
 CHART: PinnedChart = {"chart": "reloader", "version": "2.2.16", "repo": "https://stakater.github.io/stakater-charts"}
 RELOAD_SECRETS_ANNOTATION = "secret.reloader.stakater.com/reload"
 """Read by Reloader on a workload's own metadata (not the pod template): a rolling restart when one of the named

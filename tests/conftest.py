@@ -12,7 +12,8 @@ import yaml
 from components.settings import PROJECT
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "reference"
+"""Upstream CRDs and chart data vendored into the repository (see reference/PROVENANCE.md)."""
 STACKS = ("dev", "staging", "prod")
 
 

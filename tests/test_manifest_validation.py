@@ -1,5 +1,5 @@
 """Every rendered manifest checked with tools we did not write: the Kubernetes OpenAPI schema of the cluster's
-version (kubernetes-validate) for built-in kinds, and the upstream CRD schemas in ../shared/reference for ours."""
+version (kubernetes-validate) for built-in kinds, and the vendored upstream CRD schemas in reference/ for ours."""
 
 from __future__ import annotations
 
