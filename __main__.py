@@ -27,6 +27,7 @@ from components import (
     Workload,
     WorkloadArgs,
 )
+from components.cluster import deploying_principal
 from components.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
 from components.workloads import (
     config_file_mount,
@@ -65,6 +66,9 @@ cluster_args: SecureClusterArgs = {
     ],
     "kms_deletion_window_days": cluster_settings.kms_deletion_window_days,
     "protect": cluster_settings.protect,
+    "support_type": cluster_settings.support_type,
+    # EKS already gives whoever runs `pulumi up` an admin entry; an access entry for it would fail on create.
+    "creator_arn": deploying_principal(),
     "region": settings.region,
     "account_id": account_id,
     "partition": settings.partition,

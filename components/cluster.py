@@ -32,13 +32,24 @@ from components.validation import (
 )
 
 __all__ = [
+    "DEFAULT_PROTECT",
+    "SUPPORT_TYPES",
     "ClusterAccessEntryArgs",
     "ClusterNodeGroupArgs",
     "SecureCluster",
     "SecureClusterArgs",
+    "deploying_principal",
 ]
 
 _POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+
+DEFAULT_PROTECT = True
+"""The one default of ``protect`` (``SecureClusterArgs.protect`` and the stack setting ``cluster.protect``)."""
+
+SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+"""EKS upgrade policies: ``STANDARD`` ends with standard support (EKS then upgrades the control plane), ``EXTENDED``
+keeps a version for 12 more months at the extended-support price. The first is the default."""
+
 
 
 class ClusterNodeGroupArgs(TypedDict):
@@ -95,17 +106,26 @@ class SecureClusterArgs(TypedDict):
     """Size and instance types of the managed node group. Omitted: all of its defaults."""
     access_entries: NotRequired[Sequence[ClusterAccessEntryArgs]]
     """IAM principals given access to the Kubernetes API. Omitted: none besides the identity that creates the
-    cluster, which EKS makes cluster admin (``bootstrapClusterCreatorAdminPermissions`` defaults to true) so that
-    this program can manage Kubernetes objects."""
+    cluster, which pulumi-eks always makes cluster admin (``bootstrapClusterCreatorAdminPermissions: true``) so
+    that this program can manage Kubernetes objects. A later deployer that is not the creator needs an entry here
+    with ``AmazonEKSClusterAdminPolicy``."""
+    creator_arn: NotRequired[str]
+    """The IAM role or user that runs ``pulumi up`` (for an assumed role, the role itself: see
+    :func:`deploying_principal`). EKS allows one access entry per principal and already gives the creator one, so an
+    ``access_entries`` item for it would fail on create; it is refused here instead. Omitted: not checked."""
+    support_type: NotRequired[str]
+    """The cluster's upgrade policy, one of :data:`SUPPORT_TYPES`. Omitted: ``STANDARD``, so that a pinned version
+    does not drift into paid extended support unnoticed (pulumi-eks would leave EKS's default, ``EXTENDED``)."""
     kms_key_arn: NotRequired[str]
     """An existing KMS key (in ``region``) for envelope encryption of Secrets; its key policy must let the
     cluster role use it. Omitted: a new :class:`EnvelopeEncryptionKey` is created."""
     kms_deletion_window_days: NotRequired[int]
     """Deletion window (7-30 days) of the key created here. Omitted: 30."""
     protect: NotRequired[bool]
-    """``protect`` the key, the log group, the cluster role and the cluster (and turn on EKS deletion
-    protection), so that no ``pulumi destroy`` or replacement loses every Secret. Omitted: true (set false only
-    for disposable stacks)."""
+    """``protect`` the key, the log group and the cluster role, and turn on the EKS cluster's deletion protection,
+    so that no ``pulumi destroy`` or replacement loses every Secret. The pulumi-eks component itself is not
+    protected: ``protect`` on a remote component is inherited by every child it creates, access entries included,
+    and those have no update. Omitted: :data:`DEFAULT_PROTECT` (set false only for disposable stacks)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of the AWS resources. Omitted: none."""
 
@@ -155,6 +175,11 @@ class _Settings:
             for i, entry in enumerate(args.get("access_entries", []))
         ]
         check_unique((principal for principal, _ in self.access_entries), f"{prefix}.access_entries[].principal_arn")
+        if "creator_arn" in args:
+            self._check_creator(check_arn(args["creator_arn"], f"{prefix}.creator_arn", service="iam"), prefix)
+        self.support_type = args.get("support_type", SUPPORT_TYPES[0])
+        if self.support_type not in SUPPORT_TYPES:
+            raise SettingsError(f"{prefix}.support_type", self.support_type, f"is not one of: {', '.join(SUPPORT_TYPES)}")
         self.kms_key_arn = args.get("kms_key_arn")
         if self.kms_key_arn is not None:
             check_arn(self.kms_key_arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")
@@ -168,8 +193,18 @@ class _Settings:
         self.kms_deletion_window_days = check_kms_deletion_window(
             args.get("kms_deletion_window_days", 30), f"{prefix}.kms_deletion_window_days"
         )
-        self.protect = _check_bool(args, "protect", True)
+        self.protect = _check_bool(args, "protect", DEFAULT_PROTECT)
         self.tags = dict(args["tags"]) if "tags" in args else None
+
+    def _check_creator(self, creator: str, prefix: str) -> None:
+        # IAM names are case-insensitive, and so is EKS's one-entry-per-principal rule.
+        for i, (principal, _) in enumerate(self.access_entries):
+            if principal.lower() == creator.lower():
+                raise SettingsError(
+                    f"{prefix}.access_entries[{i}].principal_arn", principal,
+                    "is the identity that creates the cluster, which EKS already makes cluster admin (one access "
+                    "entry per principal): remove this entry",
+                )
 
     def _endpoint(self, args: SecureClusterArgs, prefix: str) -> None:
         self.endpoint_private_access = _check_bool(args, "endpoint_private_access", True)
@@ -316,9 +351,18 @@ class SecureCluster(pulumi.ComponentResource):
             endpoint_public_access=settings.endpoint_public_access,
             public_access_cidrs=settings.public_access_cidrs or None,
             skip_default_node_group=True,
+            # The default node and cluster security groups serve only pulumi-eks's own node groups; a managed node
+            # group uses the cluster security group that EKS creates (pulumi-eks nodejs/eks/cluster/cluster.ts).
+            skip_default_security_groups=True,
+            # pulumi-eks adds the coredns add-on only when it creates a node group (cluster.ts, `corednsAddon`);
+            # ours is created below, after our node group, so say so rather than rely on that condition.
+            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=settings.support_type),
+            # The cluster is kept by EKS's own deletion protection, not by `protect` on this remote component:
+            # the pulumi-eks provider passes a component's protect on to every child (access entries included).
             deletion_protection=protect,
             tags=settings.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=[log_group, cluster_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_policy]),
         )
 
         node_role = aws.iam.Role(
@@ -337,6 +381,20 @@ class SecureCluster(pulumi.ComponentResource):
             )
             for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
         ]
+        # pulumi-eks's `enableIMDSv2` builds a launch template with a hop limit of 2 (nodejs/eks/nodes/nodegroup.ts,
+        # createMNGCustomLaunchTemplate), which lets every pod reach the node role's credentials through IMDS and
+        # undoes the per-app roles. Our own template requires IMDSv2 with a hop limit of 1: only the node itself
+        # (and hostNetwork pods such as the VPC CNI and the Pod Identity agent) reach IMDS. No AMI or user data,
+        # so EKS keeps choosing the AMI and bootstrapping the nodes.
+        launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-nodes-launch-template",
+            description=f"IMDSv2 with hop limit 1 for the nodes of {settings.cluster_name}",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+            ),
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         # No access entry for the node role here: with authentication mode API, EKS itself creates the EC2_LINUX
         # access entry of a managed node group's role (a second one would fail with ResourceInUseException), and
         # pulumi-eks only requires instanceRoles in CONFIG_MAP mode.
@@ -344,26 +402,51 @@ class SecureCluster(pulumi.ComponentResource):
             f"{name}-nodes",
             cluster=cluster,
             node_role=node_role,
+            # With a launch template pulumi-eks no longer defaults the version to the cluster's (nodegroup.ts).
+            version=settings.version,
             instance_types=settings.instance_types,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=settings.min_size, desired_size=settings.desired_size, max_size=settings.max_size
             ),
             operating_system=eks.OperatingSystem.AL2023,
-            # IMDSv2 with a hop limit of 2: pods cannot replay the node role's credentials through IMDSv1.
-            enable_imd_sv2=True,
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=launch_template.id, version=launch_template.latest_version.apply(str),
+            ),
             tags=settings.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=node_policies),
+        )
+        cluster_name = settings.cluster_name
+        # The name is ours, but taking it through a cluster output makes users of it wait until the cluster exists.
+        self.cluster_name = cluster.oidc_issuer.apply(lambda _issuer: cluster_name)
+        # CoreDNS as a managed add-on, so that EKS upgrades it with the cluster; it needs nodes to become healthy.
+        # OVERWRITE takes over the self-managed CoreDNS that EKS bootstraps (bootstrapSelfManagedAddons).
+        self.coredns = aws.eks.Addon(
+            f"{name}-coredns",
+            cluster_name=self.cluster_name,
+            addon_name="coredns",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=settings.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._node_group]),
         )
 
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self),
+            # Without these, pulumi-kubernetes replaces a named ConfigMap or Secret on every data change, and
+            # replaces it delete-first because the name is fixed (provider Diff; pulumi/pulumi-kubernetes#1567):
+            # pods starting in that window fail. With them the change is an update, and the checksum annotation
+            # rolls the pods that read it.
+            enable_config_map_mutable=True,
+            enable_secret_mutable=True,
+            # A new kubeconfig (a rotated endpoint or token command) would otherwise replace the provider and with
+            # it every Kubernetes object of the cluster (pulumi/pulumi-eks#764); the cluster's name is stable.
+            cluster_identifier=settings.cluster_name,
+            # Everything on this provider waits for the nodes: Helm releases run hook Jobs and wait for their pods
+            # (the CSI driver chart's CRD job), and Deployments would otherwise start before any node exists.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._node_group]),
         )
-        cluster_name = settings.cluster_name
-        # The name is ours, but taking it through a cluster output makes users of it wait until the cluster exists.
-        self.cluster_name = cluster.oidc_issuer.apply(lambda _issuer: cluster_name)
         self.kms_key_arn = pulumi.Output.from_input(kms_key_arn)
         self.oidc_provider_arn = cluster.oidc_provider_arn
         self.oidc_issuer = cluster.oidc_issuer
@@ -395,3 +478,13 @@ class SecureCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self._node_group]),
             )
         return self._pod_identity_agent
+
+
+def deploying_principal() -> str:
+    """The IAM role or user that runs this program, as access entries name it.
+
+    STS reports an assumed role as its session (``arn:aws:sts::<account>:assumed-role/<name>/<session>``), which
+    has lost the role's path; ``iam:GetRole`` through the session context gives the role's own ARN back.
+    """
+    caller = aws.get_caller_identity()
+    return aws.iam.get_session_context(arn=caller.arn).issuer_arn

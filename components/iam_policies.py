@@ -15,9 +15,11 @@ from components.validation import SettingsError, check_arn, check_dns1123_label,
 
 __all__ = [
     "PARTITIONS",
+    "POD_IDENTITY_SESSION_TAGS",
     "check_account_id",
     "check_partition",
     "check_region",
+    "eks_cluster_arn",
     "envelope_key_policy",
     "irsa_trust_policy",
     "pod_identity_trust_policy",
@@ -141,23 +143,40 @@ def irsa_trust_policy(
     )
 
 
-def pod_identity_trust_policy(account_id: str | None = None) -> dict[str, Any]:
-    """Trust policy of an IAM role used through EKS Pod Identity.
+POD_IDENTITY_SESSION_TAGS = ("eks-cluster-arn", "kubernetes-namespace", "kubernetes-service-account")
+"""Session tags that EKS Pod Identity sets and our trust policies pin (the EKS User Guide, "Create IAM role with
+trust policy required by EKS Pod Identity" and "List of session tags added by EKS Pod Identity")."""
+
+
+def pod_identity_trust_policy(*, cluster_arn: str, namespace: str, service_account: str) -> dict[str, Any]:
+    """Trust policy of an IAM role used through EKS Pod Identity by one ServiceAccount of one cluster.
 
     EKS Pod Identity assumes the role as the service principal ``pods.eks.amazonaws.com`` and needs both
-    ``sts:AssumeRole`` and ``sts:TagSession`` (it tags the session with the cluster, namespace and
-    ServiceAccount). With ``account_id`` the trust is pinned by ``aws:SourceAccount`` to requests made for
-    clusters of that account (the confused-deputy guard AWS documents for service principals); the components
-    always pass it. Which ServiceAccount may use the role is decided by the PodIdentityAssociation, not here.
+    ``sts:AssumeRole`` and ``sts:TagSession``: it tags the session with the cluster, namespace and ServiceAccount
+    of the pod. The trust pins those tags (``aws:RequestTag/...``), so that a PodIdentityAssociation made for
+    another ServiceAccount, namespace or cluster cannot use the role, and ``aws:SourceAccount`` to the cluster's
+    account (the confused-deputy guard AWS documents for service principals).
     """
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": "pods.eks.amazonaws.com"},
-        "Action": ["sts:AssumeRole", "sts:TagSession"],
-    }
-    if account_id is not None:
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": check_account_id(account_id, "account_id")}}
-    return _document(statement)
+    parts = check_arn(cluster_arn, "cluster_arn", service="eks", resource_prefix="cluster/").split(":")
+    tags = dict(zip(POD_IDENTITY_SESSION_TAGS, (cluster_arn, namespace, service_account), strict=True))
+    return _document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": parts[4],
+                    **{f"aws:RequestTag/{tag}": value for tag, value in tags.items()},
+                }
+            },
+        }
+    )
+
+
+def eks_cluster_arn(cluster_name: str, *, partition: str, region: str, account_id: str) -> str:
+    """The ARN of an EKS cluster, as EKS Pod Identity reports it in the ``eks-cluster-arn`` session tag."""
+    return f"arn:{partition}:eks:{region}:{account_id}:cluster/{cluster_name}"
 
 
 def secret_arn(name_or_arn: str, *, partition: str, region: str, account_id: str) -> str:

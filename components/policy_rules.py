@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.iam_policies import POD_IDENTITY_SESSION_TAGS
+
 __all__ = [
     "RULES",
     "SECRET",
@@ -390,6 +392,13 @@ def pod_identity_trust_only_eks_pods(r: ResourceView) -> list[str]:
         if actions != _POD_IDENTITY_ACTIONS:
             messages.append(f"Pod Identity role {label} allows {sorted(actions)}: allow exactly "
                             f"['sts:AssumeRole', 'sts:TagSession'] (EKS Pod Identity tags the session)")
+        equals = _get(statement, "Condition", "StringEquals")
+        pinned = {key.lower() for key in equals} if isinstance(equals, Mapping) else set()
+        messages += [
+            f"Pod Identity role {label} does not pin the session tag {tag}: add Condition StringEquals "
+            f"{{'aws:RequestTag/{tag}': ...}} so that only this cluster's ServiceAccount can use the role"
+            for tag in POD_IDENTITY_SESSION_TAGS if f"aws:requesttag/{tag}" not in pinned
+        ]
     return messages
 
 
@@ -504,6 +513,10 @@ _PROTECTED_IN_PROD = {KMS_KEY: "KMS key", EKS_COMPONENT: "EKS cluster", EKS_CLUS
 def prod_protects_key_and_cluster(r: ResourceView) -> list[str]:
     what = _PROTECTED_IN_PROD.get(r.type)
     if what is None or (r.stack or stack_of(r.urn)) != "prod" or r.protect:
+        return []
+    # A cluster is kept by EKS deletion protection: `protect` on the pulumi-eks component would cascade to
+    # children that must stay replaceable (access entries).
+    if r.type in (EKS_COMPONENT, EKS_CLUSTER) and r.props.get("deletionProtection") is True:
         return []
     return [f"{what} in stack prod is not protected: set protect (cluster.protect) so that no destroy or "
             f"replacement loses the key or every Secret it encrypts"]

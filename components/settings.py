@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import config as runtime_config
 
+from components.cluster import DEFAULT_PROTECT, SUPPORT_TYPES
 from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,
@@ -126,6 +127,7 @@ class ClusterSettings:
     kms_key_arn: str | None
     kms_deletion_window_days: int
     protect: bool
+    support_type: str
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,8 @@ _CONFIG_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 KEYS: dict[str, tuple[str, ...]] = {
     "cluster": ("name", "version", "vpcId", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
-                "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect"),
+                "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect",
+                "supportType"),
     "cluster.nodeGroup": ("instanceTypes", "minSize", "desiredSize", "maxSize"),
     "cluster.accessEntries[]": ("principalArn", "accessPolicy", "namespaces"),
     "cluster.kms": ("deletionWindowDays", "keyArn"),
@@ -389,7 +392,7 @@ def _partition(region: str) -> str:
 # -- the sections -----------------------------------------------------------------------------------------
 
 
-def _cluster(node: _Node, stack: str) -> ClusterSettings:
+def _cluster(node: _Node) -> ClusterSettings:
     fields = node.object(KEYS["cluster"])
     path = node.path
     name = check_cluster_name(_require(fields, "name", path, _Node.string), f"{path}.name")
@@ -425,8 +428,9 @@ def _cluster(node: _Node, stack: str) -> ClusterSettings:
         access_entries=access_entries,
         kms_key_arn=kms_key_arn,
         kms_deletion_window_days=window,
-        # Losing the key or the cluster loses every Secret: prod is protected unless said otherwise.
-        protect=_get(fields, "protect", _Node.boolean, stack == "prod"),
+        # Losing the key or the cluster loses every Secret: protected unless the stack file says otherwise.
+        protect=_get(fields, "protect", _Node.boolean, DEFAULT_PROTECT),
+        support_type=_get(fields, "supportType", lambda n: n.choice(SUPPORT_TYPES), SUPPORT_TYPES[0]),
     )
 
 
@@ -733,7 +737,7 @@ def parse_settings(
     check_region(region, "aws:region")
     root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
     secrets = _Secrets(values, set(secret_keys), offline)
-    cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), stack)
+    cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n))
     delivery = _secret_delivery(root.get("secretDelivery") or _Node({}, f"{PROJECT}:secretDelivery"))
     env_nodes = _require(root, "environments", PROJECT, _Node.items)
     if not env_nodes:

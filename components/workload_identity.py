@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -14,6 +14,7 @@ from components.iam_policies import (
     check_account_id,
     check_partition,
     check_region,
+    eks_cluster_arn,
     irsa_trust_policy,
     pod_identity_trust_policy,
     secret_arn,
@@ -44,7 +45,7 @@ class WorkloadIdentityArgs(TypedDict):
     region: str
     """AWS region of the secrets given by name."""
     account_id: pulumi.Input[str]
-    """AWS account of the secrets given by name, and the account pinned in the Pod Identity trust policy."""
+    """AWS account of the secrets given by name, and of the cluster pinned in the Pod Identity trust policy."""
     partition: NotRequired[str]
     """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
     mode: NotRequired[str]
@@ -163,8 +164,12 @@ class WorkloadIdentity(pulumi.ComponentResource):
                 lambda v: json.dumps(irsa_trust_policy(v[0], v[1], namespace, service_account))
             )
         else:
-            trust = pulumi.Output.from_input(account_id).apply(
-                lambda account: json.dumps(pod_identity_trust_policy(account))
+            # The agent's cluster: the one whose Pod Identity association binds this role.
+            trust = pulumi.Output.all(account_id, cast(aws.eks.Addon, agent).cluster_name).apply(
+                lambda v: json.dumps(pod_identity_trust_policy(
+                    cluster_arn=eks_cluster_arn(v[1], partition=partition, region=region, account_id=v[0]),
+                    namespace=namespace, service_account=service_account,
+                ))
             )
         role = aws.iam.Role(
             f"{name}-role",

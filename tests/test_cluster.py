@@ -8,7 +8,7 @@ from typing import Any, cast
 import pulumi
 import pytest
 
-from components.cluster import SecureCluster, SecureClusterArgs
+from components.cluster import SecureCluster, SecureClusterArgs, deploying_principal
 from components.iam_policies import envelope_key_policy, service_trust_policy
 from components.plan.engine import SECRET, Plan, RecordedResource, run_program
 from components.validation import SettingsError
@@ -17,6 +17,7 @@ CLUSTER = "eks:index:Cluster"
 KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ADDON = "aws:eks/addon:Addon"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 EXISTING_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 BASE: dict[str, Any] = {
     "cluster_name": "ecs-test",
@@ -152,16 +153,74 @@ def test_access_entries_get_their_policy_and_scope() -> None:
     }
 
 
-def test_managed_node_group_is_sized_with_imdsv2_and_its_own_role(plan: Plan) -> None:
+def test_managed_node_group_is_sized_with_its_own_role_and_launch_template(plan: Plan) -> None:
     nodes = plan.one("eks:index:ManagedNodeGroup", "ecs-test-nodes").inputs
+    template = plan.one(LAUNCH_TEMPLATE, "ecs-test-nodes-launch-template")
     assert nodes == {
         "cluster": plan.one(CLUSTER).urn,
         "nodeRole": plan.one("aws:iam/role:Role", "ecs-test-node-role").outputs["name"],
+        "version": "1.33",
         "instanceTypes": ["t3.medium"],
         "scalingConfig": {"minSize": 1, "desiredSize": 2, "maxSize": 3},
         "operatingSystem": "AL2023",
-        "enableIMDSv2": True,
+        "launchTemplate": {"id": "lt-" + template.outputs["arn"].rsplit("/lt-", 1)[1], "version": "1"},
     }
+
+
+def test_nodes_require_imdsv2_with_a_hop_limit_of_one(plan: Plan) -> None:
+    """pulumi-eks's own IMDSv2 template sets a hop limit of 2, which lets pods reach the node role's credentials
+    (pulumi/pulumi-eks nodejs/eks/nodes/nodegroup.ts, createMNGCustomLaunchTemplate); ours must not."""
+    nodes = plan.one("eks:index:ManagedNodeGroup", "ecs-test-nodes").inputs
+    assert "enableIMDSv2" not in nodes
+    template = plan.one(LAUNCH_TEMPLATE, "ecs-test-nodes-launch-template").inputs
+    assert template["metadataOptions"] == {
+        "httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1,
+    }
+    # No AMI and no user data: EKS keeps choosing the AMI and bootstrapping the nodes.
+    assert "imageId" not in template and "userData" not in template
+
+
+def test_coredns_is_a_managed_addon_after_the_node_group(plan: Plan, cluster: RecordedResource) -> None:
+    """With skipDefaultNodeGroup pulumi-eks creates no coredns add-on (pulumi/pulumi-eks
+    nodejs/eks/cluster/cluster.ts, `corednsAddon`), so CoreDNS would never be upgraded with the cluster."""
+    addon = plan.one(ADDON, "ecs-test-coredns")
+    assert addon.inputs == {
+        "clusterName": "ecs-test", "addonName": "coredns",
+        "resolveConflictsOnCreate": "OVERWRITE", "resolveConflictsOnUpdate": "OVERWRITE",
+    }
+    assert plan.one("eks:index:ManagedNodeGroup").urn in addon.dependencies
+    assert cluster.inputs["corednsAddonOptions"]["enabled"] is False
+
+
+def test_cluster_skips_the_default_security_groups_and_pins_standard_support(cluster: RecordedResource) -> None:
+    assert cluster.inputs["skipDefaultSecurityGroups"] is True
+    assert cluster.inputs["upgradePolicy"] == {"supportType": "STANDARD"}
+
+
+def test_extended_support_is_a_choice() -> None:
+    assert plan_cluster(support_type="EXTENDED").one(CLUSTER).inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
+
+
+def test_unknown_support_type_is_refused() -> None:
+    assert error_of(support_type="LONG") == "SecureClusterArgs.support_type 'LONG' is not one of: STANDARD, EXTENDED"
+
+
+def test_kubernetes_provider_updates_config_maps_and_secrets_in_place(plan: Plan) -> None:
+    """Without the mutable flags a data change replaces a named ConfigMap or Secret delete-first
+    (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go Diff; pulumi/pulumi-kubernetes#1567)."""
+    provider = plan.one("pulumi:providers:kubernetes", "ecs-test-k8s").inputs
+    assert (provider["enableConfigMapMutable"], provider["enableSecretMutable"]) == ("true", "true")
+
+
+def test_kubernetes_provider_is_identified_by_the_cluster_name(plan: Plan) -> None:
+    """A kubeconfig change replaces the provider, and every object on it, unless clusterIdentifier is set
+    (pulumi/pulumi-eks#764)."""
+    assert plan.one("pulumi:providers:kubernetes", "ecs-test-k8s").inputs["clusterIdentifier"] == "ecs-test"
+
+
+def test_kubernetes_provider_waits_for_the_node_group(plan: Plan) -> None:
+    provider = plan.one("pulumi:providers:kubernetes", "ecs-test-k8s")
+    assert plan.one("eks:index:ManagedNodeGroup").urn in provider.dependencies
 
 
 def test_node_role_has_the_worker_cni_and_registry_policies(plan: Plan) -> None:
@@ -196,6 +255,7 @@ def test_every_child_is_parented_to_the_component(plan: Plan) -> None:
         "ecs-test-cluster-policy",
         "ecs-test-cluster-role",
         "ecs-test-control-plane-logs",
+        "ecs-test-coredns",
         "ecs-test-eks",
         "ecs-test-k8s",
         "ecs-test-node-AmazonEC2ContainerRegistryReadOnly",
@@ -203,6 +263,7 @@ def test_every_child_is_parented_to_the_component(plan: Plan) -> None:
         "ecs-test-node-AmazonEKS_CNI_Policy",
         "ecs-test-node-role",
         "ecs-test-nodes",
+        "ecs-test-nodes-launch-template",
         "ecs-test-secrets-key",
     ]
 
@@ -210,12 +271,16 @@ def test_every_child_is_parented_to_the_component(plan: Plan) -> None:
 # -- protection -------------------------------------------------------------------------------------------
 
 
-def test_protect_covers_key_alias_log_group_cluster_role_and_cluster(plan: Plan, cluster: RecordedResource) -> None:
+def test_protect_covers_key_alias_log_group_and_cluster_role_and_the_cluster_by_deletion_protection(
+    plan: Plan, cluster: RecordedResource
+) -> None:
+    """`protect` on the pulumi-eks component would be inherited by every child it creates, access entries and
+    policy associations included, which have no update (the provider passes the parent's protect on): the cluster
+    is kept by EKS deletion protection instead."""
     protected = sorted(r.name for r in plan.resources if r.protect)
     assert protected == [
         "ecs-test-cluster-role",
         "ecs-test-control-plane-logs",
-        "ecs-test-eks",
         "ecs-test-secrets-key-alias",
         "ecs-test-secrets-key-key",
     ]
@@ -264,7 +329,33 @@ def test_pod_identity_agent_is_created_once_after_the_node_group() -> None:
 
 
 def test_pod_identity_agent_is_not_installed_unless_asked(plan: Plan) -> None:
-    assert plan.find(ADDON) == []
+    assert [a.name for a in plan.find(ADDON)] == ["ecs-test-coredns"]
+
+
+# -- the deploying identity -------------------------------------------------------------------------------
+
+
+def test_access_entry_for_the_creator_is_refused() -> None:
+    """pulumi-eks always bootstraps an admin access entry for the creator (nodejs/eks/cluster/cluster.ts,
+    bootstrapClusterCreatorAdminPermissions) and EKS allows one entry per principal."""
+    deployer = "arn:aws:iam::123456789012:role/Deployer"
+    entries = [{"principal_arn": "arn:aws:iam::123456789012:role/admins"}, {"principal_arn": deployer}]
+    assert error_of(access_entries=entries, creator_arn=deployer.lower()) == (
+        f"SecureClusterArgs.access_entries[1].principal_arn '{deployer}' is the identity that creates the cluster, "
+        "which EKS already makes cluster admin (one access entry per principal): remove this entry"
+    )
+
+
+def test_other_access_entries_pass_with_the_creator_known() -> None:
+    entries = [{"principal_arn": "arn:aws:iam::123456789012:role/admins"}]
+    plan = plan_cluster(access_entries=entries, creator_arn="arn:aws:iam::123456789012:role/deployer")
+    assert list(plan.one(CLUSTER).inputs["accessEntries"]) == ["role-admins"]
+
+
+def test_deploying_principal_is_the_role_behind_an_assumed_role_session() -> None:
+    found: list[str] = []
+    run_program(lambda: found.append(deploying_principal()))
+    assert found == ["arn:aws:iam::123456789012:role/deployer"]
 
 
 # -- argument errors --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from components.iam_policies import (
     envelope_key_policy,
     irsa_trust_policy,
+    eks_cluster_arn,
     pod_identity_trust_policy,
     secret_arn,
     secrets_read_policy,
@@ -90,29 +91,40 @@ def test_irsa_trust_policy_refuses_a_namespace_that_is_not_a_dns_label() -> None
         irsa_trust_policy(PROVIDER_ARN, ISSUER, "Prod", "app")
 
 
-def test_pod_identity_trust_policy_allows_assume_role_and_tag_session() -> None:
-    assert pod_identity_trust_policy() == {
+CLUSTER_ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/ecs-prod"
+
+
+def test_pod_identity_trust_policy_pins_cluster_namespace_and_service_account() -> None:
+    """The conditions the EKS User Guide documents for restricting a Pod Identity role ("Create IAM role with
+    trust policy required by EKS Pod Identity"): session tags set by EKS, and the source account."""
+    assert pod_identity_trust_policy(cluster_arn=CLUSTER_ARN, namespace="prod", service_account="app") == {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Condition": {
+                    "StringEquals": {
+                        "aws:SourceAccount": "123456789012",
+                        "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
+                        "aws:RequestTag/kubernetes-namespace": "prod",
+                        "aws:RequestTag/kubernetes-service-account": "app",
+                    }
+                },
             }
         ],
     }
 
 
-def test_pod_identity_trust_policy_pins_the_source_account() -> None:
-    assert pod_identity_trust_policy("123456789012")["Statement"][0]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": "123456789012"}
-    }
-
-
-def test_pod_identity_trust_policy_refuses_a_bad_account_id() -> None:
+def test_pod_identity_trust_policy_refuses_a_cluster_arn_that_is_not_one() -> None:
     with pytest.raises(SettingsError) as error:
-        pod_identity_trust_policy("12345")
-    assert str(error.value) == "account_id '12345' is not an AWS account id (12 digits)"
+        pod_identity_trust_policy(cluster_arn="ecs-prod", namespace="prod", service_account="app")
+    assert str(error.value).startswith("cluster_arn 'ecs-prod' is not a valid eks ARN")
+
+
+def test_eks_cluster_arn_is_the_one_eks_reports() -> None:
+    assert eks_cluster_arn("ecs-prod", partition="aws", region="eu-west-1", account_id="123456789012") == CLUSTER_ARN
 
 
 def test_service_trust_policy_trusts_one_service() -> None:

@@ -130,6 +130,16 @@ def test_prod_protected_key_and_cluster_pass(type_: str) -> None:
     assert rules.prod_protects_key_and_cluster(view(type_, {}, stack="prod", protect=True)) == []
 
 
+@pytest.mark.parametrize("type_", [rules.EKS_COMPONENT, rules.EKS_CLUSTER])
+def test_prod_cluster_kept_by_eks_deletion_protection_passes(type_: str) -> None:
+    assert rules.prod_protects_key_and_cluster(view(type_, {"deletionProtection": True}, stack="prod")) == []
+
+
+def test_prod_key_is_not_kept_by_a_deletion_protection_input() -> None:
+    assert len(rules.prod_protects_key_and_cluster(view(rules.KMS_KEY, {"deletionProtection": True},
+                                                        stack="prod"))) == 1
+
+
 def test_prod_unprotected_key_fails() -> None:
     assert rules.prod_protects_key_and_cluster(view(rules.KMS_KEY, {}, stack="prod")) == [
         "KMS key in stack prod is not protected: set protect (cluster.protect) so that no destroy or replacement "
@@ -187,12 +197,27 @@ def test_secret_trust_policy_is_skipped() -> None:
     assert rules.irsa_trust_pinned(role(SECRET)) == []
 
 
+def pod_trust() -> dict[str, Any]:
+    return pod_identity_trust_policy(cluster_arn="arn:aws:eks:eu-west-1:123456789012:cluster/c", namespace="dev",
+                                     service_account="app")
+
+
 def test_pod_identity_trust_from_builder_passes() -> None:
-    assert rules.pod_identity_trust_only_eks_pods(role(pod_identity_trust_policy("123456789012"))) == []
+    assert rules.pod_identity_trust_only_eks_pods(role(pod_trust())) == []
+
+
+@pytest.mark.parametrize("tag", ["eks-cluster-arn", "kubernetes-namespace", "kubernetes-service-account"])
+def test_pod_identity_trust_without_a_session_tag_pin_fails(tag: str) -> None:
+    trust = pod_trust()
+    del trust["Statement"][0]["Condition"]["StringEquals"][f"aws:RequestTag/{tag}"]
+    assert rules.pod_identity_trust_only_eks_pods(role(trust)) == [
+        f"Pod Identity role statement 0 does not pin the session tag {tag}: add Condition StringEquals "
+        f"{{'aws:RequestTag/{tag}': ...}} so that only this cluster's ServiceAccount can use the role"
+    ]
 
 
 def test_pod_identity_trust_without_tag_session_fails() -> None:
-    trust = pod_identity_trust_policy()
+    trust = pod_trust()
     trust["Statement"][0]["Action"] = "sts:AssumeRole"
     assert rules.pod_identity_trust_only_eks_pods(role(trust)) == [
         "Pod Identity role statement 0 allows ['sts:AssumeRole']: allow exactly ['sts:AssumeRole', 'sts:TagSession'] "
@@ -201,7 +226,7 @@ def test_pod_identity_trust_without_tag_session_fails() -> None:
 
 
 def test_pod_identity_trust_of_a_second_principal_fails() -> None:
-    trust = pod_identity_trust_policy()
+    trust = pod_trust()
     trust["Statement"][0]["Principal"] = {"Service": ["pods.eks.amazonaws.com", "ec2.amazonaws.com"]}
     assert rules.pod_identity_trust_only_eks_pods(role(trust)) == [
         "Pod Identity role statement 0 trusts another principal: trust only {'Service': 'pods.eks.amazonaws.com'}"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
+from components.cluster import DEFAULT_PROTECT
 from components.settings import OFFLINE_PLACEHOLDER, StackSettings, parse_settings
 from components.validation import SettingsError
 from tests.conftest import ROOT, STACKS, stack_values
@@ -36,9 +37,28 @@ def test_every_project_stack_file_is_valid(stack: str) -> None:
     assert settings.cluster.name == f"ecs-{stack}"
 
 
-def test_protect_defaults_to_true_only_in_prod() -> None:
-    assert parse(stack_values("prod"), stack="prod").cluster.protect is True
+def test_protect_has_the_components_default_and_disposable_stacks_turn_it_off(dev_values: dict[str, Any]) -> None:
+    assert parse(stack_values("prod"), stack="prod").cluster.protect is DEFAULT_PROTECT is True
     assert parse(stack_values("dev"), stack="dev").cluster.protect is False
+    del dev_values["cluster"]["protect"]
+    assert parse(dev_values, stack="dev").cluster.protect is DEFAULT_PROTECT
+
+
+def test_support_type_defaults_to_standard_and_refuses_others(dev_values: dict[str, Any]) -> None:
+    assert parse(dev_values).cluster.support_type == "STANDARD"
+    dev_values["cluster"]["supportType"] = "extended"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.supportType 'extended' is not one of: STANDARD, EXTENDED"
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_reference_stacks_keep_the_api_endpoint_private(stack: str) -> None:
+    """A documentation CIDR such as 203.0.113.0/24 holds no CI runner: the cluster would be created and every
+    Kubernetes resource would then fail to connect. The reference stacks are reached from inside the VPC."""
+    cluster = parse(stack_values(stack), stack=stack).cluster
+    assert (cluster.endpoint_public_access, cluster.endpoint_private_access, cluster.public_access_cidrs) == (
+        False, True, ())
 
 
 def test_defaults_are_the_secure_choices(dev_values: dict[str, Any]) -> None:
@@ -142,7 +162,7 @@ def test_bad_cidr_is_an_error(dev_values: dict[str, Any]) -> None:
 
 
 def test_public_endpoint_needs_explicit_cidrs(dev_values: dict[str, Any]) -> None:
-    del dev_values["cluster"]["publicAccessCidrs"]
+    dev_values["cluster"]["endpointPublicAccess"] = True
     assert error_of(dev_values) == (
         "eks-config-secrets:cluster.publicAccessCidrs [] is required when endpointPublicAccess is true: list the "
         "CIDR blocks allowed to reach the API (EKS would otherwise allow 0.0.0.0/0)"
@@ -150,7 +170,7 @@ def test_public_endpoint_needs_explicit_cidrs(dev_values: dict[str, Any]) -> Non
 
 
 def test_cidrs_without_a_public_endpoint_are_an_error(dev_values: dict[str, Any]) -> None:
-    dev_values["cluster"]["endpointPublicAccess"] = False
+    dev_values["cluster"]["publicAccessCidrs"] = ["203.0.113.0/24"]
     assert error_of(dev_values) == (
         "eks-config-secrets:cluster.publicAccessCidrs ['203.0.113.0/24'] is set but endpointPublicAccess is false: "
         "enable the public endpoint or remove the CIDRs"

@@ -115,9 +115,11 @@ def test_managed_policies_are_attached_by_name() -> None:
     assert attachment.inputs["policyArn"] == arn
 
 
-def test_pod_identity_role_trusts_pods_eks_in_its_account() -> None:
+def test_pod_identity_role_trusts_only_this_clusters_service_account() -> None:
     role = plan_identity(mode="pod-identity").one(ROLE)
-    assert json.loads(role.inputs["assumeRolePolicy"]) == pod_identity_trust_policy("123456789012")
+    assert json.loads(role.inputs["assumeRolePolicy"]) == pod_identity_trust_policy(
+        cluster_arn="arn:aws:eks:eu-west-1:123456789012:cluster/ecs-dev", namespace="dev", service_account="app"
+    )
 
 
 def test_pod_identity_association_binds_the_role_to_the_service_account_after_the_agent() -> None:

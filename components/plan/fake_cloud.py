@@ -51,10 +51,18 @@ class FakeCloud(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
+                # What STS answers for a CI role: the session, not the role.
+                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/ci",
                 "userId": "AROAEXAMPLEDEPLOYER:ci",
                 "id": ACCOUNT_ID,
             }, []
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            arn = str(args.args["arn"])
+            issuer = arn
+            if ":assumed-role/" in arn:
+                role = arn.split(":assumed-role/", 1)[1].rsplit("/", 1)[0]
+                issuer = f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"
+            return {"arn": arn, "issuerArn": issuer, "id": arn}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         if args.token == "aws:index/getRegion:getRegion":
@@ -140,6 +148,14 @@ class FakeCloud(pulumi.runtime.Mocks):
             "addonVersion": args.inputs.get("addonVersion") or "v1.3.8-eksbuild.2",
         }
 
+    def _launch_template(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        template_id = "lt-" + _digest("lt", args.name, length=17)
+        return template_id, {
+            "arn": self._arn("ec2", f"launch-template/{template_id}"),
+            "latestVersion": 1,
+            "defaultVersion": 1,
+        }
+
     def _pod_identity_association(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         association_id = "a-" + _digest("pia", args.name, length=17)
         cluster = args.inputs.get("clusterName", "cluster")
@@ -199,5 +215,6 @@ _HANDLERS: dict[str, Any] = {
     "eks:index:Cluster": FakeCloud._eks_cluster,
     "aws:eks/cluster:Cluster": FakeCloud._eks_cluster,
     "aws:eks/addon:Addon": FakeCloud._eks_addon,
+    "aws:ec2/launchTemplate:LaunchTemplate": FakeCloud._launch_template,
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": FakeCloud._pod_identity_association,
 }
