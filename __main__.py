@@ -149,7 +149,8 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
            {*(e.secret for e in app.secret_env), *(v.secret for v in app.secret_volumes)}],
     }
     if app.port:
-        workload["port"] = app.port
+        # An app with a port is reached by its name (nginx.conf proxies to http://app:8080).
+        workload["port"], workload["service"] = app.port, True
     if app.secrets:
         secrets_args: AppSecretsArgs = {
             "namespace": env.namespace,

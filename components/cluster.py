@@ -179,7 +179,8 @@ class _Settings:
             self._check_creator(check_arn(args["creator_arn"], f"{prefix}.creator_arn", service="iam"), prefix)
         self.support_type = args.get("support_type", SUPPORT_TYPES[0])
         if self.support_type not in SUPPORT_TYPES:
-            raise SettingsError(f"{prefix}.support_type", self.support_type, f"is not one of: {', '.join(SUPPORT_TYPES)}")
+            raise SettingsError(f"{prefix}.support_type", self.support_type,
+                                f"is not one of: {', '.join(SUPPORT_TYPES)}")
         self.kms_key_arn = args.get("kms_key_arn")
         if self.kms_key_arn is not None:
             check_arn(self.kms_key_arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")

@@ -8,7 +8,12 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-__all__ = ["PinnedChart", "pinned_release"]
+__all__ = ["RELEASE_TIMEOUT_SECONDS", "PinnedChart", "pinned_release"]
+
+RELEASE_TIMEOUT_SECONDS = 900
+"""How long a release may take to become ready. Helm's default of 300 s is too short for a first install on new
+nodes: the CSI driver chart runs a pre-install hook Job for its CRDs, and every release pulls its images before its
+pods are ready (a release that times out is marked failed and must be repaired by hand)."""
 
 
 class PinnedChart(TypedDict):
@@ -39,5 +44,6 @@ def pinned_release(
         namespace=namespace,
         create_namespace=create_namespace,
         values=dict(values),
+        timeout=RELEASE_TIMEOUT_SECONDS,
         opts=opts,
     )

@@ -11,10 +11,21 @@ import pulumi
 from components.helm import PinnedChart, pinned_release
 from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
 
-__all__ = ["CHART", "RELOAD_SECRETS_ANNOTATION", "Reloader", "ReloaderArgs", "reload_on_secrets", "reloader_values"]
+__all__ = [
+    "CHART",
+    "DEFAULT_NAMESPACE",
+    "RELOAD_SECRETS_ANNOTATION",
+    "Reloader",
+    "ReloaderArgs",
+    "reload_on_secrets",
+    "reloader_values",
+]
 
-# stakater/Reloader tag chart-v2.2.16 (app v1.4.21), the newest chart release we could check. We have no copy of
-# its values.yaml vendored, so we set only the two keys of its scoped mode, read at that tag.
+DEFAULT_NAMESPACE = "reloader"
+_SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
+
+# stakater/Reloader tag chart-v2.2.16 (app v1.4.21); its values.yaml and values.schema.json are vendored in
+# reference/reloader/2.2.16, and the tests check our values against both.
 CHART: PinnedChart = {"chart": "reloader", "version": "2.2.16", "repo": "https://stakater.github.io/stakater-charts"}
 RELOAD_SECRETS_ANNOTATION = "secret.reloader.stakater.com/reload"
 """Read by Reloader on a workload's own metadata (not the pod template): a rolling restart when one of the named
@@ -34,19 +45,39 @@ def reload_on_secrets(secret_names: Sequence[str]) -> dict[str, str]:
 
 
 def reloader_values(namespaces: Sequence[str]) -> dict[str, Any]:
-    """Chart values: none for a cluster-wide controller; for given namespaces, the chart's scoped mode.
+    """Chart values: a controller that restarts workloads through a pod-template annotation, under a restricted
+    security context, scoped to ``namespaces`` when given.
 
     Scoped mode (``watchGlobally: false`` with ``namespaces``) gives Reloader a Role per namespace and no
     ClusterRole: it can then read the Secrets of those namespaces only, instead of every Secret in the cluster.
+    The chart always adds the release namespace to them (chart-v2.2.16 ``templates/_helpers.tpl``,
+    ``reloader-watchNamespaces``), which is why Reloader gets a namespace of its own.
+    ``reloadStrategy: annotations`` restarts a workload by annotating its pod template; the default strategy
+    writes a dummy env var into the Deployment's containers, which `pulumi refresh` then shows as drift.
     """
-    if not namespaces:
-        return {}
-    return {"reloader": {"watchGlobally": False, "namespaces": list(namespaces)}}
+    values: dict[str, Any] = {
+        "reloader": {
+            "reloadStrategy": "annotations",
+            "readOnlyRootFileSystem": True,
+            "deployment": {
+                # The chart's pod context is already non-root with RuntimeDefault seccomp; the container's is empty.
+                "containerSecurityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"]},
+                    "readOnlyRootFilesystem": True,
+                },
+            },
+        },
+    }
+    if namespaces:
+        values["reloader"] |= {"watchGlobally": False, "namespaces": list(namespaces)}
+    return values
 
 
 class ReloaderArgs(TypedDict):
     namespace: NotRequired[str]
-    """Namespace of the controller. Omitted: ``kube-system``."""
+    """Namespace of the controller, created by the release; not a system namespace nor one it watches, because the
+    chart always watches its own namespace. Omitted: :data:`DEFAULT_NAMESPACE`."""
     namespaces: NotRequired[Sequence[str]]
     """The namespaces whose workloads it may restart and whose Secrets it may read (a Role in each, no ClusterRole).
     Omitted: every namespace, through a ClusterRole that reads all Secrets in the cluster; pass the apps'
@@ -62,16 +93,22 @@ class Reloader(pulumi.ComponentResource):
     """Name of the Helm release."""
 
     def __init__(self, name: str, args: ReloaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        namespace = check_dns1123_label(args.get("namespace", "kube-system"), "ReloaderArgs.namespace")
+        namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE), "ReloaderArgs.namespace")
         watched = list(args.get("namespaces", []))
         for i, watched_namespace in enumerate(watched):
             check_dns1123_label(watched_namespace, f"ReloaderArgs.namespaces[{i}]")
         check_unique(watched, "ReloaderArgs.namespaces")
+        if namespace in _SYSTEM_NAMESPACES or namespace in watched:
+            # The chart watches its release namespace too: Reloader would read every Secret there and could
+            # restart what runs in it (the system DaemonSets, in kube-system).
+            raise SettingsError("ReloaderArgs.namespace", namespace,
+                                "must be a namespace of Reloader's own, not a system or watched namespace")
         super().__init__("eks-config-secrets:index:Reloader", name, None, opts)
         release = pinned_release(
             f"{name}-release",
             CHART,
             namespace=namespace,
+            create_namespace=True,
             values=reloader_values(watched),
             opts=pulumi.ResourceOptions(parent=self),
         )

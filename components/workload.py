@@ -30,7 +30,10 @@ class WorkloadArgs(TypedDict):
     replicas: NotRequired[int]
     """Replicas. Default: 1."""
     port: NotRequired[int]
-    """Container port. Default: none."""
+    """Container port, named ``http``. Default: none."""
+    service: NotRequired[bool]
+    """Create a ClusterIP Service named ``app_name`` that serves ``port`` (the name other pods reach the app by,
+    e.g. ``http://app:8080``). Requires ``port``. Default: false."""
     service_account_name: NotRequired[pulumi.Input[str]]
     """An existing ServiceAccount to run as (e.g. a WorkloadIdentity's). Default: a new one named after the workload,
     with ``automountServiceAccountToken: false``."""
@@ -73,6 +76,8 @@ class Workload(pulumi.ComponentResource):
     """Name of the Deployment."""
     service_account_name: pulumi.Output[str]
     """The ServiceAccount the pods run as."""
+    service_name: pulumi.Output[str] | None
+    """Name of the Service, when ``service`` is true."""
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = check_dns1123_label(args["app_name"], "WorkloadArgs.app_name")
@@ -87,6 +92,11 @@ class Workload(pulumi.ComponentResource):
         unknown = sorted(set(args.get("resources", {})) - {"requests", "limits"})
         if unknown:
             raise SettingsError("WorkloadArgs.resources", unknown, "are not resource fields (requests, limits)")
+        service = args.get("service", False)
+        if not isinstance(service, bool):
+            raise SettingsError("WorkloadArgs.service", service, "is not a boolean (true or false)")
+        if service and "port" not in args:
+            raise SettingsError("WorkloadArgs.service", service, "needs WorkloadArgs.port: a Service serves a port")
         for probe in ("readiness_probe", "liveness_probe"):
             if probe in args and "port" not in args and _named_port(args[probe]):
                 raise SettingsError(f"WorkloadArgs.{probe}", dict(args[probe]),
@@ -151,10 +161,24 @@ class Workload(pulumi.ComponentResource):
             }),
             opts=child,
         )
+        self.service_name: pulumi.Output[str] | None = None
+        if service:
+            created = k8s.core.v1.Service(
+                f"{name}-service",
+                metadata={"name": app, "namespace": namespace, "labels": labels},
+                spec=k8s.core.v1.ServiceSpecArgs(
+                    type="ClusterIP", selector=labels,
+                    ports=[k8s.core.v1.ServicePortArgs(name="http", port=args["port"], target_port="http",
+                                                       protocol="TCP")],
+                ),
+                opts=child,
+            )
+            self.service_name = created.metadata["name"]
         self.deployment_name = deployment.metadata["name"]
         self.service_account_name = pulumi.Output.from_input(service_account)
         self.register_outputs({"deployment_name": self.deployment_name,
-                               "service_account_name": self.service_account_name})
+                               "service_account_name": self.service_account_name,
+                               "service_name": self.service_name})
 
 
 def _named_port(probe: Mapping[str, Any]) -> bool:

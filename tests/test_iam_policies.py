@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components.iam_policies import (
+    eks_cluster_arn,
     envelope_key_policy,
     irsa_trust_policy,
-    eks_cluster_arn,
     pod_identity_trust_policy,
     secret_arn,
     secrets_read_policy,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import jsonschema
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
+import yaml
 
 from components.plan.engine import Plan, run_program
-from components.reloader import Reloader, ReloaderArgs, reload_on_secrets, reloader_values
+from components.reloader import CHART, Reloader, ReloaderArgs, reload_on_secrets, reloader_values
 from components.validation import SettingsError
+from tests.conftest import REFERENCE
 
 
 def install(args: ReloaderArgs) -> Plan:
@@ -36,21 +42,56 @@ def test_annotation_with_an_invalid_secret_name_is_refused() -> None:
     assert str(caught.value).startswith("reload_on_secrets[1] 'Not OK' is not a valid Kubernetes object name")
 
 
-def test_cluster_wide_controller_sets_no_values() -> None:
-    assert reloader_values([]) == {}
+def test_cluster_wide_controller_is_not_scoped() -> None:
+    assert "watchGlobally" not in reloader_values([])["reloader"]
 
 
 def test_scoped_controller_watches_only_the_given_namespaces() -> None:
-    assert reloader_values(["dev", "prod"]) == {"reloader": {"watchGlobally": False, "namespaces": ["dev", "prod"]}}
+    reloader = reloader_values(["dev", "prod"])["reloader"]
+    assert (reloader["watchGlobally"], reloader["namespaces"]) == (False, ["dev", "prod"])
+
+
+def test_controller_restarts_through_annotations_not_env_vars() -> None:
+    """The default strategy writes an env var into the Deployment, which `pulumi refresh` reports as drift."""
+    assert reloader_values(["dev"])["reloader"]["reloadStrategy"] == "annotations"
+
+
+def test_controller_container_meets_the_restricted_pod_security_standard() -> None:
+    reloader = reloader_values(["dev"])["reloader"]
+    assert reloader["readOnlyRootFileSystem"] is True
+    assert reloader["deployment"]["containerSecurityContext"] == {
+        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True,
+    }
+
+
+@pytest.mark.parametrize("namespaces", [[], ["dev", "prod"]])
+def test_values_match_the_pinned_charts_schema_and_keys(namespaces: list[str]) -> None:
+    folder = REFERENCE / "reloader" / CHART["version"]
+    # The schema names no draft ("http://json-schema.org/schema#"); Helm validates it as draft 7.
+    jsonschema.Draft7Validator(json.loads((folder / "values.schema.json").read_text())).validate(
+        reloader_values(namespaces))
+    upstream = yaml.safe_load((folder / "values.yaml").read_text())
+
+    def unknown(ours: dict[str, Any], theirs: dict[str, Any], path: str) -> list[str]:
+        found = []
+        for key, value in ours.items():
+            if key not in theirs:
+                found.append(f"{path}{key}")
+            elif isinstance(value, dict) and isinstance(theirs[key], dict) and theirs[key]:
+                found += unknown(value, theirs[key], f"{path}{key}.")
+        return found
+
+    assert unknown(reloader_values(namespaces), upstream, "") == []
 
 
 def test_release_is_pinned_and_uses_the_explicit_provider() -> None:
     plan = install({"namespaces": ["dev"]})
     release = plan.one("kubernetes:helm.sh/v3:Release", "reloader-release")
     assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (
-        "reloader", "2.2.16", "kube-system")
+        "reloader", "2.2.16", "reloader")
+    assert release.inputs["createNamespace"] is True
     assert release.inputs["repositoryOpts"] == {"repo": "https://stakater.github.io/stakater-charts"}
-    assert release.inputs["values"] == {"reloader": {"watchGlobally": False, "namespaces": ["dev"]}}
+    assert release.inputs["values"] == reloader_values(["dev"])
     assert release.provider == plan.one("pulumi:providers:kubernetes").urn
     assert release.parent == plan.one("eks-config-secrets:index:Reloader").urn
 
@@ -59,3 +100,14 @@ def test_duplicate_watched_namespaces_are_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         install({"namespaces": ["dev", "dev"]})
     assert str(caught.value) == "ReloaderArgs.namespaces 'dev' is given more than once; names must be unique"
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", "default", "dev"])
+def test_controller_in_a_system_or_watched_namespace_is_refused(namespace: str) -> None:
+    """chart-v2.2.16 templates/_helpers.tpl (reloader-watchNamespaces) always watches the release namespace: in
+    kube-system Reloader would read every Secret there and could restart the system DaemonSets."""
+    with pytest.raises(SettingsError) as caught:
+        install({"namespace": namespace, "namespaces": ["dev"]})
+    assert str(caught.value) == (
+        f"ReloaderArgs.namespace '{namespace}' must be a namespace of Reloader's own, not a system or watched namespace"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import runpy
 from functools import cache
 from pathlib import Path
@@ -70,7 +71,8 @@ def test_prod_key_rotates_with_a_30_day_window_and_is_protected() -> None:
 def test_prod_cluster_is_protected_encrypted_audited_and_api_authenticated() -> None:
     plan = stack_plan("prod")
     cluster = plan.one("eks:index:Cluster")
-    assert cluster.protect is True
+    # Kept by EKS deletion protection: `protect` on the pulumi-eks component would cascade to its access entries.
+    assert (cluster.protect, cluster.inputs["deletionProtection"]) == (False, True)
     assert cluster.inputs["encryptionConfigKeyArn"] == plan.one("aws:kms/key:Key").outputs["arn"]
     assert cluster.inputs["createOidcProvider"] is True
     assert cluster.inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
@@ -85,7 +87,39 @@ def test_prod_cluster_is_protected_encrypted_audited_and_api_authenticated() -> 
 
 def test_dev_is_not_protected() -> None:
     plan = stack_plan("dev")
-    assert (plan.one("aws:kms/key:Key").protect, plan.one("eks:index:Cluster").protect) == (False, False)
+    assert (plan.one("aws:kms/key:Key").protect, plan.one("eks:index:Cluster").inputs["deletionProtection"]) == (
+        False, False)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_nginx_upstream_is_a_service_of_its_namespace(stack: str) -> None:
+    """nginx exits with "host not found in upstream" when a proxy_pass host does not resolve, and its
+    Deployment never becomes ready."""
+    plan = stack_plan(stack)
+    upstreams = set(re.findall(r"proxy_pass http://([a-z0-9-]+):(\d+)", (ROOT / "config" / "nginx.conf").read_text()))
+    assert upstreams
+    for deployment in plan.find("kubernetes:apps/v1:Deployment"):
+        if deployment.inputs["metadata"]["name"] != "nginx":
+            continue
+        namespace = deployment.inputs["metadata"]["namespace"]
+        services = {
+            (svc.inputs["metadata"]["name"], str(port["port"]))
+            for svc in plan.find("kubernetes:core/v1:Service") if svc.inputs["metadata"]["namespace"] == namespace
+            for port in svc.inputs["spec"]["ports"]
+        }
+        assert upstreams <= services, f"{namespace}: no Service for {upstreams - services}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_kubernetes_object_waits_for_the_node_group(stack: str) -> None:
+    """Helm releases wait for their pods (the CSI driver chart runs a pre-install Job) and give up after their
+    timeout: nothing on the cluster's provider may start before the managed node group exists."""
+    plan = stack_plan(stack)
+    provider = plan.one(K8S_PROVIDER)
+    assert plan.one("eks:index:ManagedNodeGroup").urn in provider.dependencies
+    assert {r.provider for r in plan.resources if r.type.startswith("kubernetes:")} == {provider.urn}
+    for release in plan.find("kubernetes:helm.sh/v3:Release"):
+        assert release.inputs["timeout"] > 300, release.name
 
 
 @pytest.mark.parametrize("stack, interval", [("dev", "2m"), ("prod", "1h")])
@@ -115,7 +149,8 @@ def test_prod_app_uses_pod_identity_and_dev_app_uses_irsa() -> None:
     prod, dev = stack_plan("prod"), stack_plan("dev")
     association = prod.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == ("prod", "app")
-    assert prod.one("aws:eks/addon:Addon").inputs["addonName"] == "eks-pod-identity-agent"
+    agent = prod.one("aws:eks/addon:Addon", "ecs-prod-pod-identity-agent")
+    assert agent.inputs["addonName"] == "eks-pod-identity-agent"
     spc = prod.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
     assert spc.inputs["spec"]["parameters"]["usePodIdentity"] == "true"
     assert dev.find("aws:eks/podIdentityAssociation:PodIdentityAssociation") == []

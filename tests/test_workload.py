@@ -124,3 +124,24 @@ def test_secret_reader_refuses_an_empty_list() -> None:
                                                "secret_names": []}))
     assert str(caught.value) == (
         "SecretReaderArgs.secret_names [] is empty: name at least one Secret (an empty list would allow every Secret)")
+
+
+def test_service_serves_the_named_port_to_the_apps_pods_only() -> None:
+    plan = workload_plan(port=8080, service=True)
+    service = plan.one("kubernetes:core/v1:Service", "dev-web-service").inputs
+    pod_labels = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["metadata"]["labels"]
+    assert service["metadata"]["name"] == "web"
+    assert service["spec"] == {
+        "type": "ClusterIP", "selector": pod_labels,
+        "ports": [{"name": "http", "port": 8080, "targetPort": "http", "protocol": "TCP"}],
+    }
+
+
+def test_no_service_unless_asked() -> None:
+    assert workload_plan(port=8080).find("kubernetes:core/v1:Service") == []
+
+
+def test_service_without_a_port_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        workload_plan(service=True)
+    assert str(caught.value) == "WorkloadArgs.service True needs WorkloadArgs.port: a Service serves a port"
