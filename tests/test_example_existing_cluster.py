@@ -31,6 +31,14 @@ def test_every_kubernetes_resource_uses_the_programs_provider(plan: Plan) -> Non
     assert kubernetes and {r.provider for r in kubernetes} == {provider.urn}
 
 
+def test_provider_updates_config_maps_and_secrets_in_place_and_is_identified_by_the_issuer(plan: Plan) -> None:
+    provider = plan.one("pulumi:providers:kubernetes", "cluster").inputs
+    issuer = yaml.safe_load((EXAMPLE / "Pulumi.example.yaml").read_text())["config"][
+        "existing-cluster:oidcProviderArn"].split(":oidc-provider/", 1)[1]
+    assert (provider["enableConfigMapMutable"], provider["enableSecretMutable"], provider["clusterIdentifier"]) == (
+        "true", "true", issuer)
+
+
 def test_role_trusts_only_the_apps_service_account(plan: Plan) -> None:
     role = plan.one("aws:iam/role:Role", "payments-identity-role")
     statement = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]

@@ -20,7 +20,10 @@ namespace = config.get("namespace") or "payments"
 region = pulumi.Config("aws").require("region")
 
 # An explicit provider from this program's kubeconfig: nothing falls back to the operator's shell.
-provider = k8s.Provider("cluster", kubeconfig=config.require_secret("kubeconfig"))
+# Mutable ConfigMaps and Secrets update in place instead of being replaced delete-first, and the cluster's
+# issuer identifies the provider, so that a refreshed kubeconfig does not replace every object on it.
+provider = k8s.Provider("cluster", kubeconfig=config.require_secret("kubeconfig"), enable_config_map_mutable=True,
+                        enable_secret_mutable=True, cluster_identifier=oidc_issuer)
 on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
 
 driver = SecretsStoreCsiDriver("secrets-store-csi", {"region": region}, opts=on_cluster)
