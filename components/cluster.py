@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from components.encryption_key import EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
+from components.encryption_key import DEFAULT_PROTECT, EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
 from components.iam_policies import check_account_id, check_partition, check_region, service_trust_policy
 from components.validation import (
     ACCESS_POLICIES,
@@ -32,7 +32,6 @@ from components.validation import (
 )
 
 __all__ = [
-    "DEFAULT_PROTECT",
     "SUPPORT_TYPES",
     "ClusterAccessEntryArgs",
     "ClusterNodeGroupArgs",
@@ -42,9 +41,6 @@ __all__ = [
 ]
 
 _POD_IDENTITY_AGENT = "eks-pod-identity-agent"
-
-DEFAULT_PROTECT = True
-"""The one default of ``protect`` (``SecureClusterArgs.protect`` and the stack setting ``cluster.protect``)."""
 
 SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 """EKS upgrade policies: ``STANDARD`` ends with standard support (EKS then upgrades the control plane), ``EXTENDED``

@@ -13,7 +13,11 @@ import pulumi_aws as aws
 from components.iam_policies import check_account_id, check_partition, envelope_key_policy
 from components.validation import SettingsError, check_arn
 
-__all__ = ["EnvelopeEncryptionKey", "EnvelopeEncryptionKeyArgs"]
+__all__ = ["DEFAULT_PROTECT", "EnvelopeEncryptionKey", "EnvelopeEncryptionKeyArgs"]
+
+DEFAULT_PROTECT = True
+"""The one default of ``protect`` for what holds data: ``EnvelopeEncryptionKeyArgs.protect``,
+``SecureClusterArgs.protect`` and the stack setting ``cluster.protect``."""
 
 # An alias is 'alias/' and 1-250 of letters, digits and /_- ; 'alias/aws/' is reserved for AWS managed keys.
 _ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
@@ -35,7 +39,7 @@ class EnvelopeEncryptionKeyArgs(TypedDict):
     """The key's description. Omitted: ``EKS envelope encryption of Kubernetes Secrets (<component name>)``."""
     protect: NotRequired[bool]
     """``protect`` the key and alias, so that no ``pulumi destroy`` or replacement can schedule the key's
-    deletion. Omitted: true (set false only for disposable stacks)."""
+    deletion. Omitted: :data:`DEFAULT_PROTECT` (set false only for disposable stacks)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of the key. Omitted: none."""
 
@@ -76,7 +80,7 @@ class EnvelopeEncryptionKey(pulumi.ComponentResource):
         role_arn = args["cluster_role_arn"]
         if isinstance(role_arn, str):
             check_arn(role_arn, "EnvelopeEncryptionKeyArgs.cluster_role_arn", service="iam", resource_prefix="role/")
-        protect = args.get("protect", True)
+        protect = args.get("protect", DEFAULT_PROTECT)
         if not isinstance(protect, bool):
             raise SettingsError("EnvelopeEncryptionKeyArgs.protect", protect, "is not a boolean (true or false)")
         description = args.get("description", f"EKS envelope encryption of Kubernetes Secrets ({name})")

@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pulumi.runtime import config as runtime_config
 
-from components.cluster import DEFAULT_PROTECT, SUPPORT_TYPES
+from components.cluster import SUPPORT_TYPES
+from components.encryption_key import DEFAULT_PROTECT
 from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
-from components.cluster import DEFAULT_PROTECT
+from components.encryption_key import DEFAULT_PROTECT
 from components.settings import OFFLINE_PLACEHOLDER, StackSettings, parse_settings
 from components.validation import SettingsError
 from tests.conftest import ROOT, STACKS, stack_values
