@@ -227,8 +227,11 @@ def test_three_secret_types_with_secret_values_only() -> None:
     ]})
     secrets = {s.name: s for s in plan.find("kubernetes:core/v1:Secret")}
     assert {n: (s.inputs["type"], s.inputs["stringData"], s.secret_paths) for n, s in secrets.items()} == {
-        "dev-api": ("Opaque", SECRET, ["stringData"]), "dev-tls": ("kubernetes.io/tls", SECRET, ["stringData"]),
-        "dev-registry": ("kubernetes.io/dockerconfigjson", SECRET, ["stringData"])}
+        "dev-api": ("Opaque", {"TOKEN": SECRET, "USER": SECRET}, ["stringData.TOKEN", "stringData.USER"]),
+        "dev-tls": ("kubernetes.io/tls", {"tls.crt": SECRET, "tls.key": SECRET},
+                    ['stringData["tls.crt"]', 'stringData["tls.key"]']),
+        "dev-registry": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET},
+                         ['stringData[".dockerconfigjson"]'])}
     assert secrets["dev-api"].raw_inputs["stringData"] == {"TOKEN": "t0ken", "USER": "app"}
     assert secrets["dev-tls"].raw_inputs["stringData"] == {"tls.crt": certificate, "tls.key": key}
     docker = json.loads(secrets["dev-registry"].raw_inputs["stringData"][".dockerconfigjson"])

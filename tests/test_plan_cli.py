@@ -82,7 +82,7 @@ def test_manifests_are_written_per_namespace_with_secrets_redacted(project: Path
                      "team-a/secret-token.yaml"]
     secret = yaml.safe_load((out / "team-a" / "secret-token.yaml").read_text())
     assert secret == {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "token", "namespace": "team-a"},
-                      "stringData": "[secret]"}
+                      "stringData": {"token": "[secret]"}}
     release = yaml.safe_load((out / files[1]).read_text())
     assert release["chart"] == "secrets-store-csi-driver"
     assert release["repository"] == "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts"

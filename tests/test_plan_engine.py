@@ -61,11 +61,46 @@ def test_records_the_explicit_provider(plan) -> None:  # type: ignore[no-untyped
 
 def test_secret_values_are_redacted_but_kept_for_tests(plan) -> None:  # type: ignore[no-untyped-def]
     secret = plan.one("kubernetes:core/v1:Secret")
-    # pulumi_kubernetes marks a Secret's whole stringData secret, whatever its values are.
-    assert secret.inputs["stringData"] == SECRET
+    # pulumi_kubernetes marks a Secret's whole stringData secret: its keys stay, each value is redacted.
+    assert secret.inputs["stringData"] == {"password": SECRET}
+    assert secret.outputs["stringData"] == {"password": SECRET}
     assert secret.raw_inputs["stringData"] == {"password": "hunter2"}
-    assert secret.secret_paths == ["stringData"]
+    assert secret.secret_paths == ["stringData.password"]
     assert "hunter2" not in json.dumps(plan.as_json())
+
+
+def _one_secret_leaf() -> None:
+    token = pulumi.Output.secret("hunter2")
+    provider = k8s.Provider("k8s", kubeconfig="{}")
+    container = {"name": "app", "image": "app:1", "env": [{"name": "TOKEN", "value": token}]}
+    k8s.apps.v1.Deployment("app", spec={"selector": {"matchLabels": {"app": "a"}}, "template": {
+        "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [container]}}},
+        opts=pulumi.ResourceOptions(provider=provider))
+    pulumi.export("settings", {"name": "app", "token": token})
+
+
+def test_only_the_secret_leaf_of_a_structure_is_redacted() -> None:
+    """The SDK's deserializer lifts a nested secret to the whole property (pulumi sdk/python/lib/pulumi/runtime/
+    rpc.py, ``deserialize_properties``); the wire keeps it on the one value, and so does the plan."""
+    plan = run_program(_one_secret_leaf)
+    deployment = plan.one("kubernetes:apps/v1:Deployment")
+    container = {"env": [{"name": "TOKEN", "value": SECRET}], "image": "app:1", "name": "app"}
+    assert deployment.inputs["spec"]["template"]["spec"]["containers"] == [container]
+    assert deployment.outputs["spec"]["template"]["spec"]["containers"] == [container]
+    assert deployment.secret_paths == ["spec.template.spec.containers[0].env[0].value"]
+    assert deployment.raw_inputs["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == "hunter2"
+    assert plan.outputs["settings"] == {"name": "app", "token": SECRET}
+    assert "hunter2" not in json.dumps(plan.as_json())
+
+
+def test_dependencies_and_keys_are_sorted() -> None:
+    def program() -> None:
+        keys = [aws.kms.Key(name) for name in "hgfedcba"]
+        aws.kms.Key("z", description="x", opts=pulumi.ResourceOptions(depends_on=keys))
+
+    resource = run_program(program).one("aws:kms/key:Key", "z")
+    assert resource.dependencies == sorted(resource.dependencies) and len(resource.dependencies) == 8
+    assert list(resource.outputs) == sorted(resource.outputs)
 
 
 def test_kubeconfig_is_secret_end_to_end(plan) -> None:  # type: ignore[no-untyped-def]

@@ -198,9 +198,9 @@ def test_environment_namespace_config_maps_and_secrets(stack: str, log_level: st
     assert nginx.inputs["data"]["nginx.conf"] == (ROOT / "config" / "nginx.conf").read_text()
     secrets = {s.inputs["metadata"]["name"]: s.inputs for s in plan.find("kubernetes:core/v1:Secret")}
     assert {name: (s["type"], s["stringData"]) for name, s in secrets.items()} == {
-        "app-api": ("Opaque", SECRET),
-        "app-tls": ("kubernetes.io/tls", SECRET),
-        "registry-credentials": ("kubernetes.io/dockerconfigjson", SECRET),
+        "app-api": ("Opaque", {"API_TOKEN": SECRET}),
+        "app-tls": ("kubernetes.io/tls", {"tls.crt": SECRET, "tls.key": SECRET}),
+        "registry-credentials": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET}),
     }
 
 

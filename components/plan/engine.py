@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -102,23 +104,70 @@ class Plan:
         }
 
 
-def _redact(value: Any, path: str, secret_paths: list[str]) -> tuple[Any, Any]:
-    """Return (plaintext, redacted) copies of a deserialized property value."""
-    if rpc.is_rpc_secret(value):
-        secret_paths.append(path)
-        plain, _ = _redact(rpc.unwrap_rpc_secret(value), path, [])
-        return plain, SECRET
+def _decode(value: Any) -> Any:
+    """A property value as the SDK put it on the wire, with each secret mark where the program set it.
+
+    ``rpc.deserialize_properties`` would lift a nested secret mark to the whole enclosing object ("we can only
+    set secret outputs on top level properties", pulumi/pulumi v3.272.0 ``sdk/python/lib/pulumi/runtime/rpc.py``),
+    so that one secret env value would hide a whole Deployment spec. The wire keeps the mark on the Output that
+    was secret (``serialize_property`` wraps exactly that value), so reading it ourselves redacts no more than the
+    program marked. Reading references here, as ids, also spares rebuilding Python resources on the monitor's
+    thread, whose RPCs belong to another event loop. Maps come out with sorted keys and whole numbers as ints,
+    so that plans are canonical.
+    """
     if isinstance(value, dict):
-        pairs = {k: _redact(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
-        return {k: p for k, (p, _) in pairs.items()}, {k: r for k, (_, r) in pairs.items()}
+        signature = value.get(rpc._special_sig_key)
+        if signature == rpc._special_secret_sig:
+            return rpc.wrap_rpc_secret(_decode(value.get("value")))
+        if signature == rpc._special_resource_sig:
+            # A reference to a resource reads as its id (custom resource) or URN (component), as a plan shows it.
+            return value.get("id") or value["urn"]
+        # Null properties are absent, as the SDK's own deserializer has them.
+        return {k: _decode(value[k]) for k in sorted(value) if value[k] is not None}
     if isinstance(value, list):
-        items = [_redact(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
-        return [p for p, _ in items], [r for _, r in items]
+        return [_decode(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         # The wire format (protobuf Struct) has only doubles: `replicas: 3` arrives as 3.0, which Kubernetes and
         # the validators would reject. A whole number in our inputs was an int.
-        return int(value), int(value)
-    return value, value
+        return int(value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every secret mark removed: the plaintext, for tests only."""
+    if rpc.is_rpc_secret(value):
+        return _plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _property_path(parent: str, key: str) -> str:
+    # Pulumi's property path syntax: `a.b`, and `a["tls.crt"]` for a key that is no plain name.
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        return f"{parent}.{key}" if parent else key
+    return f"{parent}[{json.dumps(key)}]"
+
+
+def _redact(value: Any, path: str = "", secret_paths: list[str] | None = None, secret: bool = False) -> Any:
+    """``value`` with every secret leaf replaced by ``[secret]``, keeping the shape around it.
+
+    Under a secret mark, map keys stay (a Secret keeps its keys: they are names, not values) and so does the
+    length of a list; every scalar becomes ``[secret]``. Each redacted leaf's path goes to ``secret_paths``.
+    """
+    if rpc.is_rpc_secret(value):
+        return _redact(rpc.unwrap_rpc_secret(value), path, secret_paths, True)
+    if isinstance(value, dict):
+        return {k: _redact(v, _property_path(path, k), secret_paths, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, f"{path}[{i}]", secret_paths, secret) for i, v in enumerate(value)]
+    if not secret:
+        return value
+    if secret_paths is not None:
+        secret_paths.append(path)
+    return SECRET
 
 
 def _strip_provider_id(reference: str) -> str | None:
@@ -142,33 +191,40 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return str(super().make_urn(parent, type_, name))
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        # Not the stock mock's: it decodes inputs with the SDK's deserializer, which lifts nested secret marks.
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
-            return response
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = _decode(json_format.MessageToDict(request.object))
+        answered_id, state = self.cloud.new_resource(pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            custom=bool(request.custom)))
+        resource_id = answered_id or ""
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         secret_paths: list[str] = []
-        plain, redacted = _redact(rpc.deserialize_properties(request.object), "", secret_paths)
-        _, outputs = _redact(self.resources[response.urn].state, "", [])
         self.recorded.append(
             RecordedResource(
-                urn=response.urn,
+                urn=urn,
                 type=request.type,
                 name=request.name,
                 custom=bool(request.custom),
                 parent=request.parent or None,
                 provider=_strip_provider_id(request.provider),
-                dependencies=list(request.dependencies),
+                # The SDK gathers these in sets: sorted, a plan is the same on every run.
+                dependencies=sorted(request.dependencies),
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
-                replace_on_changes=list(request.replaceOnChanges),
-                additional_secret_outputs=list(request.additionalSecretOutputs),
-                raw_inputs=plain,
-                inputs=redacted,
+                replace_on_changes=sorted(request.replaceOnChanges),
+                additional_secret_outputs=sorted(request.additionalSecretOutputs),
+                raw_inputs=_plain(inputs),
+                inputs=_redact(inputs, "", secret_paths),
                 secret_paths=secret_paths,
-                outputs=outputs,
+                outputs=_redact(_decode(state)),
             )
         )
-        return response
+        state_struct = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
 
 
 def _config_value(value: Any) -> str:
@@ -193,28 +249,8 @@ def _isolated_config(config: Mapping[str, Any], secret_keys: Sequence[str]) -> I
 
 def _resolve(value: Any) -> Any:
     """Resolve a stack output to plain data, secrets as ``[secret]``."""
-    output = pulumi.Output.from_input(value)
-    if _sync_await(output.is_secret()):
-        return SECRET
-    return _redact(_sync_await(output.future()), "", [])[1]
-
-
-@contextmanager
-def _references_as_ids() -> Iterator[None]:
-    """Deserialize resource references as their id (custom resource) or URN (component), as a plan shows them.
-
-    Rebuilding a Python resource from a reference (a Role passed as eks.Cluster's ``serviceRole``, a Cluster passed
-    to a ManagedNodeGroup) calls ``Resource.get`` on the mock monitor's thread; its RPC belongs to that thread's
-    event loop and ``run_pulumi_func`` then fails with "attached to a different loop". Patched for the whole run,
-    not per call, because the monitor serves registrations from several threads at once.
-    """
-    saved = rpc.get_resource_module, rpc.get_resource_package
-    rpc.get_resource_module = lambda *_: None
-    rpc.get_resource_package = lambda *_: None
-    try:
-        yield
-    finally:
-        rpc.get_resource_module, rpc.get_resource_package = saved
+    # Serialized as for a resource input, so that a secret inside an exported structure hides only itself.
+    return _redact(_decode(_sync_await(rpc.serialize_property(value, [], None))))
 
 
 def run_program(
@@ -240,7 +276,7 @@ def run_program(
     region = config.get("aws:region", "us-east-1")
     cloud = FakeCloud(region=str(region))
     monitor = _RecordingMonitor(cloud)
-    with _isolated_config(config, secret_keys), _references_as_ids():
+    with _isolated_config(config, secret_keys):
         settings.reset_options()
         pulumi_mocks.set_mocks(cloud, project=project, stack=stack, preview=False, monitor=monitor)
         try:
