@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -22,8 +23,8 @@ from typing import Any, TypeVar
 
 import pulumi
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
 from components.cluster import SUPPORT_TYPES
@@ -73,16 +74,31 @@ __all__ = [
     "SecretVolumeMount",
     "StackSettings",
     "load_settings",
+    "offline_placeholder",
     "parse_settings",
 ]
 
 PROJECT = "eks-config-secrets"
 
 OFFLINE: contextvars.ContextVar[bool] = contextvars.ContextVar("eks_config_secrets_offline", default=False)
-"""Set by the offline plan: secret settings cannot be decrypted there, so each one becomes a placeholder
-secret (whether the stack file has it or not) and checks of secret *content* are left to ``pulumi up``."""
+"""Set by the offline plan: secret settings cannot be decrypted there, so each one is a placeholder secret
+(:func:`offline_placeholder`; whether the stack file has it or not) and checks of secret *content* are left to
+``pulumi up``."""
 
-OFFLINE_PLACEHOLDER = "offline-plan-placeholder"
+
+def offline_placeholder(key: str, ciphertext: str | None = None) -> str:
+    """The value that stands in for the secret setting ``key`` (a full key) in the offline plan.
+
+    The contract that plan diffs rest on: the same key and the same ``secure:`` ciphertext give the same
+    placeholder on every run and machine, and a changed ciphertext gives another one, so that identical stack
+    files give identical plans and a re-encrypted or changed secret shows as a changed value. ``ciphertext`` is
+    None for a setting that the stack file does not hold (supplied by an ESC environment, or not set yet). Plans
+    show every secret as ``[secret]``; a change of one shows through what is derived from it (the keyed
+    ``checksum/<name>`` annotations) and in the recorded plaintext (``RecordedResource.raw_inputs``).
+    The placeholder is long enough to pass the length checks of secret content (``checksumKey``).
+    """
+    source = key if ciphertext is None else f"{key}\nsecure:{ciphertext}"
+    return f"offline-placeholder-{hashlib.sha256(source.encode()).hexdigest()[:24]}"
 
 # -- the settings objects ---------------------------------------------------------------------------------
 
@@ -493,50 +509,56 @@ class _Secrets:
         self.referenced: set[str] = set()
 
     def resolve(self, node: _Node) -> SecretValue:
-        return self._resolve(node, OFFLINE_PLACEHOLDER)
+        return self._resolve(node, None)
 
     def resolve_tls_pair(self, certificate: _Node, private_key: _Node) -> tuple[SecretValue, SecretValue]:
         """Resolve a certificate and its key, and check that they belong together when their text is known.
 
-        Offline they are a throwaway self-signed pair, so that everything downstream sees valid PEM.
+        Offline they are a throwaway self-signed pair derived from both placeholders, so that everything
+        downstream sees valid PEM and the plan is the same on every run.
         """
-        cert_pem, key_pem = _placeholder_tls_pair() if self.offline else ("", "")
-        cert, key = self._resolve(certificate, cert_pem), self._resolve(private_key, key_pem)
-        if cert.known and key.known:
-            check_tls_pair(str(self.values[cert.key]), str(self.values[key.key]),
-                           f"{PROJECT}:{cert.key} (certificate of {certificate.path})",
-                           f"{PROJECT}:{key.key} (private key of {private_key.path})")
+        if self.offline:
+            cert_pem, key_pem = _placeholder_tls_pair(self._value(certificate), self._value(private_key))
+            return self._resolve(certificate, cert_pem), self._resolve(private_key, key_pem)
+        cert, key = self._resolve(certificate, None), self._resolve(private_key, None)
+        check_tls_pair(str(self.values[cert.key]), str(self.values[key.key]),
+                       f"{PROJECT}:{cert.key} (certificate of {certificate.path})",
+                       f"{PROJECT}:{key.key} (private key of {private_key.path})")
         return cert, key
 
-    def _resolve(self, node: _Node, placeholder: str) -> SecretValue:
+    def _value(self, node: _Node) -> str:
+        """The offline value of a secret setting: the stack file's placeholder, or one for a value set elsewhere."""
+        key = node.string()
+        return str(self.values[key]) if key in self.values else offline_placeholder(f"{PROJECT}:{key}")
+
+    def _resolve(self, node: _Node, offline_value: str | None) -> SecretValue:
         key = node.string()
         if not _CONFIG_KEY.match(key):
             raise node.fail("is not a config key name (letters, digits, '_', '-', '.')")
         self.referenced.add(key)
         full_key = f"{PROJECT}:{key}"
+        fix = f"(referenced by {node.path}): run `pulumi config set --secret {key} <value>`"
+        if key in self.values and key not in self.secret_keys:
+            raise SettingsError(full_key, "<plain text>", f"must be a secret {fix}")
         if self.offline:
-            return SecretValue(key, pulumi.Output.secret(placeholder), known=False)
+            # Set elsewhere (an ESC environment) or not yet: taken as supplied, as `pulumi up` will tell.
+            return SecretValue(key, pulumi.Output.secret(offline_value or self._value(node)), known=False)
         if key not in self.values:
-            raise SettingsError(
-                full_key, None,
-                f"is not set (referenced by {node.path}): run `pulumi config set --secret {key} <value>`",
-            )
-        if key not in self.secret_keys:
-            raise SettingsError(
-                full_key, "<plain text>",
-                f"must be a secret (referenced by {node.path}): run `pulumi config set --secret {key} <value>`",
-            )
+            raise SettingsError(full_key, None, f"is not set {fix}")
         return SecretValue(key, pulumi.Output.secret(str(self.values[key])), known=True)
 
 
 @functools.cache
-def _placeholder_tls_pair() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
+def _placeholder_tls_pair(certificate: str, private_key: str) -> tuple[str, str]:
+    # Ed25519 from a seed derived from both placeholders: its signatures are deterministic, and so, with a fixed
+    # serial and validity, is the whole certificate; another secure: value of either gives another pair.
+    seed = hashlib.sha256(f"{certificate}\n{private_key}".encode()).digest()
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "offline-plan.invalid")])
-    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+            .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=1))
+            .sign(key, None))
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()

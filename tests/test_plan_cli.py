@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-from components.plan.cli import EXIT_INVALID, EXIT_OK, EXIT_POLICY, load_stack_file, main
+from components.plan.cli import EXIT_INVALID, EXIT_OK, EXIT_POLICY, evaluate_stack, load_stack_file, main
+from components.settings import offline_placeholder
+from tests.conftest import ROOT
 
 PROGRAM = '''
 import pulumi
@@ -51,7 +56,32 @@ def test_secure_values_become_secret_keys(project: Path) -> None:
     stack = load_stack_file(project, "dev")
     assert stack.secret_keys == ("demo:token",)
     assert stack.config["demo:name"] == "team-a"
+    assert stack.config["demo:token"] == offline_placeholder("demo:token", "v1:c2VjcmV0LWNpcGhlcnRleHQ=")
     assert "v1:" not in json.dumps(stack.config)
+
+
+def test_a_changed_secure_value_changes_the_plan_but_stays_redacted(project: Path) -> None:
+    before = evaluate_stack(project, "dev")[1].one("kubernetes:core/v1:Secret")
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("v1:c2VjcmV0LWNpcGhlcnRleHQ=", "v1:b3RoZXItY2lwaGVydGV4dA=="))
+    after = evaluate_stack(project, "dev")[1].one("kubernetes:core/v1:Secret")
+    assert before.raw_inputs["stringData"] != after.raw_inputs["stringData"]
+    assert before.inputs == after.inputs
+
+
+def test_two_runs_write_identical_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Sets (dependencies) iterate in hash order and the SDK gathers registrations on threads: the plan must not
+    show either. Run in subprocesses, as a user would, with two hash seeds."""
+    runs = {seed: subprocess.Popen(
+        [sys.executable, "-m", "components", "plan", "--stack", "dev", "--project-dir", str(ROOT), "--quiet",
+         "--json", str(tmp_path / seed / "plan.json"), "--manifests", str(tmp_path / seed / "manifests"),
+         "--graph", str(tmp_path / seed / "graph.mmd")],
+        cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.DEVNULL) for seed in ("1", "2")}
+    assert [run.wait() for run in runs.values()] == [EXIT_OK, EXIT_OK]
+    outputs = [{str(p.relative_to(tmp_path / seed)): p.read_bytes() for p in sorted((tmp_path / seed).rglob("*"))
+                if p.is_file()} for seed in runs]
+    assert len(outputs[0]) > 20
+    assert outputs[0] == outputs[1]
 
 
 def test_plan_prints_a_tree_and_a_summary(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

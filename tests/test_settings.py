@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
 from components.encryption_key import DEFAULT_PROTECT
-from components.settings import OFFLINE_PLACEHOLDER, StackSettings, parse_settings
+from components.settings import StackSettings, offline_placeholder, parse_settings
 from components.validation import SettingsError
+from components.workloads import check_tls_pair, tls_secret_data
 from tests.conftest import ROOT, STACKS, stack_values
 from tests.test_workloads import tls_pair
 
@@ -309,8 +311,48 @@ def test_secret_settings_become_secret_outputs(dev_values: dict[str, Any]) -> No
 
 def test_offline_secret_settings_are_placeholders(dev_values: dict[str, Any]) -> None:
     token = parse(dev_values).environments[0].secrets[0].string_data["API_TOKEN"]
-    assert (token.known, _sync_await(token.value.future())) == (False, OFFLINE_PLACEHOLDER)
+    placeholder = offline_placeholder("eks-config-secrets:apiToken")
+    assert (token.known, _sync_await(token.value.future())) == (False, placeholder)
     assert _sync_await(token.value.is_secret()) is True
+
+
+def test_offline_placeholders_follow_the_key_and_the_ciphertext() -> None:
+    """The contract plan diffs rest on: same key and ciphertext, same placeholder; another ciphertext, another."""
+    key = "eks-config-secrets:apiToken"
+    assert offline_placeholder(key, "v1:abc") == offline_placeholder(key, "v1:abc")
+    assert len({offline_placeholder(key, "v1:abc"), offline_placeholder(key, "v1:abd"), offline_placeholder(key),
+                offline_placeholder("eks-config-secrets:other", "v1:abc")}) == 4
+
+
+def test_offline_secret_settings_take_the_stack_files_placeholder(dev_values: dict[str, Any]) -> None:
+    placeholder = offline_placeholder("eks-config-secrets:apiToken", "v1:abc")
+    settings = parse({**dev_values, "apiToken": placeholder}, secret_keys={"apiToken"})
+    token = settings.environments[0].secrets[0].string_data["API_TOKEN"]
+    assert (token.known, _sync_await(token.value.future())) == (False, placeholder)
+
+
+def test_offline_a_plain_text_secret_setting_is_still_refused(dev_values: dict[str, Any]) -> None:
+    assert error_of({**dev_values, "apiToken": "in clear"}, offline=True) == (
+        "eks-config-secrets:apiToken '<plain text>' must be a secret (referenced by "
+        "eks-config-secrets:environments[0].secrets[0].stringData.API_TOKEN): run "
+        "`pulumi config set --secret apiToken <value>`"
+    )
+
+
+def _offline_tls_pair(values: dict[str, Any], **kwargs: Any) -> tuple[str, str]:
+    tls = parse(values, **kwargs).environments[0].secrets[1]
+    assert tls.certificate is not None and tls.private_key is not None
+    return _sync_await(tls.certificate.value.future()), _sync_await(tls.private_key.value.future())
+
+
+def test_offline_tls_pair_is_a_valid_pair_derived_from_the_placeholders(dev_values: dict[str, Any]) -> None:
+    certificate, key = _offline_tls_pair(dev_values)
+    check_tls_pair(certificate, key, "certificate", "key")
+    kubernetes_validate.validate({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                                  "metadata": {"name": "app-tls", "namespace": "dev"},
+                                  "stringData": tls_secret_data(certificate, key)}, "1.33", strict=True)
+    changed = {**dev_values, "tlsCertificate": offline_placeholder("eks-config-secrets:tlsCertificate", "v1:new")}
+    assert _offline_tls_pair(changed, secret_keys={"tlsCertificate"})[0] != certificate
 
 
 def test_secret_type_fields_must_match(dev_values: dict[str, Any]) -> None:

@@ -37,15 +37,15 @@ class StackFile:
     secret_keys: tuple[str, ...]
 
 
-def _offline_secret(value: Any) -> tuple[Any, bool]:
-    """Replace every ``secure:`` value, at any depth, by a placeholder; say whether there was one."""
+def _offline_secret(key: str, value: Any) -> tuple[Any, bool]:
+    """Replace every ``secure:`` value of ``key``, at any depth, by its placeholder; say whether there was one."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return settings.OFFLINE_PLACEHOLDER, True
-        pairs = {k: _offline_secret(v) for k, v in value.items()}
+            return settings.offline_placeholder(key, str(value["secure"])), True
+        pairs = {k: _offline_secret(key, v) for k, v in value.items()}
         return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
     if isinstance(value, list):
-        items = [_offline_secret(v) for v in value]
+        items = [_offline_secret(key, v) for v in value]
         return [v for v, _ in items], any(s for _, s in items)
     return value, False
 
@@ -67,7 +67,7 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
     for key, value in (document.get("config") or {}).items():
         # A key without a namespace belongs to the project, as in `pulumi config set`.
         full_key = key if ":" in key else f"{project['name']}:{key}"
-        config[full_key], is_secret = _offline_secret(value)
+        config[full_key], is_secret = _offline_secret(full_key, value)
         if is_secret:
             secret_keys.append(full_key)
     return StackFile(project["name"], stack, path, config, tuple(secret_keys))
