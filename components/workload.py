@@ -111,7 +111,7 @@ class Workload(pulumi.ComponentResource):
         else:
             account = k8s.core.v1.ServiceAccount(
                 f"{name}-sa",
-                metadata={"name": app, "namespace": namespace, "annotations": reason_annotation},
+                metadata=cast(Any, _set({"name": app, "namespace": namespace, "annotations": reason_annotation})),
                 automount_service_account_token=automount,
                 opts=child,
             )
@@ -125,7 +125,7 @@ class Workload(pulumi.ComponentResource):
         labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": name}
         # Merged key by key, not through one Output: each digest may still be pending.
         checksums = {key: value for part in args.get("checksums", []) for key, value in part.items()}
-        container: dict[str, Any] = {
+        container: dict[str, Any] = _set({
             "name": app,
             "image": args["image"],
             "env": list(args.get("env", [])),
@@ -133,7 +133,7 @@ class Workload(pulumi.ComponentResource):
             "volumeMounts": [*args.get("volume_mounts", []), {"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir)
             "securityContext": restricted_security_context(),
             "resources": dict(args.get("resources", DEFAULT_RESOURCES)),
-        }
+        })
         if "port" in args:
             container["ports"] = [{"name": "http", "containerPort": args["port"]}]
         if "readiness_probe" in args:
@@ -142,21 +142,21 @@ class Workload(pulumi.ComponentResource):
             container["livenessProbe"] = dict(args["liveness_probe"])
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata={"name": app, "namespace": namespace, "labels": labels,
-                      "annotations": dict(args.get("annotations", {}))},
+            metadata=cast(Any, _set({"name": app, "namespace": namespace, "labels": labels,
+                                     "annotations": dict(args.get("annotations", {}))})),
             spec=cast(Any, {
                 "replicas": replicas,
                 "selector": {"matchLabels": labels},
                 "template": {
-                    "metadata": {"labels": labels, "annotations": {**checksums, **reason_annotation}},
-                    "spec": {
+                    "metadata": _set({"labels": labels, "annotations": {**checksums, **reason_annotation}}),
+                    "spec": _set({
                         "serviceAccountName": service_account,
                         "automountServiceAccountToken": automount,
                         "securityContext": pod_security_context(),
                         "imagePullSecrets": [{"name": s} for s in args.get("image_pull_secrets", [])],
                         "containers": [container],
                         "volumes": [*args.get("volumes", []), {"name": "tmp", "emptyDir": {}}],
-                    },
+                    }),
                 },
             }),
             opts=child,
@@ -179,6 +179,12 @@ class Workload(pulumi.ComponentResource):
         self.register_outputs({"deployment_name": self.deployment_name,
                                "service_account_name": self.service_account_name,
                                "service_name": self.service_name})
+
+
+def _set(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` without the empty lists and maps that nobody set (``envFrom: []``): Kubernetes reads an absent
+    field the same, and the manifests stay as a person would write them. Shallow: ``emptyDir: {}`` is meant."""
+    return {k: v for k, v in fields.items() if not (isinstance(v, list | dict) and not v)}
 
 
 def _named_port(probe: Mapping[str, Any]) -> bool:

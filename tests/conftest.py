@@ -23,6 +23,16 @@ def stack_values(stack: str) -> dict[str, Any]:
     return {k.split(":", 1)[1]: copy.deepcopy(v) for k, v in config.items() if k.startswith(f"{PROJECT}:")}
 
 
+def empty_fields(value: Any, path: str = "") -> list[str]:
+    """Paths of the empty lists and maps in ``value``, but for ``emptyDir: {}``, which means a volume."""
+    found = [path] if isinstance(value, dict | list) and not value and not path.endswith(".emptyDir") else []
+    if isinstance(value, dict):
+        found += [p for key, item in value.items() for p in empty_fields(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        found += [p for index, item in enumerate(value) for p in empty_fields(item, f"{path}[{index}]")]
+    return found
+
+
 @pytest.fixture
 def dev_values() -> dict[str, Any]:
     return stack_values("dev")

@@ -20,6 +20,7 @@ from components.workloads import (
     restricted_security_context,
     secret_volume,
 )
+from tests.conftest import empty_fields
 
 
 def workload_plan(**overrides: Any) -> Plan:
@@ -43,6 +44,14 @@ def test_creates_a_service_account_without_token_and_a_get_only_role() -> None:
     assert pod["metadata"]["annotations"] == {"checksum/web-config": "abc"}
     assert (pod["spec"]["serviceAccountName"], pod["spec"]["automountServiceAccountToken"]) == ("web", False)
     assert {"name": "tmp", "emptyDir": {}} in pod["spec"]["volumes"]
+
+
+def test_a_minimal_workload_sets_no_empty_lists_or_maps() -> None:
+    plan = workload_plan(checksums=[], secret_names=[])
+    objects = [r for r in plan.resources if r.custom and r.type.startswith("kubernetes:")]
+    assert [(r.type, empty_fields(r.inputs)) for r in objects] == [(r.type, []) for r in objects]
+    pod = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]
+    assert "envFrom" not in pod["spec"]["containers"][0] and "imagePullSecrets" not in pod["spec"]
 
 
 def test_every_object_uses_the_provider_given_to_the_component() -> None:
