@@ -1,9 +1,12 @@
-"""Every rendered manifest checked with tools we did not write: the Kubernetes OpenAPI schema of the cluster's
-version (kubernetes-validate) for built-in kinds, and the vendored upstream CRD schemas in reference/ for ours."""
+"""Every manifest the plan writes, Secrets included, checked with tools we did not write: the Kubernetes OpenAPI
+schema of the cluster's version (kubernetes-validate, strict: no unknown field) for built-in kinds, and the vendored
+upstream CRD schemas in reference/ for custom resources. What is checked is the files users get."""
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -12,8 +15,9 @@ import pytest
 import yaml
 
 from components.plan.cli import evaluate_stack
-from components.plan.engine import Plan
-from tests.conftest import REFERENCE, ROOT, STACKS
+from components.plan.engine import SECRET, Plan
+from components.plan.render import write_manifests
+from tests.conftest import REFERENCE, ROOT, STACKS, empty_fields
 
 CRDS = {
     ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"):
@@ -30,17 +34,16 @@ def plan_of(stack: str) -> Plan:
     return evaluate_stack(ROOT, stack)[1]
 
 
+@cache
+def written(stack: str) -> tuple[tuple[str, str], ...]:
+    """(file name, text) of every Kubernetes object the plan of ``stack`` writes (Helm releases aside)."""
+    with tempfile.TemporaryDirectory() as directory:
+        paths = write_manifests(plan_of(stack), Path(directory))
+        return tuple((p.name, p.read_text()) for p in paths if not p.name.startswith("helm-release-"))
+
+
 def manifests(stack: str) -> list[dict[str, Any]]:
-    """The objects as the API server would receive them. Offline, secret values are placeholders, so the
-    plaintext inputs are safe to validate (the redacted ones would fail the schema: '[secret]' is no map)."""
-    found = []
-    for resource in plan_of(stack).resources:
-        if resource.type.startswith("kubernetes:") and "kind" in resource.raw_inputs and resource.type.count(":") == 2 \
-                and not resource.type.startswith("kubernetes:helm.sh"):
-            document = dict(resource.raw_inputs)
-            document["metadata"] = {**document.get("metadata", {}), "name": resource.outputs["metadata"]["name"]}
-            found.append(document)
-    return found
+    return [yaml.safe_load(text) for _, text in written(stack)]
 
 
 @cache
@@ -55,13 +58,31 @@ def crd_schema(api_version: str, kind: str) -> dict[str, Any]:
 @pytest.mark.parametrize("stack", STACKS)
 def test_built_in_objects_validate_against_the_cluster_versions_schema(stack: str) -> None:
     version = plan_of(stack).one("eks:index:Cluster").inputs["version"]
-    checked = 0
+    checked = []
     for document in manifests(stack):
         if (document["apiVersion"], document["kind"]) in CRDS:
             continue
         kubernetes_validate.validate(document, version, strict=True)
-        checked += 1
-    assert checked >= 15
+        checked.append(document["kind"])
+    assert len(checked) >= 15 and checked.count("Secret") == 3
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_secrets_keep_their_type_and_keys_with_each_value_redacted(stack: str) -> None:
+    secrets = {d["metadata"]["name"]: d for d in manifests(stack) if d["kind"] == "Secret"}
+    assert {name: (d["type"], d["stringData"]) for name, d in secrets.items()} == {
+        "app-api": ("Opaque", {"API_TOKEN": SECRET}),
+        "app-tls": ("kubernetes.io/tls", {"tls.crt": SECRET, "tls.key": SECRET}),
+        "registry-credentials": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET}),
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_manifests_read_in_order_without_empty_fields_nobody_set(stack: str) -> None:
+    for name, text in written(stack):
+        assert [line.split(":")[0] for line in text.splitlines()[:3]] == ["apiVersion", "kind", "metadata"], name
+        assert text.splitlines()[3].startswith("  name: "), name
+        assert empty_fields(yaml.safe_load(text)) == [], name
 
 
 @pytest.mark.parametrize("stack", STACKS)

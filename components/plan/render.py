@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -59,14 +60,33 @@ def _file_name(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", "-".join(parts)) + ".yaml"
 
 
+_READING_ORDER = ("apiVersion", "kind", "metadata", "name", "namespace")
+"""Keys that lead every map of a written manifest, in this order (as people write and read them); the rest
+follow sorted, so that a manifest is the same on every run."""
+
+
+def _in_reading_order(value: Any) -> Any:
+    if isinstance(value, dict):
+        rank = {key: index for index, key in enumerate(_READING_ORDER)}
+        keys = sorted(value, key=lambda k: (rank.get(k, len(rank)), k))
+        return {k: _in_reading_order(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [_in_reading_order(v) for v in value]
+    return value
+
+
 def write_manifests(plan: Plan, directory: Path) -> list[Path]:
-    """Write one YAML file per Kubernetes object under a folder per namespace, and one per Helm release."""
+    """Write one YAML file per Kubernetes object under a folder per namespace, and one per Helm release.
+
+    An object is written as the API server would receive it, secret values as ``[secret]`` (a Secret keeps its
+    type and keys), minus what only the server sets (``metadata.uid``, ``status``).
+    """
     written: list[Path] = []
     for resource in plan.resources:
         if _is_manifest(resource):
-            document = {k: v for k, v in resource.outputs.items() if k != "status"}
-            metadata = document.get("metadata") or {}
-            metadata.pop("uid", None)
+            outputs = {k: v for k, v in resource.outputs.items() if k != "status"}
+            metadata = {k: v for k, v in (outputs.get("metadata") or {}).items() if k != "uid"}
+            document = _in_reading_order({**outputs, "metadata": metadata})
             folder = directory / (metadata.get("namespace") or "_cluster")
             path = folder / _file_name(str(document["kind"]).lower(), str(metadata.get("name", resource.name)))
         elif resource.type == HELM_RELEASE:
