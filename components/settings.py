@@ -33,6 +33,7 @@ from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
+    MissingSettingError,
     SettingsError,
     check_arn,
     check_cluster_name,
@@ -389,7 +390,8 @@ def _get(fields: Mapping[str, _Node], key: str, parse: Callable[[_Node], T], def
 def _require(fields: Mapping[str, _Node], key: str, parent: str, parse: Callable[[_Node], T]) -> T:
     node = fields.get(key)
     if node is None:
-        raise SettingsError(f"{parent}.{key}", None, "is required but not set")
+        # A top-level setting is `project:key`, as in the stack file; a nested one `project:parent.key`.
+        raise MissingSettingError(f"{parent}:{key}" if parent == PROJECT else f"{parent}.{key}")
     return parse(node)
 
 
@@ -756,7 +758,7 @@ def parse_settings(
 ) -> StackSettings:
     """Validate the project's config ``values`` (keys without the ``eks-config-secrets:`` prefix)."""
     if not region:
-        raise SettingsError("aws:region", region, "is required: run `pulumi config set aws:region <region>`")
+        raise MissingSettingError("aws:region", "is required: run `pulumi config set aws:region <region>`")
     check_region(region, "aws:region")
     root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
     secrets = _Secrets(values, set(secret_keys), offline)

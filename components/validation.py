@@ -17,6 +17,7 @@ __all__ = [
     "LOG_RETENTION_DAYS",
     "LOG_TYPES",
     "REQUIRED_LOG_TYPES",
+    "MissingSettingError",
     "SettingsError",
     "check_arn",
     "check_cluster_name",
@@ -43,6 +44,14 @@ class SettingsError(ValueError):
         self.value = value
         self.expected = expected
         super().__init__(f"{setting} {value!r} {expected}")
+
+
+class MissingSettingError(SettingsError):
+    """A required setting is not set: the one mistake that a value supplied elsewhere (a Pulumi ESC environment
+    that the offline plan cannot open) may explain."""
+
+    def __init__(self, setting: str, expected: str = "is required but not set") -> None:
+        super().__init__(setting, None, expected)
 
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

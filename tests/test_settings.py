@@ -11,7 +11,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.encryption_key import DEFAULT_PROTECT
 from components.settings import StackSettings, offline_placeholder, parse_settings
-from components.validation import SettingsError
+from components.validation import MissingSettingError, SettingsError
 from components.workloads import check_tls_pair, tls_secret_data
 from tests.conftest import ROOT, STACKS, stack_values
 from tests.test_workloads import tls_pair
@@ -197,6 +197,13 @@ def test_node_group_sizes_must_be_ordered(dev_values: dict[str, Any]) -> None:
 def test_missing_required_setting_names_it(dev_values: dict[str, Any]) -> None:
     del dev_values["cluster"]["vpcId"]
     assert error_of(dev_values) == "eks-config-secrets:cluster.vpcId None is required but not set"
+
+
+def test_missing_top_level_setting_is_named_as_in_the_stack_file(dev_values: dict[str, Any]) -> None:
+    del dev_values["cluster"]
+    with pytest.raises(MissingSettingError) as caught:
+        parse(dev_values)
+    assert str(caught.value) == "eks-config-secrets:cluster None is required but not set"
 
 
 def test_missing_region_says_how_to_set_it(dev_values: dict[str, Any]) -> None:
