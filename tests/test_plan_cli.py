@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from components.plan.cli import EXIT_INVALID, EXIT_OK, EXIT_POLICY, evaluate_stack, load_stack_file, main
+from components.plan.engine import SECRET
 from components.settings import offline_placeholder
 from tests.conftest import ROOT
 
@@ -155,3 +158,119 @@ def test_mandatory_violation_exits_2_naming_rule_and_resource(project: Path, tmp
     violations = json.loads(target.read_text())["violations"]
     assert [(v["rule"], v["urn"], v["enforcement"]) for v in violations] == [
         ("csi-driver-rotation", "urn:pulumi:dev::demo::kubernetes:helm.sh/v3:Release::driver", "mandatory")]
+
+
+def own_project(tmp_path: Path, edit: Any) -> Path:
+    """This repository's project with its dev stack file passed through ``edit(document)``."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    (tmp_path / "stacks").mkdir()
+    document = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    edit(document)
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
+    return tmp_path
+
+
+def test_a_stack_importing_esc_environments_plans_with_its_secrets_taken_as_supplied(tmp_path: Path) -> None:
+    project = own_project(tmp_path, lambda d: d.update(environment=["eks-config-secrets/dev"]))
+    stack_file, plan = evaluate_stack(project, "dev")
+    assert stack_file.environments == ("eks-config-secrets/dev",)
+    api = plan.one("kubernetes:core/v1:Secret", "dev-app-api")
+    assert api.raw_inputs["stringData"] == {"API_TOKEN": offline_placeholder("eks-config-secrets:apiToken")}
+    assert api.inputs["stringData"] == {"API_TOKEN": SECRET}
+
+
+@pytest.mark.parametrize("environment, imported", [
+    (["shared", "eks-config-secrets/dev@stable"], ("shared", "eks-config-secrets/dev@stable")),
+    ([{"shared": {"merge": False}}, "team/dev"], ("shared", "team/dev")),
+    ({"imports": ["shared"], "values": {"pulumiConfig": {"aws:region": "eu-west-1"}}},
+     ("shared", "the stack file's own environment definition")),
+])
+def test_both_shapes_of_environment_that_pulumi_accepts(project: Path, environment: Any,
+                                                        imported: tuple[str, ...]) -> None:
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(yaml.safe_dump({"environment": environment, **yaml.safe_load(stack.read_text())}))
+    assert load_stack_file(project, "dev").environments == imported
+
+
+@pytest.mark.parametrize("environment, message", [
+    ("team/dev", "environment 'team/dev' is not a list of Pulumi ESC environment names"),
+    ([""], "environment[0] '' is not a Pulumi ESC environment name ('project/env')"),
+    ({"import": ["x"]}, "environment.import ['x'] is not part of an environment definition (imports, values)"),
+])
+def test_a_malformed_environment_is_one_clear_error(project: Path, capsys: pytest.CaptureFixture[str],
+                                                    environment: Any, message: str) -> None:
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(yaml.safe_dump({"environment": environment, **yaml.safe_load(stack.read_text())}))
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert capsys.readouterr().err == f"error: invalid stacks/Pulumi.dev.yaml: {message}\n"
+
+
+def _without_region_importing(document: dict[str, Any]) -> None:
+    del document["config"]["aws:region"]
+    document["environment"] = ["aws/dev", "eks-config-secrets/dev"]
+
+
+def test_a_missing_setting_names_the_environments_and_the_offline_flag(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    project = own_project(tmp_path, _without_region_importing)
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "error: invalid stacks/Pulumi.dev.yaml: aws:region None is required: run `pulumi config set aws:region "
+        "<region>`; the stack imports the Pulumi ESC environment(s) aws/dev, eks-config-secrets/dev, which the "
+        "offline plan cannot open: if they supply it, pass it with `plan --config aws:region=<value>`\n")
+
+
+def test_a_missing_nested_setting_names_its_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def edit(document: dict[str, Any]) -> None:
+        del document["config"]["eks-config-secrets:apps"][0]["image"]
+        document["environment"] = ["eks-config-secrets/dev"]
+
+    assert main(["plan", "--stack", "dev", "--project-dir", str(own_project(tmp_path, edit))]) == EXIT_INVALID
+    assert capsys.readouterr().err.endswith(
+        "eks-config-secrets:apps[0].image None is required but not set; the stack imports the Pulumi ESC "
+        "environment(s) eks-config-secrets/dev, which the offline plan cannot open: if they supply it, pass it "
+        "with `plan --config apps=<value>`\n")
+
+
+def test_without_esc_a_missing_setting_gets_the_usual_error(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    project = own_project(tmp_path, lambda d: d["config"].pop("aws:region"))
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        "error: invalid stacks/Pulumi.dev.yaml: aws:region None is required: run `pulumi config set aws:region "
+        "<region>`\n")
+
+
+def test_config_flag_supplies_what_an_environment_would(tmp_path: Path) -> None:
+    project = own_project(tmp_path, _without_region_importing)
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--quiet",
+                 "--config", "aws:region=eu-central-1"]) == EXIT_OK
+    _, plan = evaluate_stack(project, "dev", ["aws:region=eu-central-1"])
+    assert plan.one("aws:kms/key:Key").outputs["arn"].startswith("arn:aws:kms:eu-central-1:")
+
+
+def test_config_values_are_yaml_and_keys_default_to_the_project(project: Path) -> None:
+    stack = load_stack_file(project, "dev", ["replicas=3", "quoted='5432'", "flags=[a, b]", "map={x: 1}",
+                                             "aws:region=eu-west-1", "token=in clear"])
+    assert {k: v for k, v in stack.config.items() if k != "demo:name"} == {
+        "demo:replicas": 3, "demo:quoted": "5432", "demo:flags": ["a", "b"], "demo:map": {"x": 1},
+        "aws:region": "eu-west-1", "demo:token": "in clear"}
+    # A value given on the command line is plain text, as `pulumi config set` without --secret would store it.
+    assert stack.secret_keys == ()
+
+
+def test_config_flag_replaces_a_stack_file_value(project: Path) -> None:
+    plan = evaluate_stack(project, "dev", ["name=team-b"])[1]
+    assert plan.one("kubernetes:core/v1:Namespace").inputs["metadata"]["name"] == "team-b"
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("region", "--config 'region' is not KEY=VALUE (e.g. --config aws:region=eu-west-1)"),
+    ("map={a: [", "--config map '{a: [' is not a YAML value (quote it: 'a: b' is a map)"),
+])
+def test_a_malformed_config_flag_is_one_clear_error(project: Path, capsys: pytest.CaptureFixture[str],
+                                                    assignment: str, message: str) -> None:
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--config", assignment]) == EXIT_INVALID
+    assert capsys.readouterr().err == f"error: {message}\n"

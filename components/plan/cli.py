@@ -1,5 +1,10 @@
 """``python -m components plan``: the stack program evaluated offline, with no cloud and no Pulumi CLI.
 
+It reads the stack file as ``pulumi up`` would, minus what needs Pulumi Cloud or a key: each ``secure:`` value
+becomes a placeholder (:func:`components.settings.offline_placeholder`), and the Pulumi ESC environments that the
+stack imports (``environment:``) are not opened. A secret setting they supply is taken as supplied; any other
+setting can be given with ``--config KEY=VALUE``.
+
 Exit codes: 0 the plan is clean; 1 the settings are invalid (one message naming the key); 2 a mandatory
 security policy is violated.
 """
@@ -21,7 +26,7 @@ from components import settings
 from components.plan.engine import Plan, run_program
 from components.plan.policies import Violation, check_policies
 from components.plan.render import render_graph, render_tree, write_manifests
-from components.validation import SettingsError
+from components.validation import MissingSettingError, SettingsError
 
 __all__ = ["StackFile", "evaluate_stack", "load_stack_file", "main"]
 
@@ -34,7 +39,10 @@ class StackFile:
     stack: str
     path: Path
     config: dict[str, Any]
+    """Full key -> value: the stack file's ``config:`` (``secure:`` values as placeholders), then ``--config``."""
     secret_keys: tuple[str, ...]
+    environments: tuple[str, ...] = ()
+    """The Pulumi ESC environments that the stack imports: they supply settings that the offline plan cannot see."""
 
 
 def _offline_secret(key: str, value: Any) -> tuple[Any, bool]:
@@ -50,8 +58,53 @@ def _offline_secret(key: str, value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def load_stack_file(project_dir: Path, stack: str) -> StackFile:
-    """Read Pulumi.yaml and the stack's config file the way the CLI would (minus decryption)."""
+def _esc_imports(items: Any, setting: str) -> tuple[str, ...]:
+    if not isinstance(items, list):
+        raise SettingsError(setting, items, "is not a list of Pulumi ESC environment names")
+    names = []
+    for i, item in enumerate(items):
+        # An import is a name, or a name with its options (`- project/env: {merge: false}`).
+        name = next(iter(item)) if isinstance(item, dict) and len(item) == 1 else item
+        if not isinstance(name, str) or not name:
+            raise SettingsError(f"{setting}[{i}]", item, "is not a Pulumi ESC environment name ('project/env')")
+        names.append(name)
+    return tuple(names)
+
+
+def _esc_environments(value: Any) -> tuple[str, ...]:
+    """What a stack file's ``environment:`` imports, in either shape Pulumi accepts: a list of environment names,
+    or an inline environment definition (``imports:`` and ``values:``). See pulumi/pulumi
+    ``sdk/go/common/workspace/environment_config.go`` (2026) and the stack settings file reference."""
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"imports", "values"})
+        if unknown:
+            raise SettingsError(f"environment.{unknown[0]}", value[unknown[0]],
+                                "is not part of an environment definition (imports, values)")
+        inline = ("the stack file's own environment definition",) if "values" in value else ()
+        return _esc_imports(value.get("imports") or [], "environment.imports") + inline
+    return _esc_imports(value, "environment")
+
+
+def _config_override(project: str, assignment: str) -> tuple[str, Any]:
+    key, equals, text = assignment.partition("=")
+    if not equals or not key:
+        raise SettingsError("--config", assignment, "is not KEY=VALUE (e.g. --config aws:region=eu-west-1)")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise SettingsError(f"--config {key}", text, "is not a YAML value (quote it: 'a: b' is a map)") from None
+    return (key if ":" in key else f"{project}:{key}"), value
+
+
+def load_stack_file(project_dir: Path, stack: str, overrides: Sequence[str] = ()) -> StackFile:
+    """Read Pulumi.yaml and the stack's config file the way the CLI would (minus decryption and ESC).
+
+    ``overrides`` are ``KEY=VALUE`` settings (``plan --config``) that replace or add to the stack file's: the
+    value is read as YAML (``5432``, ``true``, ``[a, b]``, ``{name: x}``), a key without namespace is the
+    project's, and the value is plain text, as ``pulumi config set`` without ``--secret`` would store it.
+    """
     project_file = project_dir / "Pulumi.yaml"
     if not project_file.is_file():
         raise SettingsError("--project-dir", str(project_dir), "has no Pulumi.yaml")
@@ -70,12 +123,26 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
         config[full_key], is_secret = _offline_secret(full_key, value)
         if is_secret:
             secret_keys.append(full_key)
-    return StackFile(project["name"], stack, path, config, tuple(secret_keys))
+    for assignment in overrides:
+        full_key, config[full_key] = _config_override(project["name"], assignment)
+        if full_key in secret_keys:
+            secret_keys.remove(full_key)
+    return StackFile(project["name"], stack, path, config, tuple(secret_keys),
+                     _esc_environments(document.get("environment")))
 
 
-def evaluate_stack(project_dir: Path, stack: str) -> tuple[StackFile, Plan]:
-    """Run the project's ``__main__.py`` for ``stack`` under the recording engine, offline."""
-    stack_file = load_stack_file(project_dir, stack)
+def _supplied_by_esc(error: MissingSettingError, stack_file: StackFile) -> SettingsError:
+    # The offline key of a setting is its top-level config key, without the project's namespace.
+    key = error.setting.split(".", 1)[0].split("[", 1)[0].removeprefix(f"{stack_file.project}:")
+    return SettingsError(error.setting, error.value, (
+        f"{error.expected}; the stack imports the Pulumi ESC environment(s) {', '.join(stack_file.environments)}, "
+        f"which the offline plan cannot open: if they supply it, pass it with `plan --config {key}=<value>`"))
+
+
+def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = ()) -> tuple[StackFile, Plan]:
+    """Run the project's ``__main__.py`` for ``stack`` under the recording engine, offline (``overrides`` as in
+    :func:`load_stack_file`)."""
+    stack_file = load_stack_file(project_dir, stack, overrides)
     program = project_dir / "__main__.py"
     token = settings.OFFLINE.set(True)
     try:
@@ -86,6 +153,10 @@ def evaluate_stack(project_dir: Path, stack: str) -> tuple[StackFile, Plan]:
             config=stack_file.config,
             secret_keys=stack_file.secret_keys,
         )
+    except MissingSettingError as error:
+        if not stack_file.environments:
+            raise
+        raise _supplied_by_esc(error, stack_file) from None
     finally:
         settings.OFFLINE.reset(token)
     return stack_file, plan
@@ -100,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", type=Path, metavar="FILE", help="write the plan as JSON")
     plan.add_argument("--manifests", type=Path, metavar="DIR", help="write Kubernetes objects and Helm releases")
     plan.add_argument("--graph", type=Path, metavar="FILE", help="write the resource graph (.dot or .mmd)")
+    plan.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                      help="set or replace a setting for this plan (value read as YAML; repeatable), e.g. one "
+                           "that an imported Pulumi ESC environment supplies")
     plan.add_argument("--quiet", action="store_true", help="print only the summary and violations")
     return parser
 
@@ -114,10 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project_dir = args.project_dir.resolve()
     try:
-        _, plan = evaluate_stack(project_dir, args.stack)
+        _, plan = evaluate_stack(project_dir, args.stack, args.config)
     except SettingsError as error:
-        where = f"stacks/Pulumi.{args.stack}.yaml"
-        print(f"error: invalid {where}: {error}", file=sys.stderr)
+        where = "" if error.setting.startswith("--") else f"invalid stacks/Pulumi.{args.stack}.yaml: "
+        print(f"error: {where}{error}", file=sys.stderr)
         return EXIT_INVALID
     violations = check_policies(plan)
     if not args.quiet:
