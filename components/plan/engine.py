@@ -4,6 +4,11 @@ It stands in for the Pulumi engine through ``pulumi.runtime.set_mocks`` with a m
 registration request as it arrives (type, name, parent, provider, dependencies, protect, inputs ...), and
 answers with the deterministic outputs of :mod:`components.plan.fake_cloud`. The tests and the offline plan
 use this one engine, so what the tests check is what the plan shows.
+
+What a plan shows is canonical, so that two runs (and two commits) compare byte for byte: resources sorted by
+URN, dependencies and maps sorted, and each value that the program marked secret replaced, at that leaf, by
+``[secret]`` (a Secret keeps its keys). The plaintext stays in ``RecordedResource.raw_inputs`` for tests; offline
+it is a placeholder that follows the stack file's ciphertext (:func:`components.settings.offline_placeholder`).
 """
 
 from __future__ import annotations
