@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import runpy
 import sys
 from collections.abc import Sequence
@@ -132,8 +133,10 @@ def load_stack_file(project_dir: Path, stack: str, overrides: Sequence[str] = ()
 
 
 def _supplied_by_esc(error: MissingSettingError, stack_file: StackFile) -> SettingsError:
-    # The offline key of a setting is its top-level config key, without the project's namespace.
-    key = error.setting.split(".", 1)[0].split("[", 1)[0].removeprefix(f"{stack_file.project}:")
+    # What `--config` takes: the setting's top-level config key, without the project's namespace.
+    namespace, _, path = error.setting.partition(":")
+    top = re.split(r"[.\[]", path, maxsplit=1)[0]
+    key = top if namespace == stack_file.project else f"{namespace}:{top}"
     return SettingsError(error.setting, error.value, (
         f"{error.expected}; the stack imports the Pulumi ESC environment(s) {', '.join(stack_file.environments)}, "
         f"which the offline plan cannot open: if they supply it, pass it with `plan --config {key}=<value>`"))
