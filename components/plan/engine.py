@@ -13,6 +13,8 @@ it is a placeholder that follows the stack file's ciphertext (:func:`components.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -60,6 +62,12 @@ class RecordedResource:
     secret_paths: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     """Redacted outputs that the fake cloud returned."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Top-level input -> the URNs whose outputs it was computed from: how a replacement reaches dependents."""
+    identifiers: list[str] = field(default_factory=list)
+    """The id, ARNs and names that other resources receive from this one (see :func:`_identifiers`)."""
+    secret_digests: dict[str, str] = field(default_factory=dict)
+    """Secret input path -> keyed digest of its value, so that two plans compare secrets without showing them."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,9 @@ class RecordedResource:
             "replace_on_changes": self.replace_on_changes,
             "additional_secret_outputs": self.additional_secret_outputs,
             "inputs": self.inputs,
+            "property_dependencies": self.property_dependencies,
+            "identifiers": self.identifiers,
+            "secret_digests": self.secret_digests,
         }
 
 
@@ -175,6 +186,41 @@ def _redact(value: Any, path: str = "", secret_paths: list[str] | None = None, s
     return SECRET
 
 
+_IDENTIFIER_OUTPUTS = ("arn", "name", "keyId", "uniqueId", "associationArn", "associationId", "oidcProviderArn",
+                       "oidcIssuer", "endpoint")
+"""Outputs that other resources take as inputs (ARNs in policies, names in references): what a replacement changes."""
+
+
+def _identifiers(resource_id: str, outputs: Mapping[str, Any]) -> list[str]:
+    metadata = outputs.get("metadata")
+    found = {resource_id, *(outputs.get(k) for k in _IDENTIFIER_OUTPUTS)}
+    if isinstance(metadata, dict):
+        found |= {metadata.get("name"), metadata.get("uid")}
+    return sorted(v for v in found if isinstance(v, str) and v and v != SECRET)
+
+
+def digest_key(project: str, stack: str) -> bytes:
+    """The HMAC key of a stack's secret digests: the same on every run, so that two plans of a stack compare.
+
+    It is public by construction; what it protects is the offline plan's secret *placeholders* (derived from the
+    stack file's ciphertext, never from a decrypted value), so a digest tells only whether a ciphertext changed.
+    """
+    return hashlib.sha256(f"eks-config-secrets/plan-secret-digest/{project}/{stack}".encode()).digest()
+
+
+def _value_at(value: Any, path: str) -> Any:
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+    return value
+
+
+def _secret_digests(plain: Mapping[str, Any], secret_paths: Sequence[str], key: bytes) -> dict[str, str]:
+    return {
+        path: hmac.new(key, json.dumps(_value_at(plain, path), sort_keys=True).encode(), hashlib.sha256).hexdigest()
+        for path in sorted(secret_paths)
+    }
+
+
 def _strip_provider_id(reference: str) -> str | None:
     # A provider reference is "<urn>::<id>"; the plan speaks of URNs only.
     if not reference:
@@ -183,9 +229,10 @@ def _strip_provider_id(reference: str) -> str | None:
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, cloud: FakeCloud) -> None:
+    def __init__(self, cloud: FakeCloud, digest_key: bytes) -> None:
         super().__init__(cloud)
         self.cloud = cloud
+        self.digest_key = digest_key
         self.recorded: list[RecordedResource] = []
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -226,6 +273,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=_redact(inputs, "", secret_paths),
                 secret_paths=secret_paths,
                 outputs=_redact(_decode(state)),
+                property_dependencies={
+                    key: sorted(deps.urns) for key, deps in sorted(request.propertyDependencies.items()) if deps.urns
+                },
+                identifiers=_identifiers(resource_id, _redact(_decode(state))),
+                secret_digests=_secret_digests(_plain(inputs), secret_paths, self.digest_key),
             )
         )
         state_struct = _sync_await(rpc.serialize_properties(state, {}))
@@ -280,7 +332,7 @@ def run_program(
     config = dict(config or {})
     region = config.get("aws:region", "us-east-1")
     cloud = FakeCloud(region=str(region))
-    monitor = _RecordingMonitor(cloud)
+    monitor = _RecordingMonitor(cloud, digest_key(project, stack))
     with _isolated_config(config, secret_keys):
         settings.reset_options()
         pulumi_mocks.set_mocks(cloud, project=project, stack=stack, preview=False, monitor=monitor)
