@@ -5,8 +5,10 @@ becomes a placeholder (:func:`components.settings.offline_placeholder`), and the
 stack imports (``environment:``) are not opened. A secret setting they supply is taken as supplied; any other
 setting can be given with ``--config KEY=VALUE``.
 
-Exit codes: 0 the plan is clean; 1 the settings are invalid (one message naming the key); 2 a mandatory
-security policy is violated.
+Exit codes: 0 the plan is clean; 1 the settings (or ``--base``) are invalid (one message naming the key); 2 a
+mandatory security policy is violated; 3 (with ``--base``) the change loses data (a replace or delete of a KMS key,
+the cluster, a log group, a Namespace or a Secret) and ``--allow-data-loss`` was not given, or it replaces or
+deletes a protected resource, which the engine refuses whatever the flag. Exit 2 wins over 3.
 """
 
 from __future__ import annotations
@@ -24,14 +26,18 @@ from typing import Any
 import yaml
 
 from components import settings
+from components.plan.base import BaseError, load_base
+from components.plan.diff import diff_plans
 from components.plan.engine import Plan, run_program
 from components.plan.policies import Violation, check_policies
 from components.plan.render import render_graph, render_tree, write_manifests
+from components.plan.report import render_markdown, render_text
+from components.plan.review import Finding, review
 from components.validation import MissingSettingError, SettingsError
 
 __all__ = ["StackFile", "evaluate_stack", "load_stack_file", "main"]
 
-EXIT_OK, EXIT_INVALID, EXIT_POLICY = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_POLICY, EXIT_DATA_LOSS = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="set or replace a setting for this plan (value read as YAML; repeatable), e.g. one "
                            "that an imported Pulumi ESC environment supplies")
     plan.add_argument("--quiet", action="store_true", help="print only the summary and violations")
+    plan.add_argument("--base", metavar="BASE",
+                      help="a plan JSON file or a git revision: print what the change would update, replace or "
+                           "delete, and its security review (the JSON gains `changes` and `review`)")
+    plan.add_argument("--markdown", type=Path, metavar="FILE",
+                      help="with --base: write the diff and review as Markdown")
+    plan.add_argument("--allow-data-loss", action="store_true",
+                      help="with --base: do not fail (exit 3) on a replace or delete that loses data")
     return parser
 
 
@@ -197,7 +210,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {where}{error}", file=sys.stderr)
         return EXIT_INVALID
     violations = check_policies(plan)
-    if not args.quiet:
+    # Through JSON, so that the head compares with a base read from a file value for value (lists, not tuples).
+    document = json.loads(json.dumps(plan.as_json([v.as_json() for v in violations])))
+    findings: list[Finding] = []
+    if args.base:
+        try:
+            base = load_base(args.base, project_dir, args.stack)
+        except BaseError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_INVALID
+        changes = diff_plans(base, document)
+        findings = review(base, document, changes)
+        document["changes"] = [c.as_json() for c in changes]
+        document["review"] = [f.as_json() for f in findings]
+        print(render_text(args.stack, args.base, changes, findings, len(plan.resources)))
+        if args.markdown:
+            args.markdown.parent.mkdir(parents=True, exist_ok=True)
+            args.markdown.write_text(render_markdown(args.stack, args.base, changes, findings, len(plan.resources)),
+                                     encoding="utf-8")
+    elif not args.quiet:
         print(render_tree(plan))
     else:
         print(f"{args.stack}: {len(plan.resources) + 1} resources to create")
@@ -206,7 +237,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_violations(violations)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = plan.as_json([v.as_json() for v in violations])
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     if args.manifests:
         written = write_manifests(plan, args.manifests)
@@ -218,4 +248,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(v.mandatory for v in violations):
         print(f"error: {sum(v.mandatory for v in violations)} mandatory policy violation(s)", file=sys.stderr)
         return EXIT_POLICY
+    return _data_loss_exit(findings, args.allow_data_loss)
+
+
+def _data_loss_exit(findings: Sequence[Finding], allowed: bool) -> int:
+    refused = [f for f in findings if f.kind == "protect"]
+    lost = [f for f in findings if f.kind == "data-loss"]
+    if refused:
+        print(f"error: {len(refused)} protected resource(s) would be replaced or deleted", file=sys.stderr)
+        return EXIT_DATA_LOSS
+    if lost and not allowed:
+        print(f"error: {len(lost)} change(s) lose data; review them, then pass --allow-data-loss", file=sys.stderr)
+        return EXIT_DATA_LOSS
     return EXIT_OK

@@ -23,7 +23,7 @@ from components.plan.replacements import REPLACING, classify, replacement_op
 
 __all__ = ["Change", "changed_paths", "diff_plans", "flatten", "index"]
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -60,41 +60,25 @@ def _join(path: str, key: str) -> str:
     return f"{path}[{json.dumps(key)}]"
 
 
-def flatten(value: Any, path: str = "", dotted: str = "") -> dict[str, tuple[Any, str]]:
-    """Leaf path -> (value, the engine's dotted path of it, which keys ``secret_digests``).
-
-    Keys with dots or slashes (annotations such as ``checksum/app-config``) are written ``["key"]``, as Pulumi
-    writes property paths; empty maps and lists are leaves of their own.
-    """
+def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Leaf path -> value, in Pulumi's property path syntax (``a.b[0]``, ``annotations["checksum/app"]``), the
+    syntax of the plan's ``secret_digests``. Empty maps and lists are leaves of their own."""
     if isinstance(value, dict) and value:
-        leaves: dict[str, tuple[Any, str]] = {}
-        for key, item in value.items():
-            leaves.update(flatten(item, _join(path, key), f"{dotted}.{key}" if dotted else key))
-        return leaves
+        return {p: v for key, item in value.items() for p, v in flatten(item, _join(path, key)).items()}
     if isinstance(value, list) and value:
-        leaves = {}
-        for i, item in enumerate(value):
-            leaves.update(flatten(item, f"{path}[{i}]", f"{dotted}[{i}]"))
-        return leaves
-    return {path: (value, dotted)}
+        return {p: v for i, item in enumerate(value) for p, v in flatten(item, f"{path}[{i}]").items()}
+    return {path: value}
 
 
 def changed_paths(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
     """The input paths of one resource that differ between two plans; secrets compare by digest."""
     old, new = flatten(base["inputs"]), flatten(head["inputs"])
     old_digests, new_digests = base.get("secret_digests") or {}, head.get("secret_digests") or {}
-    changed = []
-    for path in sorted(old.keys() | new.keys()):
-        if path not in old or path not in new:
-            changed.append(path)
-            continue
-        (old_value, old_dotted), (new_value, new_dotted) = old[path], new[path]
-        if old_value == SECRET and new_value == SECRET:
-            if old_digests.get(old_dotted) != new_digests.get(new_dotted):
-                changed.append(path)
-        elif old_value != new_value:
-            changed.append(path)
-    return changed
+    return [
+        path for path in sorted(old.keys() | new.keys())
+        if path not in old or path not in new or old[path] != new[path]
+        or (old[path] == SECRET and old_digests.get(path) != new_digests.get(path))
+    ]
 
 
 def index(plan: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -120,10 +104,11 @@ def _computed_from(resource: Mapping[str, Any], cause: Mapping[str, Any]) -> lis
     inputs = resource["inputs"]
     found = []
     for key in scopes or list(inputs):
-        for path, (value, _) in flatten({key: inputs.get(key)}).items():
+        for path, value in flatten({key: inputs.get(key)}).items():
             if value == SECRET and scopes:
                 found.append(path)  # a secret computed from it (a kubeconfig): unknown, so changed
-            elif isinstance(value, str) and any(_mentions(value, i) for i in cause.get("identifiers", [])):
+            elif value == cause["urn"] or (
+                    isinstance(value, str) and any(_mentions(value, i) for i in cause.get("identifiers", []))):
                 found.append(path)
     return found
 
@@ -148,11 +133,13 @@ def _forced(old: Mapping[str, Any], new: Mapping[str, Any], removed: Sequence[Ma
     return None
 
 
-def _decide(old: Mapping[str, Any], new: Mapping[str, Any], direct: Sequence[str], induced: Mapping[str, str],
+def _decide(old: Mapping[str, Any], new: Mapping[str, Any], *, direct: Sequence[str], induced: Mapping[str, str],
             forced: str | None, plan: Mapping[str, Mapping[str, Any]]) -> Change | None:
     paths = tuple(sorted({*direct, *induced}))
-    make = lambda op, reason, verified=True: Change(  # noqa: E731
-        new["urn"], new["type"], new["name"], op, paths, reason, verified)
+
+    def make(op: str, reason: str, verified: bool = True) -> Change:
+        return Change(new["urn"], new["type"], new["name"], op, paths, reason, verified)
+
     if not paths and forced is None:
         return None
     provider = plan.get(new.get("provider") or "", {}).get("inputs", {})
@@ -162,7 +149,7 @@ def _decide(old: Mapping[str, Any], new: Mapping[str, Any], direct: Sequence[str
         return make(replacement_op(new["type"], old["inputs"], new["inputs"], bool(new.get("delete_before_replace"))),
                     forced)
     reason = verdict.reason
-    if verdict.path in induced:
+    if verdict.path is not None and verdict.path in induced:
         reason += f"; {verdict.path} is computed from {induced[verdict.path]}, which is replaced"
     elif verdict.op == "update" and induced and not direct:
         reason = f"inputs computed from {', '.join(sorted(set(induced.values())))}, which is replaced: {reason}"
@@ -186,7 +173,8 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[Change]
         settled = True
         for urn in common:
             induced = {path: gone["name"] for gone in removed for path in _computed_from(new[urn], gone)}
-            change = _decide(old[urn], new[urn], direct[urn], induced, _forced(old[urn], new[urn], removed), new)
+            change = _decide(old[urn], new[urn], direct=direct[urn], induced=induced,
+                             forced=_forced(old[urn], new[urn], removed), plan=new)
             if change != changes.get(urn):
                 settled = False
                 if change is None:

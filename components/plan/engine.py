@@ -208,9 +208,13 @@ def digest_key(project: str, stack: str) -> bytes:
     return hashlib.sha256(f"eks-config-secrets/plan-secret-digest/{project}/{stack}".encode()).digest()
 
 
+_PATH_PART = re.compile(r'\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|([^.\[\]]+)')
+
+
 def _value_at(value: Any, path: str) -> Any:
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+    """The value at a property path (``a.b``, ``a[0]``, ``a["tls.crt"]``)."""
+    for position, quoted, name in _PATH_PART.findall(path):
+        value = value[int(position)] if position else value[json.loads(quoted) if quoted else name]
     return value
 
 
@@ -273,15 +277,19 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=_redact(inputs, "", secret_paths),
                 secret_paths=secret_paths,
                 outputs=_redact(_decode(state)),
-                property_dependencies={
-                    key: sorted(deps.urns) for key, deps in sorted(request.propertyDependencies.items()) if deps.urns
-                },
-                identifiers=_identifiers(resource_id, _redact(_decode(state))),
-                secret_digests=_secret_digests(_plain(inputs), secret_paths, self.digest_key),
             )
         )
+        self._note_for_diffs(self.recorded[-1], request, resource_id)
         state_struct = _sync_await(rpc.serialize_properties(state, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state_struct)
+
+    def _note_for_diffs(self, recorded: RecordedResource, request: Any, resource_id: str) -> None:
+        """What a diff of two plans needs beside the inputs (see :mod:`components.plan.diff`)."""
+        recorded.property_dependencies = {
+            key: sorted(deps.urns) for key, deps in sorted(request.propertyDependencies.items()) if deps.urns
+        }
+        recorded.identifiers = _identifiers(resource_id, recorded.outputs)
+        recorded.secret_digests = _secret_digests(recorded.raw_inputs, recorded.secret_paths, self.digest_key)
 
 
 def _config_value(value: Any) -> str:

@@ -23,14 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ANY_OTHER_PATH", "OPS", "REPLACING", "RULES", "Rule", "Verdict", "classify", "path_matches", "replacement_op"]
+__all__ = ["ANY_OTHER_PATH", "OPS", "REPLACING", "RULES", "Rule", "Verdict", "classify", "path_matches",
+           "replacement_op"]
 
 ANY_OTHER_PATH = "*"
 """In ``Rule.update_in_place``: every path that does not replace updates in place."""
 
 _TF = "hashicorp/terraform-provider-aws v6 internal/service/"
 _K8S_DIFF = "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go forceNewProperties"
-_K8S_DBR = "pulumi/pulumi-kubernetes provider/pkg/provider/provider.go Diff (deleteBeforeReplace); pulumi-kubernetes#1567"
 _EKS = "pulumi/pulumi-eks v4.3 nodejs/eks/"
 
 
@@ -97,7 +97,8 @@ RULES: dict[str, Rule] = {
         ("version", "endpointPrivateAccess", "endpointPublicAccess", "publicAccessCidrs", "enabledClusterLogTypes",
          "authenticationMode", "deletionProtection", "upgradePolicy", "subnetIds", "tags", "encryptionConfigKeyArn",
          # Children of the component (access entries, OIDC provider, default node group), not the cluster.
-         "accessEntries", "createOidcProvider", "skipDefaultNodeGroup", "skipDefaultSecurityGroups"),
+         "accessEntries", "createOidcProvider", "skipDefaultNodeGroup", "skipDefaultSecurityGroups",
+         "corednsAddonOptions"),
         _EKS + "cluster/cluster.ts createCore -> " + _TF + "eks/cluster.go resourceCluster",
     ),
     "eks:index:ManagedNodeGroup": Rule(
@@ -173,9 +174,9 @@ def _replace_on(type_: str, rule: Rule, head: Mapping[str, Any], provider: Mappi
     """
     immutable = head.get("immutable") is True
     if type_ == "kubernetes:core/v1:Secret" and (immutable or not _flag(provider, "enableSecretMutable")):
-        return rule.replace_on + ("stringData", "data")
+        return (*rule.replace_on, "stringData", "data")
     if type_ == "kubernetes:core/v1:ConfigMap" and (immutable or not _flag(provider, "enableConfigMapMutable")):
-        return rule.replace_on + ("data", "binaryData")
+        return (*rule.replace_on, "data", "binaryData")
     return rule.replace_on
 
 
@@ -194,7 +195,8 @@ def _special_case(type_: str, path: str, base: Mapping[str, Any], head: Mapping[
 
 
 def _kubernetes_delete_first(base: Mapping[str, Any], head: Mapping[str, Any]) -> bool:
-    """provider.go: delete before replace when the object keeps its explicit name and its namespace."""
+    """provider.go ``Diff``: delete before replace when the object keeps its explicit name and its namespace (the
+    new object could not exist beside the old one); pulumi/pulumi-kubernetes#1567."""
     old, new = base.get("metadata") or {}, head.get("metadata") or {}
     autonamed = (new.get("annotations") or {}).get("pulumi.com/autonamed") == "true"
     return bool(new.get("name")) and not autonamed and old.get("name") == new.get("name") \
