@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 import yaml
 
-from components.plan.cli import EXIT_INVALID, EXIT_OK, EXIT_POLICY, evaluate_stack, load_stack_file, main
+from components.plan.cli import (
+    EXIT_DATA_LOSS,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_POLICY,
+    evaluate_stack,
+    load_stack_file,
+    main,
+)
 from components.plan.engine import SECRET
 from components.settings import offline_placeholder
 from tests.conftest import ROOT
@@ -103,7 +111,8 @@ def test_plan_json_has_every_field(project: Path, tmp_path: Path) -> None:
     assert (document["project"], document["stack"]) == ("demo", "dev")
     assert set(document["resources"][0]) == {
         "urn", "type", "name", "parent", "custom", "provider", "dependencies", "protect", "retain_on_delete",
-        "delete_before_replace", "replace_on_changes", "additional_secret_outputs", "inputs"}
+        "delete_before_replace", "replace_on_changes", "additional_secret_outputs", "inputs",
+        "property_dependencies", "identifiers", "secret_digests"}
     assert document["outputs"] == {"namespace": "team-a", "token": "[secret]"}
 
 
@@ -274,3 +283,68 @@ def test_a_malformed_config_flag_is_one_clear_error(project: Path, capsys: pytes
                                                     assignment: str, message: str) -> None:
     assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--config", assignment]) == EXIT_INVALID
     assert capsys.readouterr().err == f"error: {message}\n"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def committed(project: Path) -> Path:
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "base")
+    return project
+
+
+def test_base_revision_is_planned_by_its_own_code_in_a_worktree_that_is_removed(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    committed(project)
+    # The revision's program, not the working tree's: the working tree adds a ConfigMap the revision lacks.
+    (project / "__main__.py").write_text(PROGRAM.replace("ROTATION", "True") + (
+        'k8s.core.v1.ConfigMap("settings", metadata={"name": "settings", "namespace": name}, data={"a": "b"}, '
+        "opts=opts)\n"))
+    target = tmp_path / "plan.json"
+    markdown = tmp_path / "diff.md"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--base", "HEAD", "--json", str(target),
+                 "--markdown", str(markdown)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "  +  create                 kubernetes:core/v1:ConfigMap  settings" in out
+    assert "Resources: 1 to create, 4 unchanged" in out
+    assert json.loads(target.read_text())["changes"] == [{
+        "urn": "urn:pulumi:dev::demo::kubernetes:core/v1:ConfigMap::settings", "type": "kubernetes:core/v1:ConfigMap",
+        "op": "create", "paths": [], "reason": "new in the program", "verified": True}]
+    assert "**1 to create, 4 unchanged**" in markdown.read_text()
+    assert git(project, "worktree", "list").count("\n") == 1
+
+
+def test_a_data_losing_change_exits_3_unless_allowed(project: Path) -> None:
+    committed(project)
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("team-a", "team-b"))
+    argv = ["plan", "--stack", "dev", "--project-dir", str(project), "--base", "HEAD"]
+    assert main(argv) == EXIT_DATA_LOSS
+    assert main([*argv, "--allow-data-loss"]) == EXIT_OK
+
+
+def test_a_mandatory_violation_wins_over_data_loss(project: Path) -> None:
+    committed(project)
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("team-a", "team-b"))
+    (project / "__main__.py").write_text(PROGRAM.replace("ROTATION", "False"))
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--base", "HEAD"]) == EXIT_POLICY
+
+
+def test_a_base_that_is_neither_a_plan_nor_a_revision_exits_1(project: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--base", "no-such-rev"]) == EXIT_INVALID
+    assert capsys.readouterr().err == (
+        f"error: --base 'no-such-rev' is neither a plan JSON file nor a git revision of {project}\n")
+
+
+def test_a_base_plan_of_another_stack_exits_1(project: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "prod.json"
+    other.write_text(json.dumps({"stack": "prod", "resources": []}))
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--base", str(other)]) == EXIT_INVALID
+    assert capsys.readouterr().err == f"error: --base {other}: a plan of stack 'prod', not 'dev'\n"

@@ -34,8 +34,9 @@ def _plan_of_revision(project_dir: Path, revision: str, stack: str) -> dict[str,
         if added.returncode != 0:
             raise BaseError(f"--base {revision!r}: git worktree add failed: {added.stderr.strip()}")
         try:
-            # That revision's package, not ours: `-m` resolves `components` from the working directory first.
-            env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+            # That revision's package where it has one: `-m` looks in the working directory first. A project that
+            # only uses the library falls back to this installation's (PYTHONPATH comes after the directory).
+            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
             run = subprocess.run(
                 [sys.executable, "-m", "components", "plan", "--stack", stack, "--quiet", "--json", str(out),
                  "--project-dir", str(tree / project_dir.resolve().relative_to(root))],

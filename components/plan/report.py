@@ -30,7 +30,7 @@ def summary(changes: Sequence[Change], total: int) -> str:
 def render_text(stack: str, base: str, changes: Sequence[Change], findings: Sequence[Finding], total: int) -> str:
     lines = [f"Changes of {stack} against {base}:"]
     for c in changes:
-        lines.append(f"  {SYMBOLS[c.op]:<2} {_op(c):<21} {c.type}  {c.name}")
+        lines.append(f"  {SYMBOLS[c.op]:<2} {_op(c):<22} {c.type}  {c.name}")
         if c.paths:
             lines.append(f"       paths: {', '.join(c.paths)}")
         lines.append(f"       why: {c.reason}")

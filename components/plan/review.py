@@ -187,7 +187,7 @@ def _role_findings(urn: str, name: str, base: Any, head: Any) -> list[Finding]:
             widened.append(f"verbs {', '.join(sorted(verbs - old_verbs))}")
         if not names and (old_names or (group, resource) not in old):
             widened.append("every object (no resourceNames)")
-        elif names - old_names:
+        elif names - old_names and (old_names or (group, resource) not in old):  # from "every object": narrower
             widened.append(f"resourceNames {', '.join(sorted(names - old_names))}")
         if widened:
             severity = "high" if resource == "secrets" else "medium"
