@@ -106,3 +106,32 @@ def test_deploy_runs_stack_after_stack_with_prod_behind_the_production_environme
     assert {name: job["with"].get("environment") for name, job in jobs.items()} == {
         "dev": None, "staging": None, "prod": "production"
     }
+
+
+def test_pull_requests_forks_included_get_a_diff_against_their_base_without_credentials() -> None:
+    check = load("ci.yml")["jobs"]["check"]
+    diff = next(s for s in check["steps"] if s.get("run", "").startswith("bash .ci/diff"))
+    assert diff["if"] == "${{ github.event_name == 'pull_request' }}"
+    assert diff["run"] == 'bash .ci/diff "$BASE_SHA" "$PR_NUMBER"'
+    assert diff["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+                           "PR_NUMBER": "${{ github.event.pull_request.number }}"}
+    # No secret, no OIDC token: the same for a fork's pull request as for ours.
+    assert "secrets." not in str(check)
+    assert "permissions" not in check
+    checkout = next(s for s in check["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0  # the base revision, for its worktree
+    upload = next(s for s in check["steps"] if s.get("with", {}).get("name") == "plan-diff")
+    assert upload["with"]["path"].split() == ["out/diff/*.md", "out/diff/pull-request"]
+
+
+def test_the_comment_is_posted_by_a_workflow_run_that_runs_no_code_of_the_pull_request() -> None:
+    workflow = load("pr-comment.yml")
+    assert workflow[True] == {"workflow_run": {"workflows": ["ci"], "types": ["completed"]}}
+    job = workflow["jobs"]["comment"]
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    assert [s.get("uses", "").split("@")[0] for s in job["steps"]] == ["actions/download-artifact", ""]
+    script = job["steps"][1]["run"]
+    # It reads the artifact as data only: a number it validates, and Markdown it posts.
+    assert 'case "$number" in' in script
+    assert '!= "$HEAD_SHA"' in script
+    assert not any(word in script for word in ("bash plan-diff", "python", "source ", "eval "))
