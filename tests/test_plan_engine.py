@@ -139,3 +139,31 @@ def test_program_errors_propagate() -> None:
 
     with pytest.raises(ValueError, match="boom"):
         run_program(program)
+
+
+def _secret_program() -> None:
+    config = pulumi.Config("demo")
+    provider = k8s.Provider("k8s", kubeconfig="{}")
+    k8s.core.v1.Secret("token", metadata={"name": "token", "namespace": "dev"},
+                       string_data={"token": config.require_secret("token")},
+                       opts=pulumi.ResourceOptions(provider=provider))
+
+
+def _token_record(value: str, stack: str = "dev") -> dict[str, object]:
+    plan = run_program(_secret_program, stack=stack, config={"demo:token": value}, secret_keys=["demo:token"])
+    return plan.one("kubernetes:core/v1:Secret").as_json()
+
+
+def test_secret_digests_tell_a_changed_secret_without_showing_it() -> None:
+    first, again, rotated = _token_record("s3cr3t-one"), _token_record("s3cr3t-one"), _token_record("s3cr3t-two")
+    assert first["secret_digests"] == again["secret_digests"]
+    assert first["secret_digests"] != rotated["secret_digests"]
+    assert "s3cr3t" not in json.dumps(first)
+    # Keyed per stack: the same secret in two stacks does not show as the same digest.
+    assert first["secret_digests"] != _token_record("s3cr3t-one", stack="prod")["secret_digests"]
+
+
+def test_identifiers_and_property_dependencies_say_what_a_replacement_reaches(plan) -> None:  # type: ignore[no-untyped-def]
+    key, cluster = plan.one("aws:kms/key:Key"), plan.one("eks:index:Cluster")
+    assert f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/{key.outputs['keyId']}" in key.identifiers
+    assert cluster.property_dependencies["encryptionConfigKeyArn"] == [key.urn]

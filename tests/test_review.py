@@ -157,3 +157,13 @@ def test_policy_violations_introduced_and_fixed() -> None:
     assert introduced == [("policy", "high", "introduces mandatory violation kms-key-rotation: rotate it")]
     assert findings_between({**plan(), "violations": [violation]}, plan()) == [
         ("policy", "info", "fixes mandatory violation kms-key-rotation")]
+
+
+def test_a_pod_identity_association_that_moves_to_another_service_account_is_reported() -> None:
+    def association(service_account: str) -> dict[str, Any]:
+        return resource("app-pia", "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+                        {"clusterName": "ecs-dev", "namespace": "dev", "serviceAccount": service_account,
+                         "roleArn": "arn:aws:iam::123456789012:role/app"})
+    findings = findings_between(plan(association("app")), plan(association("default")))
+    assert findings == [("iam", "medium", "Pod Identity association app-pia (replace): ServiceAccount dev/default "
+                                          "assumes arn:aws:iam::123456789012:role/app")]
