@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import components
+
 __all__ = ["BaseError", "load_base"]
 
 
@@ -36,7 +38,7 @@ def _plan_of_revision(project_dir: Path, revision: str, stack: str) -> dict[str,
         try:
             # That revision's package where it has one: `-m` looks in the working directory first. A project that
             # only uses the library falls back to this installation's (PYTHONPATH comes after the directory).
-            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+            env = {**os.environ, "PYTHONPATH": str(Path(components.__file__).resolve().parent.parent)}
             run = subprocess.run(
                 [sys.executable, "-m", "components", "plan", "--stack", stack, "--quiet", "--json", str(out),
                  "--project-dir", str(tree / project_dir.resolve().relative_to(root))],
