@@ -94,8 +94,18 @@ def test_a_removed_sub_condition_and_a_new_principal_are_widening() -> None:
     loosen(head, widen)
     messages = [m for _, _, m in findings_between(base, head)]
     assert f"trust of role dev-app-identity-role widens: condition StringEquals {sub} removed" in messages
-    assert "trust of role dev-app-identity-role widens: new principal Federated arn:aws:iam::1:oidc-provider/x" \
-        in messages
+    aud = sub.replace(":sub", ":aud")
+    assert ("trust of role dev-app-identity-role widens: new principal Federated arn:aws:iam::1:oidc-provider/x "
+            f"(StringEquals {aud})") in messages
+
+
+def test_moving_a_role_from_irsa_to_pod_identity_names_the_new_principal_and_its_conditions() -> None:
+    base, head = dev_trust()
+    loosen(head, lambda s: s.update(Principal={"Service": "pods.eks.amazonaws.com"},
+                                    Condition={"StringEquals": {"aws:SourceAccount": "123456789012"}}))
+    assert [m for _, _, m in findings_between(base, head)] == [
+        "trust of role dev-app-identity-role widens: new principal Service pods.eks.amazonaws.com "
+        "(StringEquals aws:SourceAccount)"]
 
 
 def kube_role(rules: list[dict[str, Any]]) -> dict[str, Any]:

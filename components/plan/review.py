@@ -117,34 +117,40 @@ def _permission_findings(base: Mapping[str, Any], head: Mapping[str, Any]) -> li
     return findings
 
 
-def _trust(document: Any) -> tuple[set[tuple[str, str]], dict[str, tuple[str, frozenset[str]]]]:
-    principals: set[tuple[str, str]] = set()
-    conditions: dict[str, tuple[str, frozenset[str]]] = {}
+def _trust(document: Any) -> dict[tuple[str, str], dict[str, tuple[str, frozenset[str]]]]:
+    """Trusted principal -> the conditions it is trusted under (condition key -> operator, values)."""
+    trusted: dict[tuple[str, str], dict[str, tuple[str, frozenset[str]]]] = {}
     for s in _statements(document):
         if s.get("Effect", "Allow") != "Allow":
             continue
         principal = s.get("Principal")
         entries = principal.items() if isinstance(principal, dict) else [("*", principal)]
-        principals |= {(kind, str(v)) for kind, values in entries for v in _listed(values)}
-        for operator, pairs in (s.get("Condition") or {}).items():
-            for key, values in pairs.items():
-                conditions[key] = (operator, frozenset(map(str, _listed(values))))
-    return principals, conditions
+        for kind, values in entries:
+            for value in _listed(values):
+                conditions = trusted.setdefault((kind, str(value)), {})
+                for operator, pairs in (s.get("Condition") or {}).items():
+                    conditions.update({key: (operator, frozenset(map(str, _listed(v)))) for key, v in pairs.items()})
+    return trusted
 
 
 def _trust_findings(urn: str, name: str, base: Any, head: Any) -> list[Finding]:
-    (old_principals, old_conditions), (new_principals, new_conditions) = _trust(base), _trust(head)
-    found = [f"new principal {kind} {value}" for kind, value in sorted(new_principals - old_principals)]
-    for key, (operator, values) in sorted(old_conditions.items()):
-        if key not in new_conditions:
-            found.append(f"condition {operator} {key} removed")
+    old, new = _trust(base), _trust(head)
+    found = []
+    for (kind, value), conditions in sorted(new.items()):
+        if (kind, value) not in old:
+            pinned = "; ".join(f"{op} {key}" for key, (op, _) in sorted(conditions.items())) or "no condition"
+            found.append(f"new principal {kind} {value} ({pinned})")
             continue
-        new_operator, new_values = new_conditions[key]
-        if new_operator in _WEAKER.get(operator, ()):
-            found.append(f"{key} is matched with {new_operator} instead of {operator} "
-                         f"({', '.join(sorted(new_values))})")
-        elif new_values - values:
-            found.append(f"{key} accepts more values: {', '.join(sorted(new_values - values))}")
+        for key, (operator, values) in sorted(old[(kind, value)].items()):
+            if key not in conditions:
+                found.append(f"condition {operator} {key} removed")
+                continue
+            new_operator, new_values = conditions[key]
+            if new_operator in _WEAKER.get(operator, ()):
+                found.append(f"{key} is matched with {new_operator} instead of {operator} "
+                             f"({', '.join(sorted(new_values))})")
+            elif new_values - values:
+                found.append(f"{key} accepts more values: {', '.join(sorted(new_values - values))}")
     return [Finding("iam", "high", urn, f"trust of role {name} widens: {reason}") for reason in found]
 
 
