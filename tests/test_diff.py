@@ -4,8 +4,6 @@ of the project's own stack files (before, after) planned by `python -m component
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from components.plan.cli import EXIT_DATA_LOSS, EXIT_OK, main
 from components.plan.diff import changed_paths, diff_plans, flatten
 from components.plan.engine import SECRET
 from tests.conftest import ROOT
+from tests.test_plan_cli import own_project
 
 PROVIDER = "urn:pulumi:dev::p::pulumi:providers:kubernetes::k8s"
 
@@ -126,19 +125,10 @@ def base_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def after(tmp_path: Path, edit: Callable[[str], str], files: dict[str, str] | None = None) -> Path:
-    """A copy of the project whose dev stack file (and project files) are edited: the "after" of a pair."""
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for folder in ("config", "stacks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    stack_file = tmp_path / "stacks" / "Pulumi.dev.yaml"
-    edited = edit(stack_file.read_text())
-    assert edited != stack_file.read_text() or files
-    stack_file.write_text(edited)
-    for name, text in (files or {}).items():
-        (tmp_path / name).write_text(text)
-    return tmp_path
+def environment(document: dict[str, Any]) -> dict[str, Any]:
+    """The dev environment's settings in a stack file document."""
+    found: dict[str, Any] = document["config"]["eks-config-secrets:environments"][0]
+    return found
 
 
 def plan_against(base: Path, project: Path, *extra: str) -> tuple[int, dict[str, Any]]:
@@ -160,7 +150,7 @@ def test_the_dev_plan_compared_with_a_fresh_plan_of_itself_has_no_changes(base_p
 
 def test_a_config_map_value_updates_it_in_place_and_rolls_each_deployment_that_reads_it(
         base_plan: Path, tmp_path: Path) -> None:
-    project = after(tmp_path, lambda s: s.replace("LOG_LEVEL: debug", "LOG_LEVEL: info"))
+    project = own_project(tmp_path, lambda d: environment(d)["configMaps"][0]["data"].update(LOG_LEVEL="info"))
     code, document = plan_against(base_plan, project)
     changes = by_name(document)
     assert code == EXIT_OK
@@ -174,9 +164,9 @@ def test_a_config_map_value_updates_it_in_place_and_rolls_each_deployment_that_r
 
 def test_an_immutable_config_map_change_is_a_new_config_map_created_before_the_old_one_goes(
         base_plan: Path, tmp_path: Path) -> None:
-    nginx_conf = (ROOT / "config" / "nginx.conf").read_text()
-    edited = nginx_conf.replace("worker_connections 1024", "worker_connections 2048")
-    project = after(tmp_path, lambda s: s, {"config/nginx.conf": edited})
+    project = own_project(tmp_path, lambda d: None)
+    nginx_conf = project / "config" / "nginx.conf"
+    nginx_conf.write_text(nginx_conf.read_text().replace("worker_connections 1024", "worker_connections 2048"))
     code, document = plan_against(base_plan, project)
     changes = by_name(document)
     assert code == EXIT_OK
@@ -190,7 +180,7 @@ def test_renaming_a_namespace_replaces_everything_in_it_and_loses_data(base_plan
     """Every object of the environment moves: metadata.namespace forces a replacement (diff.go). The new objects
     are created before the old ones go, because their namespace differs (provider.go Diff, deleteBeforeReplace
     condition 5); the old Namespace's deletion then takes its content with it: data loss, exit 3."""
-    project = after(tmp_path, lambda s: s.replace("    - name: dev\n", "    - name: dev\n      namespace: dev-apps\n"))
+    project = own_project(tmp_path, lambda d: environment(d).update(namespace="dev-apps"))
     code, document = plan_against(base_plan, project)
     changes = by_name(document)
     namespaced = [c for c in changes.values() if c["type"].startswith("kubernetes:")
@@ -208,8 +198,7 @@ def test_switching_the_cluster_to_another_envelope_key_deletes_ours_a_data_loss(
     """`cluster.kms.keyArn` brings a key of one's own: the key we created is deleted (every Secret encrypted with
     it is lost), and EKS never applies the new key to an encrypted cluster (eks/cluster.go resourceClusterUpdate)."""
     key = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    project = after(tmp_path, lambda s: s.replace("    logRetentionDays: 30\n",
-                                                  f"    logRetentionDays: 30\n    kms:\n      keyArn: {key}\n"))
+    project = own_project(tmp_path, lambda d: d["config"]["eks-config-secrets:cluster"].update(kms={"keyArn": key}))
     code, document = plan_against(base_plan, project)
     changes = by_name(document)
     assert code == EXIT_DATA_LOSS

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
 
 
-def _plan_of_revision(project_dir: Path, revision: str, stack: str) -> dict[str, Any]:
+def _plan_of_revision(project_dir: Path, revision: str, stack: str, config: Sequence[str]) -> dict[str, Any]:
     top = _git(project_dir, "rev-parse", "--show-toplevel")
     commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     if top.returncode != 0 or commit.returncode != 0:
@@ -41,7 +42,8 @@ def _plan_of_revision(project_dir: Path, revision: str, stack: str) -> dict[str,
             env = {**os.environ, "PYTHONPATH": str(Path(components.__file__).resolve().parent.parent)}
             run = subprocess.run(
                 [sys.executable, "-m", "components", "plan", "--stack", stack, "--quiet", "--json", str(out),
-                 "--project-dir", str(tree / project_dir.resolve().relative_to(root))],
+                 "--project-dir", str(tree / project_dir.resolve().relative_to(root)),
+                 *(f"--config={assignment}" for assignment in config)],
                 cwd=tree, env=env, capture_output=True, text=True, check=False)
             # Exit 2 (mandatory violations) still writes the plan: the diff then shows which ones the change fixes.
             if run.returncode not in (0, 2) or not out.is_file():
@@ -53,8 +55,9 @@ def _plan_of_revision(project_dir: Path, revision: str, stack: str) -> dict[str,
             _git(root, "worktree", "remove", "--force", str(tree))
 
 
-def load_base(base: str, project_dir: Path, stack: str) -> dict[str, Any]:
-    """The base plan document of ``stack``: ``base`` is a plan JSON file or a git revision."""
+def load_base(base: str, project_dir: Path, stack: str, config: Sequence[str] = ()) -> dict[str, Any]:
+    """The base plan document of ``stack``: ``base`` is a plan JSON file or a git revision (planned with the same
+    ``--config`` settings as the head, which an imported Pulumi ESC environment would supply to both)."""
     path = Path(base)
     if path.is_file():
         try:
@@ -64,4 +67,4 @@ def load_base(base: str, project_dir: Path, stack: str) -> dict[str, Any]:
         if document.get("stack") != stack or "resources" not in document:
             raise BaseError(f"--base {base}: a plan of stack {document.get('stack')!r}, not {stack!r}")
         return document
-    return _plan_of_revision(project_dir, base, stack)
+    return _plan_of_revision(project_dir, base, stack, config)

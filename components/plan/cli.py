@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     findings: list[Finding] = []
     if args.base:
         try:
-            base = load_base(args.base, project_dir, args.stack)
+            base = load_base(args.base, project_dir, args.stack, args.config)
         except BaseError as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_INVALID

@@ -12,19 +12,15 @@ input, which may in turn force a replacement. This runs to a fixed point.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.plan.engine import SECRET
+from components.plan.engine import SECRET, property_path
 from components.plan.replacements import REPLACING, classify, replacement_op
 
 __all__ = ["Change", "changed_paths", "diff_plans", "flatten", "index"]
-
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
 
 @dataclass(frozen=True)
 class Change:
@@ -54,17 +50,11 @@ class Change:
         return self.op in REPLACING or self.op == "delete"
 
 
-def _join(path: str, key: str) -> str:
-    if _PLAIN_KEY.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json.dumps(key)}]"
-
-
 def flatten(value: Any, path: str = "") -> dict[str, Any]:
     """Leaf path -> value, in Pulumi's property path syntax (``a.b[0]``, ``annotations["checksum/app"]``), the
     syntax of the plan's ``secret_digests``. Empty maps and lists are leaves of their own."""
     if isinstance(value, dict) and value:
-        return {p: v for key, item in value.items() for p, v in flatten(item, _join(path, key)).items()}
+        return {p: v for key, item in value.items() for p, v in flatten(item, property_path(path, key)).items()}
     if isinstance(value, list) and value:
         return {p: v for i, item in enumerate(value) for p, v in flatten(item, f"{path}[{i}]").items()}
     return {path: value}

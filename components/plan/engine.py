@@ -33,7 +33,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.plan.fake_cloud import FakeCloud
 
-__all__ = ["SECRET", "Plan", "RecordedResource", "run_program"]
+__all__ = ["SECRET", "Plan", "RecordedResource", "digest_key", "property_path", "run_program"]
 
 SECRET = "[secret]"
 """What a Pulumi secret looks like in a plan: the value never leaves the engine."""
@@ -160,8 +160,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _property_path(parent: str, key: str) -> str:
-    # Pulumi's property path syntax: `a.b`, and `a["tls.crt"]` for a key that is no plain name.
+def property_path(parent: str, key: str) -> str:
+    """Pulumi's property path syntax: ``a.b``, and ``a["tls.crt"]`` for a key that is no plain name."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         return f"{parent}.{key}" if parent else key
     return f"{parent}[{json.dumps(key)}]"
@@ -176,7 +176,7 @@ def _redact(value: Any, path: str = "", secret_paths: list[str] | None = None, s
     if rpc.is_rpc_secret(value):
         return _redact(rpc.unwrap_rpc_secret(value), path, secret_paths, True)
     if isinstance(value, dict):
-        return {k: _redact(v, _property_path(path, k), secret_paths, secret) for k, v in value.items()}
+        return {k: _redact(v, property_path(path, k), secret_paths, secret) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v, f"{path}[{i}]", secret_paths, secret) for i, v in enumerate(value)]
     if not secret:
