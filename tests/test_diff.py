@@ -4,10 +4,13 @@ of the project's own stack files (before, after) planned by `python -m component
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from components.plan.cli import EXIT_DATA_LOSS, EXIT_OK, main
 from components.plan.diff import changed_paths, diff_plans, flatten
@@ -209,3 +212,17 @@ def test_switching_the_cluster_to_another_envelope_key_deletes_ours_a_data_loss(
     assert any("ecs-dev-secrets-key-key: every Secret encrypted with the key becomes unreadable" in m for m in messages)
     assert any("EKS never applies to an encrypted cluster" in m for m in messages)
     assert plan_against(base_plan, project, "--allow-data-loss")[0] == EXIT_OK
+
+
+def test_the_readme_example_is_what_the_command_prints(base_plan: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## What a change does to a running stack"):readme.index("## Deploying for real")]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, flags=re.S)
+    added, printed = next(b for kind, b in blocks if kind == "yaml"), next(b for kind, b in blocks if kind == "text")
+    project = own_project(tmp_path, lambda d: d["config"]["eks-config-secrets:apps"][0]["secrets"].extend(
+        yaml.safe_load(textwrap.dedent(added))))
+    capsys.readouterr()
+    code, _ = plan_against(base_plan, project)
+    assert code == EXIT_OK
+    assert capsys.readouterr().out.replace(str(base_plan), "out/plan-dev.json") == printed
