@@ -226,3 +226,11 @@ def test_the_readme_example_is_what_the_command_prints(base_plan: Path, tmp_path
     code, _ = plan_against(base_plan, project)
     assert code == EXIT_OK
     assert capsys.readouterr().out.replace(str(base_plan), "out/plan-dev.json") == printed
+
+
+def test_a_secret_without_digest_in_an_older_base_plan_counts_as_unchanged() -> None:
+    old = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}})
+    del old["secret_digests"]
+    new = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}},
+                   secret_digests={"stringData.token": "2222"})
+    assert changed_paths(old, new) == []

@@ -177,3 +177,12 @@ def test_a_pod_identity_association_that_moves_to_another_service_account_is_rep
     findings = findings_between(plan(association("app")), plan(association("default")))
     assert findings == [("iam", "medium", "Pod Identity association app-pia (replace): ServiceAccount dev/default "
                                           "assumes arn:aws:iam::123456789012:role/app")]
+
+
+def test_a_base_plan_of_an_older_format_compares_roles_by_name_and_says_secrets_are_unseen() -> None:
+    base = plan(*role_with(policy(read(SECRET_ARN))))
+    for r in base["resources"]:
+        del r["identifiers"], r["secret_digests"]
+    assert findings_between(base, plan(*role_with(policy(read(SECRET_ARN))))) == [
+        ("secrets", "medium", "the base plan carries no secret digests (it was written by an older version): "
+                              "changes of secret values cannot be seen")]

@@ -61,13 +61,18 @@ def flatten(value: Any, path: str = "") -> dict[str, Any]:
 
 
 def changed_paths(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
-    """The input paths of one resource that differ between two plans; secrets compare by digest."""
+    """The input paths of one resource that differ between two plans; secrets compare by digest.
+
+    A secret without a digest on either side (a base plan written before plans carried them) cannot be compared
+    and counts as unchanged; :func:`components.plan.review.review` says so.
+    """
     old, new = flatten(base["inputs"]), flatten(head["inputs"])
     old_digests, new_digests = base.get("secret_digests") or {}, head.get("secret_digests") or {}
     return [
         path for path in sorted(old.keys() | new.keys())
         if path not in old or path not in new or old[path] != new[path]
-        or (old[path] == SECRET and old_digests.get(path) != new_digests.get(path))
+        or (old[path] == SECRET and path in old_digests and path in new_digests
+            and old_digests[path] != new_digests[path])
     ]
 
 

@@ -82,10 +82,10 @@ def _role_names(plan: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _permissions(plan: Mapping[str, Any]) -> dict[str, set[tuple[str, str, str, str]]]:
-    names = _role_names(plan)
+    """Physical role name (as both plans name it, whatever their format) -> its grants."""
     granted: dict[str, set[tuple[str, str, str, str]]] = {}
     for r in plan["resources"]:
-        role = names.get(str(r["inputs"].get("role")), str(r["inputs"].get("role")))
+        role = str(r["inputs"].get("role"))
         if r["type"] == "aws:iam/rolePolicy:RolePolicy":
             granted.setdefault(role, set()).update(_grants(r["inputs"].get("policy")))
         elif r["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
@@ -99,9 +99,12 @@ def _describe(grants: Iterable[tuple[str, str, str, str]]) -> str:
 
 def _permission_findings(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[Finding]:
     old, new = _permissions(base), _permissions(head)
+    names = {**_role_names(base), **_role_names(head)}
     findings = []
-    for role in sorted(old.keys() | new.keys()):
-        gained, lost = new.get(role, set()) - old.get(role, set()), old.get(role, set()) - new.get(role, set())
+    for physical in sorted(old.keys() | new.keys()):
+        role = names.get(physical, physical)
+        gained = new.get(physical, set()) - old.get(physical, set())
+        lost = old.get(physical, set()) - new.get(physical, set())
         secrets_gained = sorted({r for e, a, r, _ in gained if e == "Allow" and a in _SECRET_READ})
         secrets_lost = sorted({r for e, a, r, _ in lost if e == "Allow" and a in _SECRET_READ})
         for arn in secrets_gained:
@@ -310,13 +313,21 @@ def _policy_findings(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[F
     return introduced + fixed
 
 
+def _uncompared_secrets(base: Mapping[str, Any]) -> list[Finding]:
+    """A base plan from before plans carried secret digests hides every change of a secret value."""
+    if not base["resources"] or any("secret_digests" in r for r in base["resources"]):
+        return []
+    return [Finding("secrets", "medium", "", "the base plan carries no secret digests (it was written by an older "
+                                             "version): changes of secret values cannot be seen")]
+
+
 def review(base: Mapping[str, Any], head: Mapping[str, Any], changes: Sequence[Change]) -> list[Finding]:
     """Every finding of the change from ``base`` to ``head``, most severe first."""
     old = index(base)
     trust = [f for r in head["resources"] if r["type"] == "aws:iam/role:Role" and r["urn"] in old
              for f in _trust_findings(r["urn"], r["name"], old[r["urn"]]["inputs"].get("assumeRolePolicy"),
                                       r["inputs"].get("assumeRolePolicy"))]
-    findings = (_loss_findings(changes, base) + _key_switch_findings(changes, base, head)
+    findings = (_loss_findings(changes, base) + _key_switch_findings(changes, base, head) + _uncompared_secrets(base)
                 + _permission_findings(base, head) + trust + _pod_identity_findings(changes, head)
                 + _kubernetes_findings(base, head) + _rollout_findings(changes) + _policy_findings(base, head))
     return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.kind, f.urn, f.message))
