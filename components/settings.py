@@ -33,6 +33,7 @@ from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
+    SECRET_SHOWN_AS,
     MissingSettingError,
     SettingsError,
     check_arn,
@@ -56,6 +57,7 @@ __all__ = [
     "KEYS",
     "OFFLINE",
     "PROJECT",
+    "UNSET_SECRETS",
     "AccessEntrySettings",
     "AppSecretKeySettings",
     "AppSecretSettings",
@@ -74,6 +76,7 @@ __all__ = [
     "SecretValue",
     "SecretVolumeMount",
     "StackSettings",
+    "check_checksum_key_apart",
     "load_settings",
     "offline_placeholder",
     "parse_settings",
@@ -100,6 +103,11 @@ def offline_placeholder(key: str, ciphertext: str | None = None) -> str:
     """
     source = key if ciphertext is None else f"{key}\nsecure:{ciphertext}"
     return f"offline-placeholder-{hashlib.sha256(source.encode()).hexdigest()[:24]}"
+
+UNSET_SECRETS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "eks_config_secrets_unset_secrets", default=None)
+"""Set by the offline plan to a list that collects, by full key, the secret settings that the stack refers to but
+its stack file does not hold: ``pulumi up`` would stop on each, so the plan lists them (a typo shows there)."""
 
 # -- the settings objects ---------------------------------------------------------------------------------
 
@@ -530,23 +538,33 @@ class _Secrets:
 
     def _value(self, node: _Node) -> str:
         """The offline value of a secret setting: the stack file's placeholder, or one for a value set elsewhere."""
-        key = node.string()
+        key = node.value if isinstance(node.value, str) else ""
         return str(self.values[key]) if key in self.values else offline_placeholder(f"{PROJECT}:{key}")
 
     def _resolve(self, node: _Node, offline_value: str | None) -> SecretValue:
-        key = node.string()
-        if not _CONFIG_KEY.match(key):
-            raise node.fail("is not a config key name (letters, digits, '_', '-', '.')")
+        key = node.value
+        if not isinstance(key, str) or not _CONFIG_KEY.match(key):
+            # A reference that is not a name is most likely the secret itself, pasted in: never echo it.
+            raise SettingsError(node.path, SECRET_SHOWN_AS,
+                                "is not the name of a secret setting (letters, digits, '_', '-', '.'): a secret "
+                                "never goes in the stack file as text; run `pulumi config set --secret <name> "
+                                "<value>` and give <name> here")
         self.referenced.add(key)
         full_key = f"{PROJECT}:{key}"
-        fix = f"(referenced by {node.path}): run `pulumi config set --secret {key} <value>`"
+        fix = f"run `pulumi config set --secret {key} <value>`"
         if key in self.values and key not in self.secret_keys:
-            raise SettingsError(full_key, "<plain text>", f"must be a secret {fix}")
+            raise SettingsError(full_key, SECRET_SHOWN_AS,
+                                f"is committed as plain text but must be a secret (referenced by {node.path}), which "
+                                f"`pulumi up` refuses: remove it from the stack file and {fix}")
         if self.offline:
-            # Set elsewhere (an ESC environment) or not yet: taken as supplied, as `pulumi up` will tell.
+            if key not in self.values:
+                # Set elsewhere (an ESC environment) or not yet: taken as supplied, and listed by the plan.
+                unset = UNSET_SECRETS.get()
+                if unset is not None and full_key not in unset:
+                    unset.append(full_key)
             return SecretValue(key, pulumi.Output.secret(offline_value or self._value(node)), known=False)
         if key not in self.values:
-            raise SettingsError(full_key, None, f"is not set {fix}")
+            raise SettingsError(full_key, None, f"is not set (referenced by {node.path}): {fix}")
         return SecretValue(key, pulumi.Output.secret(str(self.values[key])), known=True)
 
 
@@ -575,6 +593,8 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
     env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "secrets", _Node.items, []))
     check_unique((s.name for s in env_secrets), f"{node.path}.secrets[].name")
     checksum_key = secrets.resolve(fields["checksumKey"]) if "checksumKey" in fields else None
+    if checksum_key is not None:
+        check_checksum_key_apart(checksum_key.key, env_secrets, fields["checksumKey"].path)
     if env_secrets and checksum_key is None:
         raise node.fail("has secrets but no checksumKey (the name of a secret config value of 16+ random "
                         "characters, e.g. `pulumi config set --secret checksumKey \"$(openssl rand -base64 32)\"`)")
@@ -586,6 +606,21 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
         secrets=env_secrets,
         checksum_key=checksum_key,
     )
+
+
+def check_checksum_key_apart(checksum_key: str, env_secrets: Sequence[SecretSettings], setting: str) -> None:
+    """The HMAC key of the checksums must not be one of the values it checksums.
+
+    ``checksum/<name> = HMAC(key, value)`` published on a pod template is a guess verifier when ``key`` is the
+    value itself: whoever reads pods can test candidate values offline.
+    """
+    for secret in env_secrets:
+        values = [*secret.string_data.values(), secret.certificate, secret.private_key, secret.password]
+        if any(v is not None and v.key == checksum_key for v in values):
+            raise SettingsError(setting, checksum_key,
+                                f"is also a value of Secret {secret.name!r}, whose checksum it keys (the checksum "
+                                "would then let anyone who reads pods verify guesses of it): use a separate random "
+                                "secret setting")
 
 
 def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
@@ -603,7 +638,10 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
         key = path.name
         if key in files or key in data:
             raise item.fail(f"gives the key {key!r} twice; ConfigMap keys must be unique")
-        files[key] = path.read_text(encoding="utf-8")
+        try:
+            files[key] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise item.fail(f"is not UTF-8 text (byte {error.start}): a ConfigMap's data holds text") from None
     if not data and not files:
         raise node.fail("has neither data nor files")
     return ConfigMapSettings(name=name, data=data, files=files,
@@ -760,6 +798,12 @@ def parse_settings(
     if not region:
         raise MissingSettingError("aws:region", "is required: run `pulumi config set aws:region <region>`")
     check_region(region, "aws:region")
+    for section in _SECTIONS:
+        if section in secret_keys:
+            # Structured settings are not secrets; a secure value inside one would reach resources as plain text.
+            raise SettingsError(f"{PROJECT}:{section}", SECRET_SHOWN_AS,
+                                "holds a secure value, where no secret is expected: set secrets as top-level secret "
+                                "settings (`pulumi config set --secret <name>`) and refer to them by name")
     root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
     secrets = _Secrets(values, set(secret_keys), offline)
     cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n))

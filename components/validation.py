@@ -17,6 +17,7 @@ __all__ = [
     "LOG_RETENTION_DAYS",
     "LOG_TYPES",
     "REQUIRED_LOG_TYPES",
+    "SECRET_SHOWN_AS",
     "MissingSettingError",
     "SettingsError",
     "check_arn",
@@ -36,14 +37,22 @@ __all__ = [
 ]
 
 
+SECRET_SHOWN_AS = "(secret)"
+"""What a message shows in place of a value that is, or may be, a secret: the key is named, the value never."""
+
+
 class SettingsError(ValueError):
-    """A setting or component argument is invalid; the message names it and says what is expected."""
+    """A setting or component argument is invalid; the message names it and says what is expected.
+
+    Give ``value=SECRET_SHOWN_AS`` when the value is or may be a secret: the message then says ``(secret)``.
+    """
 
     def __init__(self, setting: str, value: object, expected: str) -> None:
         self.setting = setting
         self.value = value
         self.expected = expected
-        super().__init__(f"{setting} {value!r} {expected}")
+        shown = SECRET_SHOWN_AS if value is SECRET_SHOWN_AS else repr(value)
+        super().__init__(f"{setting} {shown} {expected}")
 
 
 class MissingSettingError(SettingsError):

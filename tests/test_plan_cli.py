@@ -107,7 +107,7 @@ def test_plan_json_has_every_field(project: Path, tmp_path: Path) -> None:
     target = tmp_path / "plan.json"
     assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--json", str(target)]) == EXIT_OK
     document = json.loads(target.read_text())
-    assert set(document) == {"project", "stack", "resources", "outputs", "violations"}
+    assert set(document) == {"project", "stack", "resources", "outputs", "violations", "unset_secrets"}
     assert (document["project"], document["stack"]) == ("demo", "dev")
     assert set(document["resources"][0]) == {
         "urn", "type", "name", "parent", "custom", "provider", "dependencies", "protect", "retain_on_delete",
@@ -348,3 +348,47 @@ def test_a_base_plan_of_another_stack_exits_1(project: Path, tmp_path: Path,
     other.write_text(json.dumps({"stack": "prod", "resources": []}))
     assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--base", str(other)]) == EXIT_INVALID
     assert capsys.readouterr().err == f"error: --base {other}: a plan of stack 'prod', not 'dev'\n"
+
+
+def test_plan_lists_referenced_secret_settings_the_stack_file_lacks(project: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "__main__.py").write_text(MAIN_WITH_SECRETS)
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--quiet"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert ("Secret settings not in the stack file: each must be set with `pulumi config set --secret` before "
+            "`pulumi up`:\n  eks-config-secrets:apiTokn\n") in out
+
+
+def test_with_an_esc_environment_unset_secrets_may_come_from_it(project: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "__main__.py").write_text(MAIN_WITH_SECRETS)
+    stack_file = project / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text("environment:\n  - team/dev\n" + stack_file.read_text())
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--quiet"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "to come from ESC environment(s) team/dev" in out and "must be set with" not in out
+
+
+def test_nested_secure_value_exits_invalid_without_printing_it(project: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "stacks" / "Pulumi.dev.yaml").write_text(
+        "config:\n  demo:name: team-a\n  demo:extra:\n    data:\n      secure: v1:c2VjcmV0\n")
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "demo:extra.data (secret) is a secure value where no secret is expected" in err
+    assert "c2VjcmV0" not in err
+
+
+def test_stack_file_that_is_not_utf8_exits_invalid(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "stacks" / "Pulumi.dev.yaml").write_bytes(b"config:\n  demo:name: \xff\n")
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert "is not UTF-8 text" in capsys.readouterr().err
+
+
+MAIN_WITH_SECRETS = '''
+from components import settings
+from tests.conftest import ROOT, stack_values
+values = stack_values("dev")
+values["environments"][0]["secrets"][0]["stringData"]["API_TOKEN"] = "apiTokn"  # the typo the plan must show
+settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT, offline=settings.OFFLINE.get())
+'''

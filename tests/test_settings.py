@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime.sync_await import _sync_await
 
 from components.encryption_key import DEFAULT_PROTECT
-from components.settings import StackSettings, offline_placeholder, parse_settings
+from components.settings import UNSET_SECRETS, StackSettings, offline_placeholder, parse_settings
 from components.validation import MissingSettingError, SettingsError
 from components.workloads import check_tls_pair, tls_secret_data
 from tests.conftest import ROOT, STACKS, stack_values
@@ -301,11 +301,51 @@ def test_referenced_secret_setting_must_be_set(dev_values: dict[str, Any]) -> No
 
 def test_referenced_secret_setting_must_be_a_secret(dev_values: dict[str, Any]) -> None:
     values = {**dev_values, **SECRETS}
-    assert error_of(values, offline=False, secret_keys=set(SECRETS) - {"registryPassword"}) == (
-        "eks-config-secrets:registryPassword '<plain text>' must be a secret (referenced by "
-        "eks-config-secrets:environments[0].secrets[2].password): run "
-        "`pulumi config set --secret registryPassword <value>`"
+    message = error_of(values, offline=False, secret_keys=set(SECRETS) - {"registryPassword"})
+    assert message == (
+        "eks-config-secrets:registryPassword (secret) is committed as plain text but must be a secret (referenced "
+        "by eks-config-secrets:environments[0].secrets[2].password), which `pulumi up` refuses: remove it from the "
+        "stack file and run `pulumi config set --secret registryPassword <value>`"
     )
+
+
+@pytest.mark.parametrize("field", ["stringData.API_TOKEN", "password"])
+def test_a_secret_pasted_where_a_name_belongs_is_not_echoed(dev_values: dict[str, Any], field: str) -> None:
+    secret = dev_values["environments"][0]["secrets"][0 if field.startswith("stringData") else 2]
+    if field == "password":
+        secret["password"] = "ghp_Very Secret Token!"
+    else:
+        secret["stringData"]["API_TOKEN"] = "ghp_Very Secret Token!"
+    message = error_of(dev_values)
+    assert "ghp_" not in message and " (secret) is not the name of a secret setting" in message
+
+
+def test_structured_setting_marked_secret_is_refused_without_its_value(dev_values: dict[str, Any]) -> None:
+    """`pulumi config set --path --secret environments[0]...` makes the whole key secret: its content would reach
+    ConfigMaps as plain text."""
+    message = error_of({**dev_values, **SECRETS}, offline=False, secret_keys={*SECRETS, "environments"})
+    assert message.startswith("eks-config-secrets:environments (secret) holds a secure value")
+    assert "DATABASE_HOST" not in message
+
+
+def test_checksum_key_must_not_be_a_checksummed_secret(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["checksumKey"] = "apiToken"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].checksumKey 'apiToken' is also a value of Secret 'app-api', whose "
+        "checksum it keys (the checksum would then let anyone who reads pods verify guesses of it): use a separate "
+        "random secret setting"
+    )
+
+
+def test_offline_plan_collects_unset_secret_settings(dev_values: dict[str, Any]) -> None:
+    unset: list[str] = []
+    token = UNSET_SECRETS.set(unset)
+    try:
+        parse({**dev_values, "apiToken": offline_placeholder("eks-config-secrets:apiToken")}, secret_keys={"apiToken"})
+    finally:
+        UNSET_SECRETS.reset(token)
+    assert unset == [f"eks-config-secrets:{k}" for k in ("tlsCertificate", "tlsPrivateKey", "registryPassword",
+                                                          "checksumKey")]
 
 
 def test_secret_settings_become_secret_outputs(dev_values: dict[str, Any]) -> None:
@@ -339,11 +379,13 @@ def test_offline_secret_settings_take_the_stack_files_placeholder(dev_values: di
 
 
 def test_offline_a_plain_text_secret_setting_is_still_refused(dev_values: dict[str, Any]) -> None:
-    assert error_of({**dev_values, "apiToken": "in clear"}, offline=True) == (
-        "eks-config-secrets:apiToken '<plain text>' must be a secret (referenced by "
-        "eks-config-secrets:environments[0].secrets[0].stringData.API_TOKEN): run "
-        "`pulumi config set --secret apiToken <value>`"
+    message = error_of({**dev_values, "apiToken": "in clear"}, offline=True)
+    assert message == (
+        "eks-config-secrets:apiToken (secret) is committed as plain text but must be a secret (referenced by "
+        "eks-config-secrets:environments[0].secrets[0].stringData.API_TOKEN), which `pulumi up` refuses: remove it "
+        "from the stack file and run `pulumi config set --secret apiToken <value>`"
     )
+    assert "in clear" not in message
 
 
 def _offline_tls_pair(values: dict[str, Any], **kwargs: Any) -> tuple[str, str]:
@@ -403,3 +445,15 @@ def test_readme_documents_every_setting() -> None:
 def test_malformed_region_is_an_error(dev_values: dict[str, Any]) -> None:
     assert error_of(dev_values, region="europe-west") == (
         "aws:region 'europe-west' is not an AWS region code such as 'eu-west-1'")
+
+
+def test_config_map_file_that_is_not_utf8_is_one_message(dev_values: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "blob.bin").write_bytes(b"ok\xff\xfe")
+    dev_values["environments"][0]["configMaps"][1]["files"] = ["config/blob.bin"]
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(dev_values, stack="dev", region="eu-west-1", project_dir=tmp_path, offline=True)
+    assert str(caught.value) == (
+        "eks-config-secrets:environments[0].configMaps[1].files[0] 'config/blob.bin' is not UTF-8 text (byte 2): "
+        "a ConfigMap's data holds text"
+    )

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import yaml
+from pulumi.errors import InputPropertiesError
 
 from components import settings
 from components.plan.base import BaseError, load_base
@@ -33,6 +35,7 @@ from components.plan.policies import Violation, check_policies
 from components.plan.render import render_graph, render_tree, write_manifests
 from components.plan.report import render_markdown, render_text
 from components.plan.review import Finding, review
+from components.stack_yaml import load_yaml, secure_keys, stack_config
 from components.validation import MissingSettingError, SettingsError
 
 __all__ = ["StackFile", "evaluate_stack", "load_stack_file", "main"]
@@ -50,19 +53,6 @@ class StackFile:
     secret_keys: tuple[str, ...]
     environments: tuple[str, ...] = ()
     """The Pulumi ESC environments that the stack imports: they supply settings that the offline plan cannot see."""
-
-
-def _offline_secret(key: str, value: Any) -> tuple[Any, bool]:
-    """Replace every ``secure:`` value of ``key``, at any depth, by its placeholder; say whether there was one."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            return settings.offline_placeholder(key, str(value["secure"])), True
-        pairs = {k: _offline_secret(key, v) for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
-    if isinstance(value, list):
-        items = [_offline_secret(key, v) for v in value]
-        return [v for v, _ in items], any(s for _, s in items)
-    return value, False
 
 
 def _esc_imports(items: Any, setting: str) -> tuple[str, ...]:
@@ -115,27 +105,32 @@ def load_stack_file(project_dir: Path, stack: str, overrides: Sequence[str] = ()
     project_file = project_dir / "Pulumi.yaml"
     if not project_file.is_file():
         raise SettingsError("--project-dir", str(project_dir), "has no Pulumi.yaml")
-    project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-    config_dir = project_dir / project.get("stackConfigDir", ".")
+    project = load_yaml(_read_text(project_file), str(project_file))
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        raise SettingsError(str(project_file), "<document>", "is not a mapping with a `name:`")
+    config_dir = project_dir / str(project.get("stackConfigDir", "."))
     path = config_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml"))
         raise SettingsError("--stack", stack, f"has no stack file {path} (stacks: {', '.join(known)})")
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config: dict[str, Any] = {}
-    secret_keys: list[str] = []
-    for key, value in (document.get("config") or {}).items():
-        # A key without a namespace belongs to the project, as in `pulumi config set`.
-        full_key = key if ":" in key else f"{project['name']}:{key}"
-        config[full_key], is_secret = _offline_secret(full_key, value)
-        if is_secret:
-            secret_keys.append(full_key)
+    document = load_yaml(_read_text(path), str(path))
+    config = stack_config(document, project["name"], str(path))
+    secret_keys = secure_keys(config)
+    for key in secret_keys:
+        config[key] = settings.offline_placeholder(key, str(config[key]["secure"]))
     for assignment in overrides:
         full_key, config[full_key] = _config_override(project["name"], assignment)
         if full_key in secret_keys:
             secret_keys.remove(full_key)
-    return StackFile(project["name"], stack, path, config, tuple(secret_keys),
-                     _esc_environments(document.get("environment")))
+    environment = document.get("environment") if isinstance(document, dict) else None
+    return StackFile(project["name"], stack, path, config, tuple(secret_keys), _esc_environments(environment))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise SettingsError(str(path), f"<byte {error.start}>", "is not UTF-8 text") from None
 
 
 def _supplied_by_esc(error: MissingSettingError, stack_file: StackFile) -> SettingsError:
@@ -148,12 +143,17 @@ def _supplied_by_esc(error: MissingSettingError, stack_file: StackFile) -> Setti
         f"which the offline plan cannot open: if they supply it, pass it with `plan --config {key}=<value>`"))
 
 
-def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = ()) -> tuple[StackFile, Plan]:
+def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = (),
+                   unset_secrets: list[str] | None = None) -> tuple[StackFile, Plan]:
     """Run the project's ``__main__.py`` for ``stack`` under the recording engine, offline (``overrides`` as in
-    :func:`load_stack_file`)."""
+    :func:`load_stack_file`). ``unset_secrets``, when given, collects the secret settings that the program refers
+    to and the stack file does not hold."""
     stack_file = load_stack_file(project_dir, stack, overrides)
     program = project_dir / "__main__.py"
+    if not program.is_file():
+        raise SettingsError("--project-dir", str(project_dir), "has no __main__.py (the program to plan)")
     token = settings.OFFLINE.set(True)
+    unset_token = settings.UNSET_SECRETS.set(unset_secrets)
     try:
         plan = run_program(
             lambda: runpy.run_path(str(program), run_name="__main__"),
@@ -167,6 +167,7 @@ def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = ())
             raise
         raise _supplied_by_esc(error, stack_file) from None
     finally:
+        settings.UNSET_SECRETS.reset(unset_token)
         settings.OFFLINE.reset(token)
     return stack_file, plan
 
@@ -200,14 +201,32 @@ def _print_violations(violations: Sequence[Violation]) -> None:
         print(f"  [{level}] {v.rule}: {v.message}\n      resource: {v.urn}")
 
 
+def _print_unset_secrets(stack_file: StackFile, unset: Sequence[str]) -> None:
+    if not unset:
+        return
+    if stack_file.environments:
+        print(f"\nSecret settings not in the stack file, to come from ESC environment(s) "
+              f"{', '.join(stack_file.environments)} (or `pulumi config set --secret`):")
+    else:
+        print("\nSecret settings not in the stack file: each must be set with `pulumi config set --secret` before "
+              "`pulumi up`:")
+    for key in unset:
+        print(f"  {key}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project_dir = args.project_dir.resolve()
+    unset: list[str] = []
     try:
-        _, plan = evaluate_stack(project_dir, args.stack, args.config)
+        stack_file, plan = evaluate_stack(project_dir, args.stack, args.config, unset)
     except SettingsError as error:
         where = "" if error.setting.startswith("--") else f"invalid stacks/Pulumi.{args.stack}.yaml: "
         print(f"error: {where}{error}", file=sys.stderr)
+        return EXIT_INVALID
+    except (pulumi.RunError, InputPropertiesError) as error:
+        # How a program or component reports a mistake to the Pulumi CLI: one message there, one message here.
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
     violations = check_policies(plan)
     # Through JSON, so that the head compares with a base read from a file value for value (lists, not tuples).
@@ -232,11 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(render_tree(plan))
     else:
         print(f"{args.stack}: {len(plan.resources) + 1} resources to create")
+    _print_unset_secrets(stack_file, unset)
     if violations:
         print(f"\nPolicy violations ({len(violations)}):")
         _print_violations(violations)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
+        document["unset_secrets"] = list(unset)
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     if args.manifests:
         written = write_manifests(plan, args.manifests)
