@@ -4,9 +4,13 @@ One set of rules serves three callers: the pulumi-policy pack in ``policy/`` (``
 policy``), the offline plan (``python -m components plan``) and the tests. Each caller turns what it has into
 :class:`ResourceView` records (engine camelCase inputs, provider and dependency URNs) and calls :func:`evaluate`.
 
-A rule never needs a value it cannot see: a secret (``[secret]`` in a plan) or a value unknown during preview
-(``[unknown]``) makes the rule skip that value rather than guess, and no message ever quotes a property value
-that could be a secret.
+Rules judge the real values, in memory: the plan gives them its raw inputs (secrets unwrapped; wrapping a value in
+``pulumi.Output.secret()`` hides nothing from a rule), and pulumi-policy gives the pack plaintext too. Only a value
+unknown during preview (``[unknown]``) makes a rule skip it rather than guess. No message quotes a value that could
+be a secret; the plan also blanks any secret value out of the messages (:mod:`components.plan.policies`).
+
+Shapes that hide a resource from a rule are unfolded before the rules run (:func:`expand`): the objects inside a
+``yaml/v2`` ConfigGroup, and a ``*Patch`` resource, are judged as the kind they create or change.
 """
 
 from __future__ import annotations
@@ -14,28 +18,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+import yaml
+
 from components.iam_policies import POD_IDENTITY_SESSION_TAGS
+from components.validation import parse_go_duration
 
 __all__ = [
     "RULES",
-    "SECRET",
     "UNKNOWN",
     "ResourceRule",
     "ResourceView",
     "StackRule",
     "Violation",
     "evaluate",
+    "expand",
     "stack_of",
 ]
 
-SECRET = "[secret]"
-"""How the offline plan shows a secret value."""
 UNKNOWN = "[unknown]"
 """How the policy pack's adapter shows a value that is unknown during preview."""
-_OPAQUE = (SECRET, UNKNOWN)
 
 Enforcement = Literal["mandatory", "advisory"]
 
@@ -47,7 +51,21 @@ EKS_ADDON = "aws:eks/addon:Addon"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"
+SECRETSMANAGER_SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+# Attachments of a managed policy, each with a `policyArn` (pulumi-aws iam module).
+_POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                       "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                       "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+                       "aws:iam/policyAttachment:PolicyAttachment")
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+HELM_CHART = "kubernetes:helm.sh/v4:Chart"
+_HELM = (HELM_RELEASE, HELM_CHART)
+CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"
+NAMESPACE = "kubernetes:core/v1:Namespace"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -67,13 +85,19 @@ _POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
     "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 
-# The CRD-backed kinds that must wait for the release that installs their CRD, and the charts that install it.
-_CSI_CRD_KINDS = {"kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"}
-_ESO_CRD_KINDS = {
-    f"kubernetes:external-secrets.io/{version}:{kind}"
-    for version in ("v1", "v1beta1")
-    for kind in ("ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret", "PushSecret")
+# The CRD-backed kinds (group, kind; any version) that must wait for the release that installs their CRD.
+_CSI_GROUP = "secrets-store.csi.x-k8s.io"
+_ESO_GROUP = "external-secrets.io"
+_CSI_CRD_KINDS = {(_CSI_GROUP, "SecretProviderClass")}
+_ESO_CRD_KINDS = {(_ESO_GROUP, kind) for kind in
+                  ("ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret", "PushSecret")}
+SERVED_CRD_VERSIONS: Mapping[str, tuple[str, ...]] = {
+    _CSI_GROUP: ("v1", "v1alpha1"),
+    _ESO_GROUP: ("v1",),
 }
+"""The versions the API server serves for the custom resources of the charts we pin (the CSI driver chart 1.6.0
+serves v1 and v1alpha1; the External Secrets chart 2.9.0 serves only v1, ``v1beta1`` is in its CRDs with
+``served: false``). A test checks this against the CRDs vendored under ``reference/``."""
 CSI_DRIVER_CHART = "secrets-store-csi-driver"
 CSI_AWS_PROVIDER_CHART = "secrets-store-csi-driver-provider-aws"
 ESO_CHART = "external-secrets"
@@ -89,9 +113,39 @@ _CREDENTIAL_KEY = re.compile(
     r"(^|[-_.])pwd($|[-_.])",
     re.IGNORECASE,
 )
-_WILDCARD_RESOURCE = re.compile(
-    r"arn:[^:]+:(secretsmanager|ssm|kms):[^:]*:[^:]*:(\*|secret:\*|key/\*|alias/\*|parameter/?\*)"
+# Actions that a wildcard must not reach: writing, deleting, re-permissioning or enumerating secrets, parameters
+# and keys. A wildcard action is judged by whether it matches one of these (`secretsmanager:?*`, `secrets*:Put*`),
+# not by how it is spelt. Read actions on named resources (`kms:GenerateDataKey*`, `secretsmanager:Get*`) pass.
+_PRIVILEGED_ACTIONS = (
+    "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret",
+    "secretsmanager:CreateSecret", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy",
+    "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret", "secretsmanager:ListSecrets",
+    "secretsmanager:BatchGetSecretValue", "secretsmanager:TagResource", "secretsmanager:UpdateSecretVersionStage",
+    "secretsmanager:ReplicateSecretToRegions",
+    "ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:LabelParameterVersion",
+    "ssm:DescribeParameters", "ssm:SendCommand", "ssm:StartSession",
+    "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant", "kms:ListKeys",
+    "kms:ListAliases", "kms:UpdateAlias", "kms:DeleteAlias", "kms:CreateKey", "kms:ImportKeyMaterial",
 )
+# One ARN per sensitive service that a statement's resources should not reach unless it names it.
+_PROBE_ARNS = (
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:zz-probe/other-AbCdEf",
+    "arn:aws:ssm:eu-west-1:123456789012:parameter/zz-probe/other",
+    "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+    "arn:aws:kms:eu-west-1:123456789012:alias/zz-probe",
+)
+_SECRET_SUFFIX = "-??????"
+"""Secrets Manager appends a dash and six random characters to a secret's ARN: a name plus ``-??????`` is exact."""
+_BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "SecretsManagerReadWrite",
+                           "AWSKeyManagementServicePowerUser", "AmazonSSMFullAccess", "AmazonSSMReadOnlyAccess",
+                           "IAMFullAccess")
+"""AWS managed policies that reach every secret, parameter or key of the account (or can grant themselves that):
+``ReadOnlyAccess`` includes ``ssm:GetParameter*`` and ``secretsmanager:Describe*`` on ``*``."""
+_PINNING_CONDITION_KEYS = ("aws:principalaccount", "aws:principalorgid", "aws:principalarn", "aws:sourceaccount",
+                           "aws:sourcearn", "aws:sourceowner", "aws:sourcevpce", "aws:sourcevpc", "kms:calleraccount")
+"""Condition keys (compared lower-case, as AWS does) that confine a ``Principal: "*"`` statement to known callers."""
+_PINNING_OPERATORS = ("StringEquals", "StringLike", "ArnEquals", "ArnLike", "ForAnyValue:StringEquals",
+                      "ForAnyValue:StringLike")
 
 
 @dataclass(frozen=True)
@@ -102,13 +156,17 @@ class ResourceView:
     type: str
     name: str
     props: Mapping[str, Any]
-    """Inputs with the engine's camelCase keys; secrets as ``[secret]``, unknowns as ``[unknown]`` (or plaintext)."""
+    """Inputs with the engine's camelCase keys, secrets as plaintext (in memory only), unknowns as ``[unknown]``."""
     provider: str | None = None
     """URN of the resource's provider (without ``::<id>``); ``None`` when the request named none."""
     dependencies: Sequence[str] = ()
     """URNs of the resources it depends on."""
     protect: bool = False
     stack: str = ""
+    within: str = ""
+    """Set for an object unfolded from another resource (``Deployment/web in ConfigGroup``); its messages say so."""
+    partial: bool = False
+    """A patch: it holds only the fields it changes, so a field it lacks is not a field the object lacks."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +194,10 @@ class ResourceRule:
     def mandatory(self) -> bool:
         return self.enforcement == "mandatory"
 
+    def run(self, r: ResourceView) -> list[str]:
+        """``check`` over the resource and every object unfolded from it, each message saying which object."""
+        return [f"{v.within}: {m}" if v.within else m for v in expand([r]) for m in self.check(v)]
+
 
 @dataclass(frozen=True)
 class StackRule:
@@ -150,6 +212,10 @@ class StackRule:
     def mandatory(self) -> bool:
         return self.enforcement == "mandatory"
 
+    def run(self, resources: Sequence[ResourceView]) -> list[tuple[str, str]]:
+        """``check`` over the stack with every object unfolded; an unfolded object reports on its container's URN."""
+        return list(dict.fromkeys(self.check(expand(resources))))
+
 
 def stack_of(urn: str) -> str:
     """The stack named in a URN (``urn:pulumi:<stack>::<project>::<type>::<name>``)."""
@@ -161,7 +227,66 @@ def stack_of(urn: str) -> str:
 
 
 def _opaque(value: object) -> bool:
-    return isinstance(value, str) and value in _OPAQUE
+    return isinstance(value, str) and value == UNKNOWN
+
+
+def _api(type_token: str) -> tuple[str, str, str]:
+    """(group, version, kind) of a Kubernetes type token ``kubernetes:<group>/<version>:<Kind>`` (core is ``core``)."""
+    _, _, rest = type_token.partition(":")
+    group_version, _, kind = rest.partition(":")
+    group, _, version = group_version.rpartition("/")
+    return group, version, kind
+
+
+def _is_kind(r: ResourceView, kinds: set[tuple[str, str]]) -> bool:
+    group, _, kind = _api(r.type)
+    return r.type.startswith("kubernetes:") and (group, kind) in kinds
+
+
+def _type_token(api_version: str, kind: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    return f"kubernetes:{group or 'core'}/{version}:{kind}"
+
+
+def _objects(r: ResourceView) -> list[Mapping[str, Any]]:
+    """The Kubernetes objects a ``yaml/v2`` ConfigGroup creates from its ``objs`` and ``yaml`` inputs."""
+    found = [o for o in _items(r.props.get("objs")) if isinstance(o, Mapping)]
+    for text in _items(r.props.get("yaml")):
+        if not isinstance(text, str):
+            continue
+        try:
+            documents = list(yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            continue  # the provider refuses it at deployment; nothing here for a rule to judge
+        for document in documents:
+            if isinstance(document, Mapping) and document.get("kind") == "List":
+                found += [o for o in _items(document.get("items")) if isinstance(o, Mapping)]
+            elif isinstance(document, Mapping):
+                found.append(document)
+    return found
+
+
+def expand(resources: Sequence[ResourceView]) -> list[ResourceView]:
+    """The resources, plus a view of each object a ConfigGroup creates and of the kind each ``*Patch`` changes.
+
+    The provider creates a ``yaml/v2`` ConfigGroup's objects itself (pulumi/pulumi-kubernetes
+    ``provider/pkg/provider/yaml/v2/configgroup.go``), so neither the engine nor a policy pack sees them as
+    resources; a ``DeploymentPatch`` (server-side apply) changes a Deployment with the same fields.
+    """
+    views: list[ResourceView] = []
+    for r in resources:
+        views.append(r)
+        if r.type == CONFIG_GROUP:
+            for obj in _objects(r):
+                api_version, kind = obj.get("apiVersion"), obj.get("kind")
+                if not isinstance(api_version, str) or not isinstance(kind, str):
+                    continue
+                name = _get(obj, "metadata", "name")
+                views.append(replace(r, type=_type_token(api_version, kind), props=obj,
+                                     within=f"{kind} {name!r} in ConfigGroup {r.name!r}"))
+        elif r.type.startswith("kubernetes:") and r.type.endswith("Patch"):
+            views.append(replace(r, type=r.type.removesuffix("Patch"), within=f"patch {r.name!r}", partial=True))
+    return views
 
 
 def _get(value: object, *path: str) -> Any:
@@ -211,10 +336,18 @@ def _label(statement: Mapping[str, Any], index: int) -> str:
     return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement {index}"
 
 
+_CHART_ARCHIVE = re.compile(r"^(?P<name>.+?)-v?\d+\.\d+\.\d+[^/]*\.tgz$")
+
+
 def _chart(release: ResourceView) -> str:
-    # A chart may be given as "repo/chart", a URL or an OCI reference: its last path segment is its name.
+    """The chart's name, however it is given: ``repo/chart``, ``oci://host/path/chart`` or the URL of its archive
+    (``https://host/charts/secrets-store-csi-driver-1.6.0.tgz``, as ``helm install`` accepts)."""
     chart = release.props.get("chart")
-    return chart.rstrip("/").rsplit("/", 1)[-1] if isinstance(chart, str) else ""
+    if not isinstance(chart, str):
+        return ""
+    last = chart.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    archive = _CHART_ARCHIVE.match(last)
+    return archive["name"] if archive else last.removesuffix(".tgz")
 
 
 def _values(release: ResourceView) -> Mapping[str, Any]:
@@ -227,19 +360,19 @@ def _bundles_csi_driver(release: ResourceView) -> bool:
 
 
 def _installs_csi_driver(r: ResourceView) -> bool:
-    if r.type == HELM_RELEASE:
+    if r.type in _HELM:
         chart = _chart(r)
         return chart == CSI_DRIVER_CHART or (chart == CSI_AWS_PROVIDER_CHART and _bundles_csi_driver(r))
     return r.type == EKS_ADDON and r.props.get("addonName") == CSI_ADDON
 
 
 def _installs_external_secrets(r: ResourceView) -> bool:
-    return r.type == HELM_RELEASE and _chart(r) == ESO_CHART
+    return r.type in _HELM and _chart(r) == ESO_CHART
 
 
 def _csi_driver_values(release: ResourceView) -> Mapping[str, Any] | None:
     """The driver's own values of a release that installs the driver; None for any other resource."""
-    if release.type != HELM_RELEASE:
+    if release.type not in _HELM:
         return None
     chart = _chart(release)
     if chart == CSI_DRIVER_CHART:
@@ -330,6 +463,11 @@ def _exact_service_account(subject: str) -> bool:
             and not any(w in subject for w in "*?"))
 
 
+def _condition(statement: Mapping[str, Any], operator: str) -> dict[str, Any]:
+    """The keys of one condition operator, lower-cased: AWS compares condition keys case-insensitively."""
+    return {str(k).lower(): v for k, v in _mapping(_get(statement, "Condition", operator)).items()}
+
+
 def irsa_trust_pinned(r: ResourceView) -> list[str]:
     """IRSA: without ``:sub`` every pod in the cluster can assume the role; without ``:aud`` any token will do.
 
@@ -346,21 +484,22 @@ def irsa_trust_pinned(r: ResourceView) -> list[str]:
     for index, statement in enumerate(_allow_statements(document)):
         for host in _oidc_hosts(statement):
             where = f"{_label(statement, index)} trusts OIDC provider {host}"
-            equals = _mapping(_get(statement, "Condition", "StringEquals"))
+            equals = _condition(statement, "StringEquals")
             sub, aud = f"{host}:sub", f"{host}:aud"
-            others = sorted(k for k in _mapping(_get(statement, "Condition", "StringEquals"))
-                            if k.endswith((":sub", ":aud")) and not k.startswith(f"{host}:"))
+            others = sorted(str(k) for k in _mapping(_get(statement, "Condition", "StringEquals"))
+                            if str(k).lower().endswith((":sub", ":aud"))
+                            and not str(k).lower().startswith(f"{host}:".lower()))
             if others:
                 messages.append(f"{where} but its condition keys name another issuer ({', '.join(others)}): take "
                                 f"the issuer from the same cluster output as the provider ARN")
-            if not _pinned(equals.get(sub), _exact_service_account):
-                like = sub in _mapping(_get(statement, "Condition", "StringLike"))
+            if not _pinned(equals.get(sub.lower()), _exact_service_account):
+                like = sub.lower() in _condition(statement, "StringLike")
                 messages.append(
                     f"{where} without pinning the ServiceAccount: add Condition StringEquals {{{sub!r}: "
                     f"'system:serviceaccount:<namespace>:<name>'}}"
                     + (" instead of StringLike" if like else "")
                 )
-            if not _pinned(equals.get(aud), lambda v: v == "sts.amazonaws.com"):
+            if not _pinned(equals.get(aud.lower()), lambda v: v == "sts.amazonaws.com"):
                 messages.append(f"{where} without pinning the audience: add Condition StringEquals "
                                 f"{{{aud!r}: 'sts.amazonaws.com'}}")
     return messages
@@ -402,25 +541,59 @@ def pod_identity_trust_only_eks_pods(r: ResourceView) -> list[str]:
     return messages
 
 
+def _pattern(text: str) -> re.Pattern[str]:
+    """An IAM wildcard (``*`` any run of characters, ``?`` one character) as a case-insensitive regular expression."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text), re.IGNORECASE)
+
+
+def _wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
 def _broad_action(action: object) -> bool:
-    if not isinstance(action, str):
+    """A wildcard action that matches one of :data:`_PRIVILEGED_ACTIONS`, however it is written."""
+    if not isinstance(action, str) or not _wild(action):
         return False
-    if action.strip() == "*":
-        return True
-    service, _, name = action.partition(":")
-    return service.lower() in _SENSITIVE_SERVICES and name == "*"
-
-
-def _wildcard_resource(arn: str) -> bool:
-    return arn == "*" or _WILDCARD_RESOURCE.fullmatch(arn) is not None
+    pattern = _pattern(action.strip())
+    return any(pattern.fullmatch(a) for a in _PRIVILEGED_ACTIONS)
 
 
 def _sensitive_action(action: object) -> bool:
-    return isinstance(action, str) and (action == "*" or action.partition(":")[0].lower() in _SENSITIVE_SERVICES)
+    """An action of Secrets Manager, SSM or KMS, or a wildcard that can match one (``*``, ``s*:*``)."""
+    if not isinstance(action, str):
+        return False
+    service = action.partition(":")[0] if ":" in action else action
+    if not _wild(service):
+        return service.lower() in _SENSITIVE_SERVICES
+    pattern = _pattern(action if ":" not in action else service)
+    return any(pattern.fullmatch(s if ":" in action else f"{s}:GetSecretValue") for s in _SENSITIVE_SERVICES)
+
+
+def _resource_reach(arn: str) -> str | None:
+    """Why a resource pattern reaches more secrets, parameters or keys than it names; None when it names them.
+
+    Judged by what the pattern matches: ``*``, ``arn:aws:*`` or ``secret:*-??????`` match a secret of any name
+    (checked against :data:`_PROBE_ARNS`); ``secret:prod/*`` matches every secret under a prefix. Only the
+    ``-??????`` that Secrets Manager appends to a name is an exact reference.
+    """
+    if not isinstance(arn, str) or not _wild(arn):
+        return None
+    pattern = _pattern(arn)
+    if any(pattern.fullmatch(probe) for probe in _PROBE_ARNS):
+        return "matches secrets, parameters or keys of any name"
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or not any(_pattern(parts[2]).fullmatch(s) for s in _SENSITIVE_SERVICES):
+        return None
+    resource = parts[5]
+    if parts[2] == "secretsmanager" and resource.endswith(_SECRET_SUFFIX):
+        resource = resource[:-len(_SECRET_SUFFIX)]
+    if _wild(resource) or _wild(parts[3]) or _wild(parts[4]):
+        return "has a wildcard that matches every secret, parameter or key sharing its prefix"
+    return None
 
 
 def _policy_documents(r: ResourceView) -> list[tuple[str, Mapping[str, Any]]]:
-    if r.type in (IAM_POLICY, IAM_ROLE_POLICY):
+    if r.type in (IAM_POLICY, IAM_ROLE_POLICY, IAM_USER_POLICY, IAM_GROUP_POLICY):
         document = _document(r.props.get("policy"))
         return [("policy", document)] if document is not None else []
     if r.type == IAM_ROLE:
@@ -445,14 +618,72 @@ def no_wildcard_secret_access(r: ResourceView) -> list[str]:
             actions = _items(statement.get("Action"))
             broad = sorted({a for a in actions if _broad_action(a)})
             if broad:
-                messages.append(f"{label} grants {broad}: name the actions, e.g. secretsmanager:GetSecretValue "
-                                f"and secretsmanager:DescribeSecret")
+                messages.append(f"{label} grants {broad}, which match write, delete or list actions: name the "
+                                f"actions, e.g. secretsmanager:GetSecretValue and secretsmanager:DescribeSecret")
             if any(_sensitive_action(a) for a in actions):
-                resources = _items(statement.get("Resource"))
-                wild = sorted({x for x in resources if isinstance(x, str) and _wildcard_resource(x)})
-                if wild:
-                    messages.append(f"{label} grants secretsmanager/ssm/kms actions on {wild}: name the secret, "
-                                    f"parameter or key ARNs")
+                for resource in sorted({x for x in _items(statement.get("Resource")) if isinstance(x, str)}):
+                    reach = _resource_reach(resource)
+                    if reach:
+                        messages.append(f"{label} grants secretsmanager/ssm/kms actions on {resource!r}, which "
+                                        f"{reach}: name each secret, parameter or key ARN (a secret's name may end "
+                                        f"in {_SECRET_SUFFIX})")
+    return messages
+
+
+def no_broad_managed_policy(r: ResourceView) -> list[str]:
+    """An AWS managed policy that reaches every secret of the account, attached to a role, user or group."""
+    if r.type in _POLICY_ATTACHMENTS:
+        arns = _items(r.props.get("policyArn"))
+    elif r.type == IAM_ROLE:
+        arns = _items(r.props.get("managedPolicyArns"))
+    else:
+        return []
+    messages = []
+    for arn in arns:
+        if not isinstance(arn, str):
+            continue
+        account, _, name = arn.partition(":iam::")[2].partition(":policy/")
+        if account == "aws" and name.rsplit("/", 1)[-1] in _BROAD_MANAGED_POLICIES:
+            messages.append(f"attaches AWS managed policy {name.rsplit('/', 1)[-1]}, which reaches every secret, "
+                            f"parameter or key of the account: attach a policy that names them")
+    return messages
+
+
+_RESOURCE_POLICIES = {IAM_ROLE: "assumeRolePolicy", KMS_KEY: "policy", KMS_KEY_POLICY: "policy",
+                      SECRETSMANAGER_SECRET: "policy", SECRETSMANAGER_SECRET_POLICY: "policy"}
+
+
+def _open_principal(statement: Mapping[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    return isinstance(principal, Mapping) and "*" in _items(principal.get("AWS"))
+
+
+def _pinned_caller(statement: Mapping[str, Any]) -> bool:
+    for operator in _PINNING_OPERATORS:
+        for key, value in _condition(statement, operator).items():
+            values = _items(value)
+            if key in _PINNING_CONDITION_KEYS and values and all(isinstance(v, str) and v != "*" for v in values):
+                return True
+    return False
+
+
+def no_public_principal(r: ResourceView) -> list[str]:
+    """A trust policy, key policy or secret policy that lets any AWS principal in, anywhere."""
+    field = _RESOURCE_POLICIES.get(r.type)
+    document = _document(r.props.get(field)) if field else None
+    if document is None:
+        return []
+    messages = []
+    for index, statement in enumerate(_allow_statements(document)):
+        if "NotPrincipal" in statement:
+            messages.append(f"{field} {_label(statement, index)} allows every principal but some (NotPrincipal): "
+                            f"name the principals")
+        elif _open_principal(statement) and not _pinned_caller(statement):
+            messages.append(f"{field} {_label(statement, index)} allows Principal '*' (any AWS account): name the "
+                            f"principals, or confine it with a condition on aws:PrincipalAccount, "
+                            f"aws:PrincipalOrgID or kms:CallerAccount")
     return messages
 
 
@@ -489,7 +720,7 @@ def no_automounted_token(r: ResourceView) -> list[str]:
     subject = "ServiceAccount" if r.type == SERVICE_ACCOUNT else "pod template"
     value = spec.get("automountServiceAccountToken")
     metadata = r.props.get("metadata") if r.type == SERVICE_ACCOUNT else _pod_metadata(r)
-    if _opaque(value) or value is False or (value is True and _has_reason(metadata)):
+    if _opaque(value) or value is False or (value is True and _has_reason(metadata)) or (value is None and r.partial):
         return []
     return [f"{subject} {'mounts' if value is True else 'may mount'} the Kubernetes API token: set "
             f"automountServiceAccountToken: false (or annotate {AUTOMOUNT_REASON_ANNOTATION} with why the "
@@ -551,7 +782,7 @@ def deployment_checksum_annotations(r: ResourceView) -> list[str]:
         return []
     spec = _pod_spec(r)
     annotations = _pod_metadata(r).get("annotations")
-    if spec is None or _opaque(annotations) or not _consumes_config(spec):
+    if spec is None or r.partial or _opaque(annotations) or not _consumes_config(spec):
         return []
     if not any(isinstance(k, str) and k.startswith("checksum/") for k in _mapping(annotations)):
         return ["Deployment consumes ConfigMaps or Secrets but its pod template has no checksum/ annotation: add "
@@ -567,11 +798,59 @@ def rbac_secrets_list_watch(r: ResourceView) -> list[str]:
     for index, rule in enumerate(_items(r.props.get("rules"))):
         groups = _items(_get(rule, "apiGroups"))
         resources = _items(_get(rule, "resources"))
-        verbs = sorted({v for v in _items(_get(rule, "verbs")) if v in ("list", "watch", "*")})
-        if ("" in groups or "*" in groups) and ("secrets" in resources or "*" in resources) and verbs:
-            messages.append(f"rule {index} grants {verbs} on secrets, which returns the content of every Secret: "
-                            f"grant get with resourceNames instead")
+        if not (("" in groups or "*" in groups) and ("secrets" in resources or "*" in resources)):
+            continue
+        verbs = set(_items(_get(rule, "verbs")))
+        enumerating = sorted(verbs & {"list", "watch", "*"})
+        if enumerating:
+            messages.append(f"rule {index} grants {enumerating} on secrets, which returns the content of every "
+                            f"Secret: grant get with resourceNames instead")
+        elif "get" in verbs and not _items(_get(rule, "resourceNames")):
+            messages.append(f"rule {index} grants get on secrets without resourceNames, which reads every Secret "
+                            f"whose name is known or guessed: list the Secrets in resourceNames")
     return messages
+
+
+_SHORTEST_POLL_SECONDS = 60.0
+"""Below a minute, a rotation poll or refresh (one Secrets Manager call per mounted object per pod) costs more than
+it buys and risks throttling; AWS suggests about an hour, our default is two minutes."""
+
+
+def secret_polling_interval(r: ResourceView) -> list[str]:
+    """A CSI rotation poll or an ExternalSecret refresh of seconds: legal, but each poll calls Secrets Manager."""
+    values = _csi_driver_values(r)
+    if values is not None:
+        field, interval = "rotationPollInterval", values.get("rotationPollInterval")
+    elif _is_kind(r, {(_ESO_GROUP, "ExternalSecret"), (_ESO_GROUP, "ClusterExternalSecret")}):
+        field, interval = "refreshInterval", _get(r.props, "spec", "refreshInterval")
+    else:
+        return []
+    try:
+        seconds = parse_go_duration(interval, field)
+    except ValueError:
+        return []  # unset (the chart's or the operator's default) or refused elsewhere
+    if seconds < _SHORTEST_POLL_SECONDS:
+        return [f"{field} {interval!r} polls Secrets Manager more than once a minute per mounted object and pod "
+                f"(cost, throttling): use 2m or more (AWS suggests about 1h)"]
+    return []
+
+
+_ANY_ADDRESS = ("0.0.0.0/0", "::/0")
+
+
+def eks_public_endpoint_open(r: ResourceView) -> list[str]:
+    """An API endpoint open to the whole internet: legal when written out, but rarely meant."""
+    if r.type == EKS_COMPONENT:
+        cidrs = _items(r.props.get("publicAccessCidrs"))
+    elif r.type == EKS_CLUSTER:
+        cidrs = _items(_get(r.props, "vpcConfig", "publicAccessCidrs"))
+    else:
+        return []
+    open_to = sorted({c for c in cidrs if c in _ANY_ADDRESS})
+    if open_to:
+        return [f"public API endpoint allows {open_to}, the whole internet: list the CIDR blocks of your offices, "
+                f"VPN or CI runners"]
+    return []
 
 
 # --- stack rules -------------------------------------------------------------------------------------------------
@@ -581,19 +860,60 @@ def _provider_name(provider_urn: str) -> str:
     return provider_urn.rsplit("::", 1)[-1]
 
 
+_DEFAULT_PROVIDER_NAME = re.compile(r"^default(_\d+_\d+_\d+\S*)?$")
+"""How the engine names the default provider it creates (``default`` or ``default_<version>``)."""
+
+
 def kubernetes_explicit_provider(resources: Sequence[ResourceView]) -> list[tuple[str, str]]:
     """No Kubernetes resource may deploy to whatever cluster the operator's kubeconfig points at.
 
-    The engine gives a resource without a provider the default provider ``default`` / ``default_<version>``;
-    the offline plan records no provider at all. Both mean the ambient kubeconfig.
+    A provider is judged by what it is, not by its name: a provider resource of the stack without a kubeconfig
+    falls back to the ambient one (pulumi-kubernetes reads ``$KUBECONFIG`` / ``~/.kube/config`` when ``kubeconfig``
+    is unset), whatever it is called. A provider the stack does not hold is the engine's default provider when it
+    has the default's name (the offline plan records none; the engine calls it ``default_<version>``).
     """
+    providers = {r.urn: r for r in resources if r.type == KUBERNETES_PROVIDER}
     found = []
     for r in resources:
         if not r.type.startswith("kubernetes:"):
             continue
-        if r.provider is None or _provider_name(r.provider).startswith("default"):
+        provider = providers.get(r.provider) if r.provider else None
+        if provider is not None:
+            kubeconfig = provider.props.get("kubeconfig")
+            if not (isinstance(kubeconfig, str) and kubeconfig.strip()):
+                found.append((r.urn, f"Kubernetes provider {provider.name!r} has no kubeconfig, so it uses the "
+                                     f"ambient one: set kubeconfig (the cluster's kubeconfig output)"))
+        elif r.provider is None or _DEFAULT_PROVIDER_NAME.match(_provider_name(r.provider)):
             found.append((r.urn, "Kubernetes resource uses the default provider (the ambient kubeconfig): pass "
                                  "the cluster's provider, opts=ResourceOptions(providers={'kubernetes': provider})"))
+    return found
+
+
+def served_api_versions(resources: Sequence[ResourceView]) -> list[tuple[str, str]]:
+    """A custom resource in a version its CRD does not serve: the API server refuses it ("no matches for kind")."""
+    found = []
+    for r in resources:
+        group, version, kind = _api(r.type)
+        served = SERVED_CRD_VERSIONS.get(group) if r.type.startswith("kubernetes:") else None
+        if served is not None and version not in served:
+            found.append((r.urn, f"{kind} uses {group}/{version}, which the installed CRD does not serve: use "
+                                 f"{group}/{served[0]}"))
+    return found
+
+
+def privileged_namespace_in_protected_stack(resources: Sequence[ResourceView]) -> list[tuple[str, str]]:
+    """``privileged`` Pod Security in a stack that protects its resources (prod): legal, but it lifts every guard."""
+    if not any(r.protect for r in resources) and not any((r.stack or stack_of(r.urn)) == "prod" for r in resources):
+        return []
+    found = []
+    for r in resources:
+        labels = _mapping(_get(r.props, "metadata", "labels")) if r.type == NAMESPACE else {}
+        levels = {labels.get(f"pod-security.kubernetes.io/{mode}") for mode in ("enforce", "warn", "audit")}
+        if labels.get("pod-security.kubernetes.io/enforce") == "privileged" or (
+                "pod-security.kubernetes.io/enforce" not in labels and "privileged" in levels):
+            found.append((r.urn, "namespace enforces Pod Security 'privileged' in a protected stack: pods may run "
+                                 "privileged, on the host network and with host paths; use 'restricted' (or "
+                                 "'baseline')"))
     return found
 
 
@@ -615,9 +935,9 @@ def crd_objects_depend_on_release(resources: Sequence[ResourceView]) -> list[tup
     by_urn = {r.urn: r for r in resources}
     found = []
     for r in resources:
-        if r.type in _CSI_CRD_KINDS:
+        if _is_kind(r, _CSI_CRD_KINDS):
             installs, what = _installs_csi_driver, f"the {CSI_DRIVER_CHART} release"
-        elif r.type in _ESO_CRD_KINDS:
+        elif _is_kind(r, _ESO_CRD_KINDS):
             installs, what = _installs_external_secrets, f"the {ESO_CHART} release"
         else:
             continue
@@ -637,7 +957,7 @@ def synced_secrets_need_sync(resources: Sequence[ResourceView]) -> list[tuple[st
     by_urn = {r.urn: r for r in resources}
     found = []
     for r in resources:
-        if r.type not in _CSI_CRD_KINDS or not _items(_get(r.props, "spec", "secretObjects")):
+        if not _is_kind(r, _CSI_CRD_KINDS) or not _items(_get(r.props, "spec", "secretObjects")):
             continue
         for urn in sorted(_dependency_closure(r, by_urn)):
             installer = by_urn.get(urn)
@@ -666,8 +986,13 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     ResourceRule("pod-identity-trust", "Pod Identity roles trust only pods.eks.amazonaws.com.", "mandatory",
                  pod_identity_trust_only_eks_pods),
     ResourceRule("no-wildcard-secret-access",
-                 "Workload policies grant no * actions or * resources on secretsmanager, ssm or kms.", "mandatory",
-                 no_wildcard_secret_access),
+                 "IAM policies grant no wildcard actions or resources that reach secretsmanager, ssm or kms beyond "
+                 "what they name.", "mandatory", no_wildcard_secret_access),
+    ResourceRule("no-broad-managed-policy",
+                 "No AWS managed policy that reaches every secret, parameter or key is attached.", "mandatory",
+                 no_broad_managed_policy),
+    ResourceRule("no-public-principal", "Trust, key and secret policies do not allow Principal '*' unconfined.",
+                 "mandatory", no_public_principal),
     ResourceRule("secret-volumes-read-only", "Secret and CSI volumes are mounted read-only.", "mandatory",
                  secret_volumes_read_only),
     ResourceRule("no-automounted-token", "ServiceAccounts and pods do not automount the API token.", "mandatory",
@@ -678,6 +1003,8 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
                  prod_protects_key_and_cluster),
     StackRule("kubernetes-explicit-provider", "Every Kubernetes resource names an explicit provider.", "mandatory",
               kubernetes_explicit_provider),
+    StackRule("served-api-versions", "Custom resources use a version their CRD serves.", "mandatory",
+              served_api_versions),
     StackRule("crd-objects-depend-on-release",
               "SecretProviderClass, ExternalSecret and SecretStore objects depend on the release of their CRD.",
               "mandatory", crd_objects_depend_on_release),
@@ -688,8 +1015,15 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     ResourceRule("deployment-checksum-annotations",
                  "Deployments that consume ConfigMaps or Secrets carry checksum/ annotations.", "advisory",
                  deployment_checksum_annotations),
-    ResourceRule("rbac-secrets-list-watch", "Roles do not grant list or watch on Secrets.", "advisory",
+    ResourceRule("rbac-secrets-list-watch",
+                 "Roles do not grant list or watch on Secrets, nor get without resourceNames.", "advisory",
                  rbac_secrets_list_watch),
+    ResourceRule("secret-polling-interval", "Secret rotation polls and refreshes are a minute apart or more.",
+                 "advisory", secret_polling_interval),
+    ResourceRule("eks-public-endpoint-open", "A public API endpoint is not open to 0.0.0.0/0.", "advisory",
+                 eks_public_endpoint_open),
+    StackRule("privileged-pod-security", "A protected stack has no namespace at Pod Security 'privileged'.",
+              "advisory", privileged_namespace_in_protected_stack),
 )
 
 
@@ -698,7 +1032,7 @@ def evaluate(resources: Sequence[ResourceView]) -> list[Violation]:
     violations: list[Violation] = []
     for rule in RULES:
         if isinstance(rule, ResourceRule):
-            violations += [Violation(rule.name, r.urn, m, rule.mandatory) for r in resources for m in rule.check(r)]
+            violations += [Violation(rule.name, r.urn, m, rule.mandatory) for r in resources for m in rule.run(r)]
         else:
-            violations += [Violation(rule.name, urn, m, rule.mandatory) for urn, m in rule.check(resources)]
+            violations += [Violation(rule.name, urn, m, rule.mandatory) for urn, m in rule.run(resources)]
     return sorted(violations, key=lambda v: (not v.mandatory, v.rule, v.urn))

@@ -85,7 +85,7 @@ def _level(rule: ResourceRule | StackRule) -> EnforcementLevel:
 
 def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in rule.check(view_of_args(args)):
+        for message in rule.run(view_of_args(args)):
             report_violation(message, None)
 
     return ResourceValidationPolicy(rule.name, rule.description, validate, _level(rule))
@@ -93,7 +93,7 @@ def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
 
 def stack_policy(rule: StackRule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for urn, message in rule.check([view_of_resource(r) for r in args.resources]):
+        for urn, message in rule.run([view_of_resource(r) for r in args.resources]):
             report_violation(message, urn)
 
     return StackValidationPolicy(rule.name, rule.description, validate, _level(rule))

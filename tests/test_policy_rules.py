@@ -24,7 +24,7 @@ from components import policy_rules as rules
 from components.iam_policies import irsa_trust_policy, pod_identity_trust_policy, secrets_read_policy
 from components.plan.cli import evaluate_stack
 from components.plan.policies import check_policies
-from components.policy_rules import SECRET, UNKNOWN, ResourceView, Violation, evaluate
+from components.policy_rules import UNKNOWN, ResourceView, Violation, evaluate
 from policy.pack import plain, policies, view_of_args, view_of_resource
 from tests.conftest import ROOT, STACKS
 
@@ -193,8 +193,8 @@ def test_irsa_trust_naming_another_issuer_fails() -> None:
     assert len(messages) == 3
 
 
-def test_secret_trust_policy_is_skipped() -> None:
-    assert rules.irsa_trust_pinned(role(SECRET)) == []
+def test_unknown_trust_policy_is_skipped() -> None:
+    assert rules.irsa_trust_pinned(role(UNKNOWN)) == []
 
 
 def pod_trust() -> dict[str, Any]:
@@ -245,23 +245,25 @@ def test_workload_policy_granting_all_secretsmanager_actions_fails() -> None:
     statement = {"Effect": "Allow", "Action": "secretsmanager:*",
                  "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a"}
     assert rules.no_wildcard_secret_access(policy(statement)) == [
-        "policy statement 0 grants ['secretsmanager:*']: name the actions, e.g. secretsmanager:GetSecretValue and "
-        "secretsmanager:DescribeSecret"
+        "policy statement 0 grants ['secretsmanager:*'], which match write, delete or list actions: name the "
+        "actions, e.g. secretsmanager:GetSecretValue and secretsmanager:DescribeSecret"
     ]
 
 
 def test_managed_policy_reading_every_secret_fails() -> None:
     statement = {"Sid": "Read", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": "*"}
     assert rules.no_wildcard_secret_access(policy(statement, rules.IAM_POLICY)) == [
-        "policy statement 'Read' grants secretsmanager/ssm/kms actions on ['*']: name the secret, parameter or key ARNs"
+        "policy statement 'Read' grants secretsmanager/ssm/kms actions on '*', which matches secrets, parameters or "
+        "keys of any name: name each secret, parameter or key ARN (a secret's name may end in -??????)"
     ]
 
 
 def test_workload_policy_on_every_key_of_the_account_fails() -> None:
     statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:123456789012:key/*"}
     assert rules.no_wildcard_secret_access(policy(statement)) == [
-        "policy statement 0 grants secretsmanager/ssm/kms actions on ['arn:aws:kms:eu-west-1:123456789012:key/*']: "
-        "name the secret, parameter or key ARNs"
+        "policy statement 0 grants secretsmanager/ssm/kms actions on 'arn:aws:kms:eu-west-1:123456789012:key/*', "
+        "which matches secrets, parameters or keys of any name: name each secret, parameter or key ARN (a secret's "
+        "name may end in -??????)"
     ]
 
 
@@ -269,10 +271,11 @@ def test_role_inline_policy_with_star_action_fails() -> None:
     document = json.dumps({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})
     resource = view(rules.IAM_ROLE, {"inlinePolicies": [{"name": "admin", "policy": document}]})
     assert rules.no_wildcard_secret_access(resource) == [
-        "inline policy 'admin' statement 0 grants ['*']: name the actions, e.g. secretsmanager:GetSecretValue and "
-        "secretsmanager:DescribeSecret",
-        "inline policy 'admin' statement 0 grants secretsmanager/ssm/kms actions on ['*']: name the secret, parameter "
-        "or key ARNs",
+        "inline policy 'admin' statement 0 grants ['*'], which match write, delete or list actions: name the "
+        "actions, e.g. secretsmanager:GetSecretValue and secretsmanager:DescribeSecret",
+        "inline policy 'admin' statement 0 grants secretsmanager/ssm/kms actions on '*', which matches secrets, "
+        "parameters or keys of any name: name each secret, parameter or key ARN (a secret's name may end in "
+        "-??????)",
     ]
 
 
@@ -474,7 +477,7 @@ def test_deployment_consuming_nothing_needs_no_checksum() -> None:
 
 def test_deployment_with_secret_annotations_is_skipped() -> None:
     spec = pod_spec(containers=[{"name": "app", "env": ENV_FROM_CONFIG}])
-    assert rules.deployment_checksum_annotations(deployment(spec, SECRET)) == []
+    assert rules.deployment_checksum_annotations(deployment(spec, UNKNOWN)) == []
 
 
 def test_deployment_without_checksum_annotation_fails() -> None:
@@ -506,9 +509,10 @@ def test_rule_names_are_unique() -> None:
     assert len(names) == len(set(names))
 
 
-def test_advisory_rules_are_the_three_of_the_issue() -> None:
+def test_advisory_rules_are_the_legal_but_risky_ones() -> None:
     assert [r.name for r in rules.RULES if not r.mandatory] == [
-        "configmap-credentials", "deployment-checksum-annotations", "rbac-secrets-list-watch"
+        "configmap-credentials", "deployment-checksum-annotations", "rbac-secrets-list-watch",
+        "secret-polling-interval", "eks-public-endpoint-open", "privileged-pod-security",
     ]
 
 

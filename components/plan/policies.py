@@ -1,11 +1,53 @@
-"""The policy pack's rules, run over the offline plan's recorded resources."""
+"""The policy pack's rules, run over the offline plan's recorded resources.
+
+The rules read each resource's raw inputs, secrets unwrapped, so that wrapping a value in
+``pulumi.Output.secret()`` hides nothing from them; they run in memory, and before a message leaves this module
+every secret value the plan holds is blanked out of it.
+"""
 
 from __future__ import annotations
 
-from components.plan.engine import Plan
-from components.policy_rules import ResourceView, Violation, evaluate
+from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["Violation", "check_policies"]
+from components.plan.engine import SECRET, Plan
+from components.policy_rules import ResourceView, Violation, evaluate
+from components.validation import SECRET_SHOWN_AS
+
+__all__ = ["Violation", "check_policies", "secret_texts"]
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        yield str(value)
+
+
+def secret_texts(raw: Any, redacted: Any) -> set[str]:
+    """The text of every value that ``redacted`` shows as ``[secret]``, found beside it in ``raw``."""
+    if redacted == SECRET and raw != SECRET:
+        return set(_leaves(raw))
+    if isinstance(raw, dict) and isinstance(redacted, dict):
+        return {t for k in raw.keys() & redacted.keys() for t in secret_texts(raw[k], redacted[k])}
+    if isinstance(raw, list) and isinstance(redacted, list):
+        return {t for r, d in zip(raw, redacted, strict=False) for t in secret_texts(r, d)}
+    return set()
+
+
+_SHORTEST_BLANKED = 4
+"""Shorter secret values are not blanked out of messages: replacing every "on" or "1" would garble them, and a
+secret that short is no secret."""
+
+
+def _blank(message: str, secrets: list[str]) -> str:
+    for text in secrets:
+        message = message.replace(text, SECRET_SHOWN_AS)
+    return message
 
 
 def check_policies(plan: Plan) -> list[Violation]:
@@ -15,7 +57,7 @@ def check_policies(plan: Plan) -> list[Violation]:
             urn=r.urn,
             type=r.type,
             name=r.name,
-            props=r.inputs,
+            props=r.raw_inputs,
             provider=r.provider,
             dependencies=tuple(r.dependencies),
             protect=r.protect,
@@ -23,4 +65,7 @@ def check_policies(plan: Plan) -> list[Violation]:
         )
         for r in plan.resources
     ]
-    return evaluate(views)
+    found = {t for r in plan.resources for t in secret_texts(r.raw_inputs, r.inputs) if len(t) >= _SHORTEST_BLANKED}
+    # Longest first, so that a secret containing another is blanked whole.
+    secrets = sorted(found, key=len, reverse=True)
+    return [Violation(v.rule, v.urn, _blank(v.message, secrets), v.mandatory) for v in evaluate(views)]
