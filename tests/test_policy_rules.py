@@ -636,3 +636,243 @@ def test_pack_installs_the_project_pins_with_pulumi_policy() -> None:
              if line and not line.startswith("#")]
     assert lines == ["-r ../requirements.txt"]
     assert "pulumi-policy==1.21.0" in (ROOT / "requirements.txt").read_text().splitlines()
+
+
+# --- bypasses: every shape judged by what it does (issue 16) ------------------------------------------------------
+
+
+def _run(program_source: str) -> list[Violation]:
+    """Run a small program under the plan's engine and check it as the plan does."""
+    from components.plan.engine import run_program
+
+    namespace: dict[str, Any] = {}
+    plan = run_program(lambda: exec(program_source, namespace), config={"aws:region": "eu-west-1"})
+    return check_policies(plan)
+
+
+def test_secret_wrapped_inputs_are_judged_and_never_printed() -> None:
+    violations = _run('''
+import json, pulumi, pulumi_aws as aws
+aws.kms.Key("k", enable_key_rotation=pulumi.Output.secret(False))
+doc = json.dumps({"Statement": [{"Sid": "TopSecretSid-4242", "Effect": "Allow", "Action": "secretsmanager:*",
+                                 "Resource": "*"}]})
+aws.iam.Policy("p", policy=pulumi.Output.secret(doc))
+''')
+    rules_hit = {v.rule for v in violations}
+    assert {"kms-key-rotation", "no-wildcard-secret-access"} <= rules_hit
+    messages = " ".join(v.message for v in violations)
+    assert "TopSecretSid-4242" not in messages and "statement '(secret)'" in messages
+
+
+def test_secret_texts_pairs_raw_values_with_redacted_ones() -> None:
+    from components.plan.policies import secret_texts
+
+    raw = {"a": {"b": "hunter22", "c": "plain"}, "d": ["x", {"e": 7}]}
+    redacted = {"a": {"b": "[secret]", "c": "plain"}, "d": ["x", "[secret]"]}
+    assert secret_texts(raw, redacted) == {"hunter22", "7"}
+
+
+@pytest.mark.parametrize("action", ["secretsmanager:?*", "SecretsManager:*", "secretsmanager:*Secret*",
+                                    "secrets*:Put*", "s*:*", "*:*", "?*", "kms:*Key*"])
+def test_wildcard_actions_are_judged_by_what_they_match(action: str) -> None:
+    statement = {"Effect": "Allow", "Action": action,
+                 "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-??????"}
+    assert len(rules.no_wildcard_secret_access(policy(statement))) == 1
+
+
+@pytest.mark.parametrize("action", ["kms:GenerateDataKey*", "secretsmanager:Get*", "kms:Decrypt", "s3:*"])
+def test_narrow_wildcards_and_other_services_pass(action: str) -> None:
+    statement = {"Effect": "Allow", "Action": action,
+                 "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-??????"}
+    assert rules.no_wildcard_secret_access(policy(statement)) == []
+
+
+@pytest.mark.parametrize(("resource", "reach"), [
+    ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:*-??????", "of any name"),
+    ("arn:aws:secretsmanager:*:*:*", "of any name"),
+    ("arn:aws:*", "of any name"),
+    ("arn:*:s*:*", "of any name"),
+    ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*", "sharing its prefix"),
+    ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-?", "sharing its prefix"),
+    ("arn:aws:secretsmanager:*:123456789012:secret:db-??????", "sharing its prefix"),
+    ("arn:aws:ssm:eu-west-1:123456789012:parameter/app/*", "sharing its prefix"),
+])
+def test_wildcard_resources_are_judged_by_what_they_match(resource: str, reach: str) -> None:
+    statement = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resource}
+    [message] = rules.no_wildcard_secret_access(policy(statement))
+    assert reach in message
+
+
+def test_secret_arn_with_only_the_random_suffix_is_exact() -> None:
+    statement = {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                 "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/db-??????"}
+    assert rules.no_wildcard_secret_access(policy(statement)) == []
+
+
+@pytest.mark.parametrize("type_", [rules.IAM_USER_POLICY, rules.IAM_GROUP_POLICY])
+def test_user_and_group_policies_are_judged(type_: str) -> None:
+    statement = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+    assert len(rules.no_wildcard_secret_access(policy(statement, type_))) == 1
+
+
+@pytest.mark.parametrize("type_", ["aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                                   "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                                   "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+                                   "aws:iam/policyAttachment:PolicyAttachment"])
+def test_broad_managed_policy_attachments_fail(type_: str) -> None:
+    attachment = view(type_, {"policyArn": "arn:aws:iam::aws:policy/SecretsManagerReadWrite"})
+    assert rules.no_broad_managed_policy(attachment) == [
+        "attaches AWS managed policy SecretsManagerReadWrite, which reaches every secret, parameter or key of the "
+        "account: attach a policy that names them"]
+
+
+def test_role_managed_policy_arns_are_judged_and_narrow_ones_pass() -> None:
+    resource = view(rules.IAM_ROLE, {"managedPolicyArns": [
+        "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+        "arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::123456789012:policy/AdministratorAccess"]})
+    assert len(rules.no_broad_managed_policy(resource)) == 1
+
+
+@pytest.mark.parametrize(("type_", "field"), [(rules.IAM_ROLE, "assumeRolePolicy"), (rules.KMS_KEY, "policy"),
+                                              (rules.KMS_KEY_POLICY, "policy"),
+                                              (rules.SECRETSMANAGER_SECRET_POLICY, "policy")])
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["arn:aws:iam::123456789012:root", "*"]}])
+def test_policies_open_to_any_principal_fail(type_: str, field: str, principal: Any) -> None:
+    document = {"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "kms:Decrypt", "Resource": "*"}]}
+    [message] = rules.no_public_principal(view(type_, {field: json.dumps(document)}))
+    assert message.startswith(f"{field} statement 0 allows Principal '*'")
+
+
+def test_open_principal_confined_to_the_account_passes_with_any_key_case() -> None:
+    document = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+                               "Condition": {"StringEquals": {"KMS:CallerAccount": "123456789012"}}}]}
+    assert rules.no_public_principal(view(rules.KMS_KEY, {"policy": json.dumps(document)})) == []
+
+
+def test_open_principal_with_a_wildcard_condition_value_still_fails() -> None:
+    document = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+                               "Condition": {"StringLike": {"aws:PrincipalAccount": "*"}}}]}
+    assert len(rules.no_public_principal(role(document))) == 1
+
+
+def test_irsa_condition_keys_compare_case_insensitively() -> None:
+    """AWS compares condition keys case-insensitively: an upper-case issuer host pins as well as a lower-case one."""
+    trust = irsa_trust_policy(OIDC_ARN, OIDC_HOST, "dev", "app")
+    condition = trust["Statement"][0]["Condition"]["StringEquals"]
+    trust["Statement"][0]["Condition"]["StringEquals"] = {k.upper(): v for k, v in condition.items()}
+    assert rules.irsa_trust_pinned(role(trust)) == []
+
+
+def test_default_named_provider_with_a_kubeconfig_is_explicit() -> None:
+    provider = view(rules.KUBERNETES_PROVIDER, {"kubeconfig": "apiVersion: v1"}, name="default-cluster")
+    namespace = view(rules.NAMESPACE, {}, provider=provider.urn)
+    assert rules.kubernetes_explicit_provider([provider, namespace]) == []
+
+
+@pytest.mark.parametrize("props", [{}, {"kubeconfig": ""}, {"context": "prod"}])
+def test_explicit_provider_without_kubeconfig_fails(props: dict[str, Any]) -> None:
+    provider = view(rules.KUBERNETES_PROVIDER, props, name="cluster-k8s")
+    namespace = view(rules.NAMESPACE, {}, provider=provider.urn)
+    assert rules.kubernetes_explicit_provider([provider, namespace]) == [(namespace.urn, (
+        "Kubernetes provider 'cluster-k8s' has no kubeconfig, so it uses the ambient one: set kubeconfig (the "
+        "cluster's kubeconfig output)"))]
+
+
+WRITABLE_SECRET_MOUNT = {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": {"name": "web"},
+                         "spec": {"template": {"spec": {
+                             "automountServiceAccountToken": False,
+                             "volumes": [{"name": "s", "secret": {"secretName": "x"}}],
+                             "containers": [{"name": "c", "volumeMounts": [{"name": "s", "mountPath": "/s"}]}]}}}}
+
+
+@pytest.mark.parametrize("inputs", [{"objs": [WRITABLE_SECRET_MOUNT]}, {"yaml": yaml.safe_dump(WRITABLE_SECRET_MOUNT)},
+                                    {"yaml": [yaml.safe_dump({"kind": "List", "items": [WRITABLE_SECRET_MOUNT]})]}])
+def test_objects_inside_a_config_group_are_judged(inputs: dict[str, Any]) -> None:
+    group = view(rules.CONFIG_GROUP, inputs, name="extras")
+    [violation] = [v for v in evaluate([group]) if v.rule == "secret-volumes-read-only"]
+    assert violation.urn == group.urn
+    assert violation.message.startswith("Deployment 'web' in ConfigGroup 'extras': container 'c' mounts secret")
+
+
+def test_a_patch_is_judged_as_the_kind_it_changes_but_only_by_what_it_sets() -> None:
+    patch = view("kubernetes:apps/v1:DeploymentPatch", {"spec": {"template": {"spec": {
+        "containers": [{"name": "c", "volumeMounts": [{"name": "s", "mountPath": "/s"}]}],
+        "volumes": [{"name": "s", "secret": {"secretName": "x"}}]}}}}, name="hotfix")
+    found = {v.rule: v.message for v in evaluate([patch])}
+    assert found["secret-volumes-read-only"].startswith("patch 'hotfix': container 'c'")
+    assert "no-automounted-token" not in found  # a patch that does not touch the field leaves it as it was
+
+
+def test_custom_resource_in_an_unserved_version_fails_and_is_still_judged() -> None:
+    external = view("kubernetes:external-secrets.io/v1beta1:ExternalSecret", {"spec": {}}, name="es")
+    found = {v.rule: v.message for v in evaluate([external])}
+    assert found["served-api-versions"] == (
+        "ExternalSecret uses external-secrets.io/v1beta1, which the installed CRD does not serve: use "
+        "external-secrets.io/v1")
+    assert "crd-objects-depend-on-release" in found
+
+
+def test_served_versions_match_the_vendored_crds() -> None:
+    served: dict[str, set[str]] = {}
+    for path in (ROOT / "reference").glob("*/*/*_*.yaml"):
+        crd = yaml.safe_load(path.read_text())
+        if crd.get("kind") == "CustomResourceDefinition":
+            group = crd["spec"]["group"]
+            served.setdefault(group, set()).update(v["name"] for v in crd["spec"]["versions"] if v["served"])
+    assert {g: set(v) for g, v in rules.SERVED_CRD_VERSIONS.items()} == served
+
+
+@pytest.mark.parametrize("chart", [
+    "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts/secrets-store-csi-driver-1.6.0.tgz",
+    "oci://registry.example.com/charts/secrets-store-csi-driver",
+    "https://example.com/secrets-store-csi-driver-v1.6.0-rc.1.tgz?token=x",
+])
+def test_chart_given_by_url_is_recognised(chart: str) -> None:
+    assert len(rules.csi_driver_rotation(release(chart, driver_values(enableSecretRotation=False)))) == 1
+
+
+def test_helm_v4_chart_is_judged_like_a_release() -> None:
+    chart = view(rules.HELM_CHART, {"chart": "secrets-store-csi-driver", "values": {"enableSecretRotation": False}})
+    assert len(rules.csi_driver_rotation(chart)) == 1
+
+
+@pytest.mark.parametrize(("rule", "flagged"), [
+    ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}, True),
+    ({"apiGroups": ["*"], "resources": ["*"], "verbs": ["get"]}, True),
+    ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": ["app-api"]}, False),
+    ({"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}, False),
+])
+def test_role_that_can_get_every_secret_is_flagged(rule: dict[str, Any], flagged: bool) -> None:
+    messages = rules.rbac_secrets_list_watch(view(rules.ROLE, {"rules": [rule]}))
+    assert bool(messages) is flagged
+
+
+# --- legal but risky: advisories with their reasoning ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("interval", "flagged"), [("10s", True), ("59s", True), ("1m", False), ("2m", False)])
+def test_rotation_poll_of_seconds_is_an_advisory(interval: str, flagged: bool) -> None:
+    messages = rules.secret_polling_interval(release("secrets-store-csi-driver",
+                                                     driver_values(rotationPollInterval=interval)))
+    assert bool(messages) is flagged
+
+
+def test_external_secret_refresh_of_seconds_is_an_advisory() -> None:
+    external = view("kubernetes:external-secrets.io/v1:ExternalSecret", {"spec": {"refreshInterval": "5s"}})
+    assert len(rules.secret_polling_interval(external)) == 1
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
+def test_public_endpoint_open_to_everyone_is_an_advisory(cidr: str) -> None:
+    cluster = view(rules.EKS_COMPONENT, {"publicAccessCidrs": ["203.0.113.0/24", cidr]})
+    assert len(rules.eks_public_endpoint_open(cluster)) == 1
+    assert rules.eks_public_endpoint_open(view(rules.EKS_COMPONENT, {"publicAccessCidrs": ["203.0.113.0/24"]})) == []
+
+
+@pytest.mark.parametrize(("stack", "protect", "flagged"), [("prod", False, True), ("dev", True, True),
+                                                           ("dev", False, False)])
+def test_privileged_pod_security_in_a_protected_stack(stack: str, protect: bool, flagged: bool) -> None:
+    namespace = view(rules.NAMESPACE, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}},
+                     stack=stack)
+    key = view(rules.KMS_KEY, {"enableKeyRotation": True}, stack=stack, protect=protect)
+    assert bool(rules.privileged_namespace_in_protected_stack([namespace, key])) is flagged

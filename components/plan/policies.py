@@ -7,6 +7,7 @@ every secret value the plan holds is blanked out of it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,13 @@ __all__ = ["Violation", "check_policies", "secret_texts"]
 
 
 def _leaves(value: Any) -> Iterator[str]:
+    """Every scalar in ``value`` as text; a string that holds a JSON document (a policy) yields its scalars too."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            document = json.loads(value)
+        except ValueError:
+            document = None
+        yield from _leaves(document)
     if isinstance(value, dict):
         for item in value.values():
             yield from _leaves(item)
