@@ -25,7 +25,11 @@ from components.validation import SettingsError, check_arn, check_dns1123_label,
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.workloads import csi_secret_volume, env_from_secret_key, read_only_mount, secret_volume
 
-__all__ = ["BACKENDS", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets", "AppSecretsArgs"]
+__all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
+           "AppSecretsArgs"]
+
+DEFAULT_MOUNT_PATH = "/mnt/secrets"
+"""Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
 
 BACKENDS = ("csi", "external-secrets")
 IDENTITIES = ("irsa", "pod-identity")
@@ -162,7 +166,7 @@ class AppSecrets(pulumi.ComponentResource):
                 app, namespace, store=app, target=self.synced_secret_name,
                 refresh_interval=args.get("refresh_interval", "1h"), data=_remote_keys(secrets),
             )
-        mount_path = args.get("mount_path", "/mnt/secrets")
+        mount_path = args.get("mount_path", DEFAULT_MOUNT_PATH)
         if not mount_path.startswith("/"):
             raise SettingsError("AppSecretsArgs.mount_path", mount_path, "is not an absolute path")
 

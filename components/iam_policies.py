@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import pulumi_aws as aws
+
 from components.validation import SettingsError, check_arn, check_dns1123_label, check_dns1123_subdomain
 
 __all__ = [
@@ -32,7 +34,8 @@ VERSION = "2012-10-17"
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d$")
+_REGIONS = frozenset(region.value for region in aws.Region)
 # Secrets Manager secret names: 1-512 of ASCII letters, digits and /_+=.@- (CreateSecret API reference).
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _WILDCARDS = ("*", "?")
@@ -57,9 +60,15 @@ def check_account_id(value: object, setting: str) -> str:
 
 
 def check_region(value: object, setting: str) -> str:
-    """Return ``value`` if it looks like an AWS region code (``eu-west-1``, ``us-gov-west-1``)."""
+    """Return ``value`` if it is an AWS region (``eu-west-1``, ``us-gov-west-1``) that exists.
+
+    The regions are those of the pinned pulumi-aws SDK (its ``Region`` enum, generated from the provider's schema):
+    a well-formed code such as ``eu-west-9`` is refused as AWS would refuse it.
+    """
     if not isinstance(value, str) or not _REGION.match(value):
         raise SettingsError(setting, value, "is not an AWS region code such as 'eu-west-1'")
+    if value not in _REGIONS:
+        raise SettingsError(setting, value, f"is not an AWS region (known: {', '.join(sorted(_REGIONS))})")
     return value
 
 

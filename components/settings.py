@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
+from components.app_secrets import DEFAULT_MOUNT_PATH
 from components.cluster import SUPPORT_TYPES
 from components.encryption_key import DEFAULT_PROTECT
 from components.iam_policies import check_region
@@ -36,13 +37,18 @@ from components.validation import (
     SECRET_SHOWN_AS,
     MissingSettingError,
     SettingsError,
+    check_annotation_key,
     check_arn,
     check_cluster_name,
+    check_config_map_size,
+    check_data_key,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_endpoint_access,
+    check_environment_namespace,
     check_kms_deletion_window,
     check_kubernetes_version,
+    check_label_value,
     check_log_retention_days,
     check_log_types,
     check_node_group_sizes,
@@ -51,6 +57,7 @@ from components.validation import (
     check_vpc_id,
     parse_go_duration,
 )
+from components.workload import SCRATCH_MOUNT_PATH
 from components.workloads import check_tls_pair
 
 __all__ = [
@@ -587,7 +594,9 @@ def _placeholder_tls_pair(certificate: str, private_key: str) -> tuple[str, str]
 def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> EnvironmentSettings:
     fields = node.object(KEYS["environments[]"])
     name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
-    namespace = check_dns1123_label(_get(fields, "namespace", _Node.string, name), f"{node.path}.namespace")
+    namespace = check_environment_namespace(
+        check_dns1123_label(_get(fields, "namespace", _Node.string, name), f"{node.path}.namespace"),
+        f"{node.path}.namespace" if "namespace" in fields else f"{node.path}.name")
     config_maps = tuple(_config_map(n, project_dir) for n in _get(fields, "configMaps", _Node.items, []))
     check_unique((c.name for c in config_maps), f"{node.path}.configMaps[].name")
     env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "secrets", _Node.items, []))
@@ -623,10 +632,19 @@ def check_checksum_key_apart(checksum_key: str, env_secrets: Sequence[SecretSett
                                 "secret setting")
 
 
+def _checksummed_name(name: str, setting: str) -> str:
+    """A ConfigMap or Secret name, which also becomes the pod annotation key ``checksum/<name>`` of its consumers."""
+    check_dns1123_subdomain(name, setting)
+    check_annotation_key(f"checksum/{name}", setting, name)
+    return name
+
+
 def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
     fields = node.object(KEYS["environments[].configMaps[]"])
-    name = check_dns1123_subdomain(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    name = _checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     data = _get(fields, "data", _Node.string_map, {})
+    for key in data:
+        check_data_key(key, f"{node.path}.data.{key}")
     files: dict[str, str] = {}
     for item in _get(fields, "files", _Node.items, []):
         relative = item.string()
@@ -635,7 +653,7 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
             raise item.fail("must be a path inside the project directory")
         if not path.is_file():
             raise item.fail(f"is not a file (paths are relative to the project directory {project_dir})")
-        key = path.name
+        key = check_data_key(path.name, item.path)
         if key in files or key in data:
             raise item.fail(f"gives the key {key!r} twice; ConfigMap keys must be unique")
         try:
@@ -644,13 +662,14 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
             raise item.fail(f"is not UTF-8 text (byte {error.start}): a ConfigMap's data holds text") from None
     if not data and not files:
         raise node.fail("has neither data nor files")
+    check_config_map_size({**data, **files}, node.path)
     return ConfigMapSettings(name=name, data=data, files=files,
                              immutable=_get(fields, "immutable", _Node.boolean, False))
 
 
 def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
     fields = node.object(KEYS["environments[].secrets[]"])
-    name = check_dns1123_subdomain(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    name = _checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     kind = _get(fields, "type", lambda n: n.choice(_SECRET_TYPES), "Opaque")
     needed = {
         "Opaque": ("stringData",),
@@ -672,8 +691,7 @@ def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
         if not isinstance(mapping.value, dict) or not mapping.value:
             raise mapping.fail("is not an object of Secret keys to secret setting names")
         for key, ref in mapping.value.items():
-            if not re.fullmatch(r"[-._a-zA-Z0-9]+", str(key)):
-                raise SettingsError(f"{mapping.path}.{key}", key, "is not a valid Secret key ([-._a-zA-Z0-9]+)")
+            check_data_key(key, f"{mapping.path}.{key}")
             string_data[str(key)] = secrets.resolve(_Node(ref, f"{mapping.path}.{key}"))
     return SecretSettings(
         name=name,
@@ -711,6 +729,7 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         k.env for s in app_secrets for k in s.keys if k.env]
     check_unique(all_env, f"{node.path} environment variable")
     check_unique([k.file for s in app_secrets for k in s.keys], f"{node.path}.secrets[].keys[].file")
+    _check_mount_paths(node.path, config_files, secret_volumes, bool(app_secrets))
     port = _get(fields, "port", lambda n: n.integer(1, 65535), None)
     return AppSettings(
         name=name,
@@ -728,6 +747,22 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         image_pull_secrets=_get(fields, "imagePullSecrets", _Node.strings, ()),
         secrets=app_secrets,
     )
+
+
+def _check_mount_paths(path: str, config_files: Sequence[ConfigFileMount], secret_volumes: Sequence[SecretVolumeMount],
+                       has_secrets: bool) -> None:
+    """The API server refuses a container with two mounts at one path ("must be unique")."""
+    taken = {SCRATCH_MOUNT_PATH: "the workload's scratch emptyDir"}
+    if has_secrets:
+        taken[DEFAULT_MOUNT_PATH] = "the app's secrets volume"
+    mounts = [(f"{path}.configFiles[{i}].mountPath", f.mount_path) for i, f in enumerate(config_files)] + [
+        (f"{path}.secretVolumes[{i}].mountPath", v.mount_path) for i, v in enumerate(secret_volumes)]
+    for setting, mount_path in mounts:
+        normalised = mount_path.rstrip("/") or "/"
+        if normalised in taken:
+            raise SettingsError(setting, mount_path, f"is already the mount path of {taken[normalised]}: each mount "
+                                                     "of a container needs a path of its own")
+        taken[normalised] = setting
 
 
 def _records(fields: Mapping[str, _Node], key: str, schema: str,
@@ -817,6 +852,7 @@ def parse_settings(
     env_names = [e.name for e in environments]
     apps = tuple(_app(n, env_names, delivery.backend) for n in _get(root, "apps", _Node.items, []))
     check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
+    _check_derived_names(apps)
     _check_references(environments, apps)
     unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
     if unknown:
@@ -836,6 +872,48 @@ def parse_settings(
     )
 
 
+_IAM_ROLE_NAME_MAX = 64
+"""IAM refuses a role name longer than 64 characters (CreateRole ``RoleName``)."""
+_AUTONAME_SUFFIX = 8
+"""pulumi-aws names a role ``<logical name>-<7 random hex>`` and fails when that is longer than the service allows."""
+
+
+def _check_derived_names(apps: Sequence[AppSettings]) -> None:
+    """Names the stack program derives from an environment and an app: ``<environment>-<app>`` names the app's
+    components (two pairs that derive one name would collide), is the ``app.kubernetes.io/instance`` label of its
+    pods (at most 63 characters), and with secrets prefixes its IAM role ``<environment>-<app>-identity-role``."""
+    derived: dict[str, str] = {}
+    for i, app in enumerate(apps):
+        setting = f"{PROJECT}:apps[{i}].name"
+        for environment in app.environments:
+            name = f"{environment}-{app.name}"
+            if name in derived:
+                raise SettingsError(setting, app.name, f"in environment {environment!r} derives the name {name!r}, "
+                                                       f"which {derived[name]} derives too: rename one")
+            derived[name] = f"{setting} in environment {environment!r}"
+            try:
+                check_label_value(name, setting)
+            except SettingsError:
+                raise SettingsError(setting, app.name, f"in environment {environment!r} derives {name!r}, longer "
+                                                       "than the 63 characters of a Kubernetes label value: shorten "
+                                                       "the app or environment name") from None
+            role = f"{name}-identity-role"
+            if app.secrets and len(role) + _AUTONAME_SUFFIX > _IAM_ROLE_NAME_MAX:
+                raise SettingsError(setting, app.name, f"in environment {environment!r} derives the IAM role name "
+                                                       f"{role!r} plus a random suffix, longer than the "
+                                                       f"{_IAM_ROLE_NAME_MAX} characters IAM allows: shorten the app "
+                                                       "or environment name")
+
+
+_SECRET_TYPE_KEYS = {"kubernetes.io/tls": ("tls.crt", "tls.key"),
+                     "kubernetes.io/dockerconfigjson": (".dockerconfigjson",)}
+"""The keys of the Secret types whose keys are fixed by Kubernetes."""
+
+
+def _secret_keys(secret: SecretSettings) -> tuple[str, ...]:
+    return _SECRET_TYPE_KEYS.get(secret.type, tuple(secret.string_data))
+
+
 def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequence[AppSettings]) -> None:
     """An app may only consume ConfigMaps and Secrets that every one of its environments defines."""
     by_name = {e.name: e for e in environments}
@@ -843,7 +921,7 @@ def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequenc
         for env_name in app.environments:
             environment = by_name[env_name]
             config_maps = {c.name: c for c in environment.config_maps}
-            secret_names = {s.name for s in environment.secrets}
+            env_secrets = {s.name: s for s in environment.secrets}
             refs: Sequence[tuple[str, str, str | None]] = (
                 [(f"env[{j}].configMap", e.config_map, e.key) for j, e in enumerate(app.env)]
                 + [(f"envFrom[{j}]", name, None) for j, name in enumerate(app.env_from)]
@@ -863,9 +941,19 @@ def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequenc
                 + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.image_pull_secrets)]
             )
             for path, secret in secret_refs:
-                if secret not in secret_names:
+                if secret not in env_secrets:
                     raise SettingsError(f"{PROJECT}:apps[{i}].{path}", secret,
                                         f"is not a Secret of environment {env_name!r}")
+                if path.startswith("imagePullSecrets") and env_secrets[secret].type != "kubernetes.io/dockerconfigjson":
+                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", secret,
+                                        f"is a Secret of type {env_secrets[secret].type}, but the kubelet pulls images "
+                                        "only with kubernetes.io/dockerconfigjson Secrets")
+            for j, entry in enumerate(app.secret_env):
+                keys = _secret_keys(env_secrets[entry.secret])
+                if entry.key not in keys:
+                    raise SettingsError(f"{PROJECT}:apps[{i}].secretEnv[{j}].key", entry.key,
+                                        f"is not a key of Secret {entry.secret!r} in environment {env_name!r} "
+                                        f"(keys: {', '.join(keys)}): the pod would not start")
 
 
 def _all_config_keys() -> dict[str, Any]:

@@ -14,19 +14,26 @@ from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "ACCESS_POLICIES",
+    "CONFIG_MAP_MAX_BYTES",
+    "EKS_VERSIONS",
     "LOG_RETENTION_DAYS",
     "LOG_TYPES",
     "REQUIRED_LOG_TYPES",
     "SECRET_SHOWN_AS",
     "MissingSettingError",
     "SettingsError",
+    "check_annotation_key",
     "check_arn",
     "check_cluster_name",
+    "check_config_map_size",
+    "check_data_key",
     "check_dns1123_label",
     "check_dns1123_subdomain",
     "check_endpoint_access",
+    "check_environment_namespace",
     "check_kms_deletion_window",
     "check_kubernetes_version",
+    "check_label_value",
     "check_log_retention_days",
     "check_log_types",
     "check_node_group_sizes",
@@ -89,6 +96,65 @@ def check_dns1123_subdomain(value: object, setting: str) -> str:
             "is not a valid Kubernetes object name (a DNS-1123 subdomain: at most 253 lowercase "
             "letters, digits, '-' and '.', starting and ending with a letter or digit)",
         )
+    return value
+
+
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def check_label_value(value: object, setting: str) -> str:
+    """Return ``value`` if Kubernetes accepts it as a label value (63 characters at most; apimachinery
+    ``IsValidLabelValue``). Names the program derives, such as ``<environment>-<app>``, become label values too."""
+    if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+        raise SettingsError(setting, value, "is not a valid Kubernetes label value (at most 63 letters, digits, "
+                                            "'-', '_' and '.', starting and ending with a letter or digit)")
+    return value
+
+
+def check_annotation_key(key: str, setting: str, value: object) -> str:
+    """Return ``key`` if Kubernetes accepts it as an annotation key: an optional DNS-1123 subdomain prefix and '/',
+    then a name of at most 63 characters (apimachinery ``IsQualifiedName``). ``value`` is what the user wrote."""
+    prefix, _, name = key.rpartition("/")
+    if (prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix))) or len(name) > 63 \
+            or not _QUALIFIED_NAME.match(name):
+        raise SettingsError(setting, value, f"makes the annotation key {key!r}, which Kubernetes refuses (the part "
+                                            "after '/' is at most 63 letters, digits, '-', '_' and '.')")
+    return key
+
+
+def check_data_key(value: object, setting: str) -> str:
+    """Return ``value`` if it is a ConfigMap or Secret key (apimachinery ``IsConfigMapKey``): at most 253 of
+    letters, digits, '-', '_' and '.', and neither '.', '..' nor starting with '..' (the kubelet's ``..data``)."""
+    if (not isinstance(value, str) or len(value) > 253 or not _DATA_KEY.match(value) or value in (".", "..")
+            or value.startswith("..")):
+        raise SettingsError(setting, value, "is not a valid ConfigMap or Secret key (at most 253 letters, digits, "
+                                            "'-', '_' and '.'; not '.', '..' or starting with '..')")
+    return value
+
+
+CONFIG_MAP_MAX_BYTES = 1024 * 1024
+"""The API server refuses a ConfigMap whose data is larger than 1 MiB (apimachinery ``MaxSecretSize`` is shared)."""
+
+
+def check_config_map_size(data: Mapping[str, str], setting: str) -> None:
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
+    if size > CONFIG_MAP_MAX_BYTES:
+        raise SettingsError(setting, f"{size} bytes", f"is over the {CONFIG_MAP_MAX_BYTES} bytes (1 MiB) that "
+                                                      "Kubernetes allows a ConfigMap: split it or mount a volume")
+
+
+_SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def check_environment_namespace(value: str, setting: str) -> str:
+    """An environment creates its namespace: one that every cluster already has, or the ``kube-`` prefix that
+    Kubernetes keeps for itself, is refused (creating it fails with AlreadyExists, and kube-system holds the
+    control plane's own Secrets)."""
+    if value in _SYSTEM_NAMESPACES or value.startswith("kube-"):
+        raise SettingsError(setting, value, "is a system namespace (default, kube-*): give the environment a "
+                                            "namespace of its own")
     return value
 
 
@@ -169,7 +235,10 @@ ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "Amazo
 """The EKS access policies an access entry may be given."""
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-_VERSION = re.compile(r"^1\.\d{2}$")
+EKS_VERSIONS = ("1.32", "1.33", "1.34", "1.35")
+"""The Kubernetes versions EKS offers for a new cluster (standard or extended support) as of November 2026, from
+the EKS version calendar: 1.31's extended support ended on 2026-11-26, 1.32's ends on 2027-03-23. Update this
+tuple when EKS releases or retires a version."""
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 
@@ -182,8 +251,11 @@ def check_cluster_name(value: object, setting: str) -> str:
 
 
 def check_kubernetes_version(value: object, setting: str) -> str:
-    if not isinstance(value, str) or not _VERSION.match(value):
+    if not isinstance(value, str):
         raise SettingsError(setting, value, "is not a Kubernetes minor version such as '1.33' (quote it)")
+    if value not in EKS_VERSIONS:
+        raise SettingsError(setting, value, f"is not a Kubernetes version that EKS offers (one of: "
+                                            f"{', '.join(EKS_VERSIONS)}; quote it)")
     return value
 
 
@@ -211,9 +283,13 @@ def check_endpoint_access(public: bool, private: bool, cidrs: Sequence[str], nam
         raise SettingsError(private_name, private, f"must be true when {public_name.rsplit('.', 1)[-1]} is false")
     for i, cidr in enumerate(cidrs):
         try:
-            ipaddress.ip_network(cidr, strict=True)
+            network = ipaddress.ip_network(cidr, strict=True)
         except ValueError:
             raise SettingsError(f"{cidrs_name}[{i}]", cidr, "is not a CIDR block such as '203.0.113.0/24'") from None
+        if network.version != 4:
+            # The cluster is IPv4 (EKS's default ipFamily, the only one we create): EKS refuses IPv6 blocks here.
+            raise SettingsError(f"{cidrs_name}[{i}]", cidr, "is an IPv6 block, but the cluster is IPv4: EKS accepts "
+                                                            "only IPv4 CIDR blocks for its public endpoint")
     if public and not cidrs:
         raise SettingsError(
             cidrs_name, list(cidrs),

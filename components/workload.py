@@ -13,7 +13,10 @@ from components.rbac import SecretReader
 from components.validation import SettingsError, check_dns1123_label
 from components.workloads import pod_security_context, restricted_security_context
 
-__all__ = ["DEFAULT_RESOURCES", "Workload", "WorkloadArgs"]
+__all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs"]
+
+SCRATCH_MOUNT_PATH = "/tmp"  # noqa: S108 (an emptyDir of the pod's own)
+"""Where every workload mounts its writable scratch emptyDir (its root filesystem is read-only)."""
 
 DEFAULT_RESOURCES: Mapping[str, Any] = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
 """Requests that let the scheduler place the pod, and a memory limit so that a leak cannot starve the node."""
@@ -130,7 +133,7 @@ class Workload(pulumi.ComponentResource):
             "image": args["image"],
             "env": list(args.get("env", [])),
             "envFrom": list(args.get("env_from", [])),
-            "volumeMounts": [*args.get("volume_mounts", []), {"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir)
+            "volumeMounts": [*args.get("volume_mounts", []), {"name": "tmp", "mountPath": SCRATCH_MOUNT_PATH}],
             "securityContext": restricted_security_context(),
             "resources": dict(args.get("resources", DEFAULT_RESOURCES)),
         })

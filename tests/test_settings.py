@@ -457,3 +457,122 @@ def test_config_map_file_that_is_not_utf8_is_one_message(dev_values: dict[str, A
         "eks-config-secrets:environments[0].configMaps[1].files[0] 'config/blob.bin' is not UTF-8 text (byte 2): "
         "a ConfigMap's data holds text"
     )
+
+
+# --- what AWS or the API server would refuse, refused here first (issue 16) --------------------------------------
+
+
+def test_config_map_key_the_kubelet_reserves_is_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["configMaps"][0]["data"]["..data"] = "x"
+    assert error_of(dev_values).startswith(
+        "eks-config-secrets:environments[0].configMaps[0].data...data '..data' is not a valid ConfigMap or Secret key")
+
+
+def test_secret_key_with_a_slash_is_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["secrets"][0]["stringData"] = {"a/b": "apiToken"}
+    assert "'a/b' is not a valid ConfigMap or Secret key" in error_of(dev_values)
+
+
+def test_config_map_over_one_mebibyte_is_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["configMaps"][0]["data"]["BIG"] = "x" * (1024 * 1024)
+    assert error_of(dev_values).startswith(
+        "eks-config-secrets:environments[0].configMaps[0] '1048644 bytes' is over the 1048576 bytes (1 MiB)")
+
+
+def test_config_map_name_too_long_for_its_checksum_annotation_is_refused(dev_values: dict[str, Any]) -> None:
+    name = "c" * 64  # a valid object name (up to 253), but checksum/<name> allows 63 after the slash
+    dev_values["environments"][0]["configMaps"][0]["name"] = name
+    assert error_of(dev_values).startswith(
+        f"eks-config-secrets:environments[0].configMaps[0].name '{name}' makes the annotation key 'checksum/{name}', "
+        "which Kubernetes refuses")
+
+
+def test_secret_name_too_long_for_its_checksum_annotation_is_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["secrets"][0]["name"] = "s" * 70
+    assert "makes the annotation key 'checksum/sss" in error_of(dev_values)
+
+
+def test_derived_name_too_long_for_a_label_is_refused(dev_values: dict[str, Any]) -> None:
+    app = "a" * 60  # a valid DNS label; dev-<app> is 64 characters
+    dev_values["apps"][1]["name"] = app
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:apps[1].name '{app}' in environment 'dev' derives 'dev-{app}', longer than the 63 "
+        "characters of a Kubernetes label value: shorten the app or environment name")
+
+
+def test_derived_iam_role_name_too_long_is_refused(dev_values: dict[str, Any]) -> None:
+    app = "a" * 40  # dev-<app>-identity-role plus 8 random characters is 66 > 64
+    dev_values["apps"][0]["name"] = app
+    assert "derives the IAM role name" in error_of(dev_values)
+
+
+def test_two_apps_deriving_one_name_are_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"].append({"name": "dev-x", "namespace": "devx"})
+    dev_values["apps"][0]["environments"] = ["dev"]
+    dev_values["apps"][1]["environments"] = ["dev"]
+    dev_values["apps"].append({"name": "x-web", "image": "nginx:1", "environments": ["dev"]})
+    dev_values["apps"].append({"name": "web", "image": "nginx:1", "environments": ["dev-x"]})
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[3].name 'web' in environment 'dev-x' derives the name 'dev-x-web', which "
+        "eks-config-secrets:apps[2].name in environment 'dev' derives too: rename one")
+
+
+def test_duplicate_mount_paths_are_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][1]["secretVolumes"][0]["mountPath"] = "/etc/nginx/nginx.conf/"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[1].secretVolumes[0].mountPath '/etc/nginx/nginx.conf/' is already the mount path "
+        "of eks-config-secrets:apps[1].configFiles[0].mountPath: each mount of a container needs a path of its own")
+
+
+@pytest.mark.parametrize(("path", "taken"), [("/tmp", "the workload's scratch emptyDir"),
+                                              ("/mnt/secrets", "the app's secrets volume")])
+def test_mount_path_of_a_volume_the_program_adds_is_refused(dev_values: dict[str, Any], path: str,
+                                                            taken: str) -> None:
+    dev_values["apps"][0]["secretVolumes"] = [{"secret": "app-tls", "mountPath": path}]
+    assert f"is already the mount path of {taken}" in error_of(dev_values)
+
+
+def test_image_pull_secret_must_be_dockerconfigjson(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["imagePullSecrets"] = ["app-api"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].imagePullSecrets[0] 'app-api' is a Secret of type Opaque, but the kubelet pulls "
+        "images only with kubernetes.io/dockerconfigjson Secrets")
+
+
+@pytest.mark.parametrize(("secret", "key", "keys"), [("app-api", "API_TOKN", "API_TOKEN"),
+                                                      ("app-tls", "tls.pem", "tls.crt, tls.key")])
+def test_secret_key_ref_to_a_missing_key_is_refused(dev_values: dict[str, Any], secret: str, key: str,
+                                                    keys: str) -> None:
+    dev_values["apps"][0]["secretEnv"] = [{"name": "X", "secret": secret, "key": key}]
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:apps[0].secretEnv[0].key '{key}' is not a key of Secret '{secret}' in environment "
+        f"'dev' (keys: {keys}): the pod would not start")
+
+
+def test_ipv6_public_access_cidr_is_refused(dev_values: dict[str, Any]) -> None:
+    dev_values["cluster"]["publicAccessCidrs"] = ["2001:db8::/32"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:cluster.publicAccessCidrs[0] '2001:db8::/32' is an IPv6 block, but the cluster is IPv4: "
+        "EKS accepts only IPv4 CIDR blocks for its public endpoint")
+
+
+@pytest.mark.parametrize("version", ["1.31", "1.99", "1.28"])
+def test_kubernetes_version_eks_does_not_offer_is_refused(dev_values: dict[str, Any], version: str) -> None:
+    dev_values["cluster"]["version"] = version
+    assert error_of(dev_values).startswith(
+        f"eks-config-secrets:cluster.version '{version}' is not a Kubernetes version that EKS offers")
+
+
+@pytest.mark.parametrize("region", ["eu-west-9", "us-nowhere-1"])
+def test_region_that_does_not_exist_is_refused(dev_values: dict[str, Any], region: str) -> None:
+    assert error_of(dev_values, region=region).startswith(f"aws:region '{region}' is not an AWS region (known: ")
+
+
+@pytest.mark.parametrize(("field", "value"), [("namespace", "kube-system"), ("namespace", "default"),
+                                              ("name", "kube-apps")])
+def test_system_namespace_as_an_environment_is_refused(dev_values: dict[str, Any], field: str, value: str) -> None:
+    dev_values["environments"][0][field] = value
+    dev_values["apps"] = []
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:environments[0].{field} '{value}' is a system namespace (default, kube-*): give the "
+        "environment a namespace of its own")
