@@ -57,7 +57,17 @@ def _is_manifest(resource: RecordedResource) -> bool:
 
 
 def _file_name(*parts: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", "-".join(parts)) + ".yaml"
+    return _segment("-".join(parts)) + ".yaml"
+
+
+def _segment(text: str) -> str:
+    """``text`` as one path segment that stays where it is put: no separator, and no leading dot (``..``, ``.``).
+
+    Namespaces and names come from the program, which may be anyone's: ``../../x`` or ``/etc`` must not steer a
+    write outside the folder given to ``--manifests``.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    return f"_{cleaned}" if cleaned.startswith(".") or not cleaned else cleaned
 
 
 _READING_ORDER = ("apiVersion", "kind", "metadata", "name", "namespace")
@@ -87,7 +97,7 @@ def write_manifests(plan: Plan, directory: Path) -> list[Path]:
             outputs = {k: v for k, v in resource.outputs.items() if k != "status"}
             metadata = {k: v for k, v in (outputs.get("metadata") or {}).items() if k != "uid"}
             document = _in_reading_order({**outputs, "metadata": metadata})
-            folder = directory / (metadata.get("namespace") or "_cluster")
+            folder = directory / _segment(str(metadata.get("namespace") or "_cluster"))
             path = folder / _file_name(str(document["kind"]).lower(), str(metadata.get("name", resource.name)))
         elif resource.type == HELM_RELEASE:
             inputs = resource.outputs
@@ -100,7 +110,7 @@ def write_manifests(plan: Plan, directory: Path) -> list[Path]:
                 "namespace": inputs.get("namespace"),
                 "values": inputs.get("values") or {},
             }
-            folder = directory / (inputs.get("namespace") or "default")
+            folder = directory / _segment(str(inputs.get("namespace") or "default"))
             path = folder / _file_name("helm-release", str(inputs.get("name")))
         else:
             continue
