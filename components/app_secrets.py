@@ -26,7 +26,7 @@ from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.workloads import csi_secret_volume, env_from_secret_key, read_only_mount, secret_volume
 
 __all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
-           "AppSecretsArgs"]
+           "AppSecretsArgs", "check_backend_identity"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -129,12 +129,7 @@ class AppSecrets(pulumi.ComponentResource):
             raise SettingsError("AppSecretsArgs.backend", backend, f"is not one of: {', '.join(BACKENDS)}")
         if identity not in IDENTITIES:
             raise SettingsError("AppSecretsArgs.identity", identity, f"is not one of: {', '.join(IDENTITIES)}")
-        if backend == "external-secrets" and identity == "pod-identity":
-            # ESO cannot combine a store-level serviceAccountRef with Pod Identity; the alternative, the operator's
-            # own identity, would read every app's secrets.
-            raise SettingsError("AppSecretsArgs.identity", identity,
-                                "cannot be used with backend 'external-secrets' (its per-app SecretStore "
-                                "authenticates through IRSA): use identity 'irsa' or backend 'csi'")
+        check_backend_identity(backend, identity, "AppSecretsArgs.identity")
         _check_identity_inputs(args, identity)
         secrets = list(args["secrets"])
         if not secrets:
@@ -233,6 +228,15 @@ def _check_identity_inputs(args: AppSecretsArgs, identity: str) -> None:
 def _whole_secret_file(index: int) -> str:
     # The provider always writes the whole object as a file too; with only property keys it needs a name.
     return f"secret-{index}.json"
+
+
+def check_backend_identity(backend: str, identity: str, setting: str) -> None:
+    """ESO cannot combine a store-level serviceAccountRef with Pod Identity; the alternative, the operator's own
+    identity, would read every app's secrets."""
+    if backend == "external-secrets" and identity == "pod-identity":
+        raise SettingsError(setting, identity, "cannot be used with backend 'external-secrets' (its per-app "
+                                               "SecretStore authenticates through IRSA): use identity 'irsa' or "
+                                               "backend 'csi'")
 
 
 def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str) -> None:

@@ -18,6 +18,7 @@ from components.validation import (
     REQUIRED_LOG_TYPES,
     SettingsError,
     check_arn,
+    check_arn_region,
     check_cluster_name,
     check_dns1123_label,
     check_endpoint_access,
@@ -26,6 +27,7 @@ from components.validation import (
     check_log_retention_days,
     check_log_types,
     check_node_group_sizes,
+    check_principal_arn,
     check_subnet_ids,
     check_unique,
     check_vpc_id,
@@ -180,13 +182,7 @@ class _Settings:
         self.kms_key_arn = args.get("kms_key_arn")
         if self.kms_key_arn is not None:
             check_arn(self.kms_key_arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")
-            key_region = self.kms_key_arn.split(":")[3]
-            if key_region != self.region:
-                # EKS accepts only a key in the cluster's own region.
-                raise SettingsError(
-                    f"{prefix}.kms_key_arn", self.kms_key_arn, f"is in {key_region}, not in the cluster's region "
-                    f"{self.region}"
-                )
+            check_arn_region(self.kms_key_arn, self.region, f"{prefix}.kms_key_arn", "the cluster's region")
         self.kms_deletion_window_days = check_kms_deletion_window(
             args.get("kms_deletion_window_days", 30), f"{prefix}.kms_deletion_window_days"
         )
@@ -233,9 +229,7 @@ class _Settings:
         )
 
     def _access_entry(self, entry: ClusterAccessEntryArgs, prefix: str) -> tuple[str, eks.AccessEntryArgs]:
-        principal = check_arn(entry.get("principal_arn"), f"{prefix}.principal_arn", service="iam")
-        if not principal.split(":", 5)[5].startswith(("role/", "user/")):
-            raise SettingsError(f"{prefix}.principal_arn", principal, "is not an IAM role or user ARN")
+        principal = check_principal_arn(entry.get("principal_arn"), f"{prefix}.principal_arn")
         policy = entry.get("access_policy", "AmazonEKSViewPolicy")
         if policy not in ACCESS_POLICIES:
             raise SettingsError(f"{prefix}.access_policy", policy, f"is not one of: {', '.join(ACCESS_POLICIES)}")

@@ -27,6 +27,7 @@ __all__ = [
     "SecretsStoreCsiDriver",
     "SecretsStoreCsiDriverArgs",
     "aws_provider_values",
+    "check_install_mode",
     "driver_values",
 ]
 
@@ -85,6 +86,15 @@ class SecretsStoreCsiDriverArgs(TypedDict):
     """Namespace of the releases. Omitted: ``kube-system`` (the driver DaemonSet is a node-level component)."""
 
 
+def check_install_mode(install: str, sync_secret: bool, setting: str) -> None:
+    """The EKS add-on does not pass ``syncSecret.enabled`` to the driver (aws/secrets-store-csi-driver-provider-aws
+    issue 597): with it, synced Secrets never appear."""
+    if install == "addon" and sync_secret:
+        raise SettingsError(setting, install, "cannot be used with syncSecret: the EKS add-on does not pass "
+                                              "syncSecret.enabled to the driver (aws/secrets-store-csi-driver-"
+                                              "provider-aws issue 597); use install 'helm'")
+
+
 class SecretsStoreCsiDriver(pulumi.ComponentResource):
     """The Secrets Store CSI Driver with rotation and secret sync, and the AWS provider."""
 
@@ -110,12 +120,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
                 raise SettingsError(f"SecretsStoreCsiDriverArgs.{key}", value, "is not a boolean")
         interval = args.get("rotation_poll_interval", "2m")
         parse_go_duration(interval, "SecretsStoreCsiDriverArgs.rotation_poll_interval")
-        if install == "addon" and sync_secret:
-            raise SettingsError(
-                "SecretsStoreCsiDriverArgs.install", install,
-                "cannot be used with sync_secret: the EKS add-on does not pass syncSecret.enabled to the driver "
-                "(aws/secrets-store-csi-driver-provider-aws issue 597); use install 'helm'",
-            )
+        check_install_mode(install, sync_secret, "SecretsStoreCsiDriverArgs.install")
         if install == "addon" and "cluster_name" not in args:
             raise SettingsError("SecretsStoreCsiDriverArgs.cluster_name", None, "is required with install 'addon'")
         super().__init__("eks-config-secrets:index:SecretsStoreCsiDriver", name, None, opts)

@@ -9,7 +9,13 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
+from components.validation import (
+    SECRET_SHOWN_AS,
+    SettingsError,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_unique,
+)
 from components.workloads import (
     check_tls_pair,
     checksum,
@@ -19,7 +25,7 @@ from components.workloads import (
     tls_secret_data,
 )
 
-__all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs"]
+__all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs", "check_checksum_key"]
 
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
@@ -112,7 +118,7 @@ class Environment(pulumi.ComponentResource):
         check_unique((s["name"] for s in secrets), "EnvironmentArgs.secrets[].name")
         checksum_key = args.get("checksum_key")
         if isinstance(checksum_key, str):
-            _check_checksum_key(checksum_key)
+            check_checksum_key(checksum_key, "EnvironmentArgs.checksum_key")
         if secrets and checksum_key is None:
             raise _missing_checksum_key()
         super().__init__("eks-config-secrets:index:Environment", name, None, opts)
@@ -136,7 +142,8 @@ class Environment(pulumi.ComponentResource):
         self._checksum_key: pulumi.Output[str] | None = None
         if checksum_key is not None:
             # Checked again here: it is known only at deployment when it comes from a secret Output.
-            key: pulumi.Output[str] = pulumi.Output.from_input(checksum_key).apply(_check_checksum_key)
+            key: pulumi.Output[str] = pulumi.Output.from_input(checksum_key).apply(
+                lambda value: check_checksum_key(value, "EnvironmentArgs.checksum_key"))
             self._checksum_key = pulumi.Output.secret(key)
         for config_map in config_maps:
             self._add_config_map(config_map)
@@ -217,10 +224,10 @@ def _missing_checksum_key() -> SettingsError:
                          f"{_MIN_CHECKSUM_KEY_LENGTH} characters, e.g. from `openssl rand -base64 32`")
 
 
-def _check_checksum_key(key: str) -> str:
+def check_checksum_key(key: str, setting: str) -> str:
+    """Return ``key`` if it is long enough to key the checksums' HMAC (the message never shows it)."""
     if len(key) < _MIN_CHECKSUM_KEY_LENGTH:
-        # The key is a secret: the message never shows it.
-        raise SettingsError("EnvironmentArgs.checksum_key", "<checksum key>",
+        raise SettingsError(setting, SECRET_SHOWN_AS,
                             f"is shorter than {_MIN_CHECKSUM_KEY_LENGTH} characters: set a random one, e.g. from "
                             "`openssl rand -base64 32`")
     return key

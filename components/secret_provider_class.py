@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.iam_policies import check_region
-from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain
+from components.validation import SettingsError, check_arn_region, check_dns1123_label, check_dns1123_subdomain
 
 __all__ = [
     "API_VERSION",
@@ -146,10 +146,7 @@ def _check_object(obj: SecretObjectArgs, region: str, setting: str) -> None:
         if match["service"] != _ARN_SERVICES[object_type]:
             raise SettingsError(f"{setting}.object_name", name,
                                 f"is an ARN of {match['service']}, not of objectType {object_type}")
-        # The provider refuses an ARN outside the class's region ("ARN region must match region").
-        if match["region"] != region:
-            raise SettingsError(f"{setting}.object_name", name, f"is in region {match['region'] or '(none)'}, "
-                                                                f"not in the class's region {region}")
+        check_arn_region(name, region, f"{setting}.object_name", "the class's region")
     elif ".." in name.split("/"):
         raise SettingsError(f"{setting}.object_name", name, "contains '..': the provider refuses such paths")
     if "object_alias" in obj and not _KEY.match(obj["object_alias"]):

@@ -27,9 +27,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
-from components.app_secrets import DEFAULT_MOUNT_PATH
+from components.app_secrets import DEFAULT_MOUNT_PATH, check_backend_identity
 from components.cluster import SUPPORT_TYPES
+from components.csi_driver import check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
+from components.environment import check_checksum_key
 from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,
@@ -39,6 +41,7 @@ from components.validation import (
     SettingsError,
     check_annotation_key,
     check_arn,
+    check_arn_region,
     check_cluster_name,
     check_config_map_size,
     check_data_key,
@@ -52,6 +55,7 @@ from components.validation import (
     check_log_retention_days,
     check_log_types,
     check_node_group_sizes,
+    check_principal_arn,
     check_subnet_ids,
     check_unique,
     check_vpc_id,
@@ -426,7 +430,7 @@ def _partition(region: str) -> str:
 # -- the sections -----------------------------------------------------------------------------------------
 
 
-def _cluster(node: _Node) -> ClusterSettings:
+def _cluster(node: _Node, region: str) -> ClusterSettings:
     fields = node.object(KEYS["cluster"])
     path = node.path
     name = check_cluster_name(_require(fields, "name", path, _Node.string), f"{path}.name")
@@ -446,6 +450,7 @@ def _cluster(node: _Node) -> ClusterSettings:
     kms_key_arn = _get(kms_fields, "keyArn", _Node.string, None)
     if kms_key_arn is not None:
         check_arn(kms_key_arn, kms_fields["keyArn"].path, service="kms", resource_prefix="key/")
+        check_arn_region(kms_key_arn, region, kms_fields["keyArn"].path, "the cluster's region (aws:region)")
     window = check_kms_deletion_window(_get(kms_fields, "deletionWindowDays", lambda n: n.value, 30),
                                        f"{path}.kms.deletionWindowDays")
     return ClusterSettings(
@@ -483,8 +488,8 @@ def _node_group(node: _Node) -> NodeGroupSettings:
 
 def _access_entry(node: _Node) -> AccessEntrySettings:
     fields = node.object(KEYS["cluster.accessEntries[]"])
-    principal = _require(fields, "principalArn", node.path, _Node.string)
-    check_arn(principal, fields["principalArn"].path, service="iam")
+    principal = check_principal_arn(_require(fields, "principalArn", node.path, _Node.string),
+                                    fields["principalArn"].path)
     namespaces = _get(fields, "namespaces", _Node.strings, ())
     for i, namespace in enumerate(namespaces):
         check_dns1123_label(namespace, f"{node.path}.namespaces[{i}]")
@@ -503,11 +508,14 @@ def _secret_delivery(node: _Node) -> SecretDeliverySettings:
     eso = _section(fields, "externalSecrets", node.path).object(KEYS["secretDelivery.externalSecrets"])
     refresh = _get(eso, "refreshInterval", _Node.string, "1h")
     parse_go_duration(refresh, f"{node.path}.externalSecrets.refreshInterval")
+    install = _get(csi, "install", lambda n: n.choice(("helm", "addon")), "helm")
+    sync_secret = _get(csi, "syncSecret", _Node.boolean, True)
+    check_install_mode(install, sync_secret, f"{node.path}.csi.install")
     return SecretDeliverySettings(
         backend=_get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), "csi"),
         csi=CsiSettings(
-            install=_get(csi, "install", lambda n: n.choice(("helm", "addon")), "helm"),
-            sync_secret=_get(csi, "syncSecret", _Node.boolean, True),
+            install=install,
+            sync_secret=sync_secret,
             enable_secret_rotation=_get(csi, "enableSecretRotation", _Node.boolean, True),
             rotation_poll_interval=interval,
         ),
@@ -604,9 +612,13 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
     checksum_key = secrets.resolve(fields["checksumKey"]) if "checksumKey" in fields else None
     if checksum_key is not None:
         check_checksum_key_apart(checksum_key.key, env_secrets, fields["checksumKey"].path)
+        if checksum_key.known:
+            check_checksum_key(str(secrets.values[checksum_key.key]), f"{PROJECT}:{checksum_key.key}")
     if env_secrets and checksum_key is None:
-        raise node.fail("has secrets but no checksumKey (the name of a secret config value of 16+ random "
-                        "characters, e.g. `pulumi config set --secret checksumKey \"$(openssl rand -base64 32)\"`)")
+        raise SettingsError(f"{node.path}.checksumKey", None,
+                            "is required when the environment has secrets: the name of a secret setting of 16+ "
+                            "random characters, e.g. `pulumi config set --secret checksumKey \"$(openssl rand "
+                            "-base64 32)\"`")
     return EnvironmentSettings(
         name=name,
         namespace=namespace,
@@ -661,7 +673,7 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
         except UnicodeDecodeError as error:
             raise item.fail(f"is not UTF-8 text (byte {error.start}): a ConfigMap's data holds text") from None
     if not data and not files:
-        raise node.fail("has neither data nor files")
+        raise SettingsError(f"{node.path}.data", None, "and files are both empty: give the ConfigMap data or files")
     check_config_map_size({**data, **files}, node.path)
     return ConfigMapSettings(name=name, data=data, files=files,
                              immutable=_get(fields, "immutable", _Node.boolean, False))
@@ -705,7 +717,7 @@ def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
     )
 
 
-def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppSettings:
+def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySettings, region: str) -> AppSettings:
     fields = node.object(KEYS["apps[]"])
     name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     app_envs = _get(fields, "environments", _Node.strings, tuple(environments))
@@ -724,7 +736,18 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
     secret_volumes = _records(fields, "secretVolumes", "apps[].secretVolumes[]", lambda f, path: SecretVolumeMount(
         secret=_text(f, "secret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
-    app_secrets = tuple(_app_secret(n) for n in _get(fields, "secrets", _Node.items, []))
+    app_secrets = tuple(_app_secret(n, region) for n in _get(fields, "secrets", _Node.items, []))
+    identity = _get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa")
+    backend = _get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), delivery.backend)
+    if app_secrets:
+        check_backend_identity(backend, identity, f"{node.path}.identity")
+    if backend == "csi" and not delivery.csi.sync_secret:
+        for j, secret in enumerate(app_secrets):
+            for k, key in enumerate(secret.keys):
+                if key.env:
+                    raise SettingsError(f"{node.path}.secrets[{j}].keys[{k}].env", key.env,
+                                        "reads the synced Kubernetes Secret, but secretDelivery.csi.syncSecret is "
+                                        "false: enable syncSecret or read the file instead")
     all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
         k.env for s in app_secrets for k in s.keys if k.env]
     check_unique(all_env, f"{node.path} environment variable")
@@ -737,8 +760,8 @@ def _app(node: _Node, environments: Sequence[str], default_backend: str) -> AppS
         replicas=_get(fields, "replicas", lambda n: n.integer(0, 100), 1),
         port=port,
         environments=app_envs,
-        identity=_get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa"),
-        backend=_get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), default_backend),
+        identity=identity,
+        backend=backend,
         env=env_vars,
         env_from=_get(fields, "envFrom", _Node.strings, ()),
         config_files=config_files,
@@ -788,16 +811,19 @@ def _env_name(value: str, setting: str) -> str:
     return value
 
 
-def _app_secret(node: _Node) -> AppSecretSettings:
+def _app_secret(node: _Node, region: str) -> AppSecretSettings:
     fields = node.object(KEYS["apps[].secrets[]"])
     secret = _require(fields, "secret", node.path, _Node.string)
     if secret.startswith("arn:"):
         check_arn(secret, fields["secret"].path, service="secretsmanager", resource_prefix="secret:")
+        check_arn_region(secret, region, fields["secret"].path, "the cluster's region (aws:region)")
     elif not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", secret):
         raise fields["secret"].fail("is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
     kms = _get(fields, "kmsKeyArn", _Node.string, None)
     if kms is not None:
         check_arn(kms, fields["kmsKeyArn"].path, service="kms", resource_prefix="key/")
+        # Secrets Manager encrypts with a key of the secret's own region.
+        check_arn_region(kms, region, fields["kmsKeyArn"].path, "the cluster's region (aws:region)")
     keys = []
     for item in _require(fields, "keys", node.path, _Node.items):
         f = item.object(KEYS["apps[].secrets[].keys[]"])
@@ -812,6 +838,11 @@ def _app_secret(node: _Node) -> AppSecretSettings:
         ))
     if not keys:
         raise fields["keys"].fail("is empty: name at least one key to expose")
+    whole = [j for j, key in enumerate(keys) if key.property is None]
+    if len(whole) > 1:
+        raise SettingsError(f"{fields['keys'].path}[{whole[1]}].property", None,
+                            f"is not set, and keys[{whole[0]}] already exposes the whole secret: give this key a "
+                            "property")
     return AppSecretSettings(secret=secret, kms_key_arn=kms, keys=tuple(keys))
 
 
@@ -841,7 +872,7 @@ def parse_settings(
                                 "settings (`pulumi config set --secret <name>`) and refer to them by name")
     root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
     secrets = _Secrets(values, set(secret_keys), offline)
-    cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n))
+    cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), region)
     delivery = _secret_delivery(root.get("secretDelivery") or _Node({}, f"{PROJECT}:secretDelivery"))
     env_nodes = _require(root, "environments", PROJECT, _Node.items)
     if not env_nodes:
@@ -850,7 +881,7 @@ def parse_settings(
     check_unique((e.name for e in environments), f"{PROJECT}:environments[].name")
     check_unique((e.namespace for e in environments), f"{PROJECT}:environments[].namespace")
     env_names = [e.name for e in environments]
-    apps = tuple(_app(n, env_names, delivery.backend) for n in _get(root, "apps", _Node.items, []))
+    apps = tuple(_app(n, env_names, delivery, region) for n in _get(root, "apps", _Node.items, []))
     check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
     _check_derived_names(apps)
     _check_references(environments, apps)
@@ -923,18 +954,19 @@ def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequenc
             config_maps = {c.name: c for c in environment.config_maps}
             env_secrets = {s.name: s for s in environment.secrets}
             refs: Sequence[tuple[str, str, str | None]] = (
-                [(f"env[{j}].configMap", e.config_map, e.key) for j, e in enumerate(app.env)]
+                [(f"env[{j}]", e.config_map, e.key) for j, e in enumerate(app.env)]
                 + [(f"envFrom[{j}]", name, None) for j, name in enumerate(app.env_from)]
-                + [(f"configFiles[{j}].configMap", f.config_map, f.key) for j, f in enumerate(app.config_files)]
+                + [(f"configFiles[{j}]", f.config_map, f.key) for j, f in enumerate(app.config_files)]
             )
             for path, config_map, key in refs:
                 if config_map not in config_maps:
-                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", config_map,
+                    where = path if key is None else f"{path}.configMap"
+                    raise SettingsError(f"{PROJECT}:apps[{i}].{where}", config_map,
                                         f"is not a ConfigMap of environment {env_name!r}")
                 found = config_maps[config_map]
                 if key is not None and key not in found.data and key not in found.files:
-                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", f"{config_map}/{key}",
-                                        f"names a key that ConfigMap {config_map!r} does not have")
+                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}.key", key,
+                                        f"is not a key of ConfigMap {config_map!r} in environment {env_name!r}")
             secret_refs = (
                 [(f"secretEnv[{j}].secret", e.secret) for j, e in enumerate(app.secret_env)]
                 + [(f"secretVolumes[{j}].secret", v.secret) for j, v in enumerate(app.secret_volumes)]

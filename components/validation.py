@@ -24,6 +24,7 @@ __all__ = [
     "SettingsError",
     "check_annotation_key",
     "check_arn",
+    "check_arn_region",
     "check_cluster_name",
     "check_config_map_size",
     "check_data_key",
@@ -37,6 +38,7 @@ __all__ = [
     "check_log_retention_days",
     "check_log_types",
     "check_node_group_sizes",
+    "check_principal_arn",
     "check_subnet_ids",
     "check_unique",
     "check_vpc_id",
@@ -187,6 +189,24 @@ def check_arn(value: object, setting: str, service: str | None = None, resource_
     return value
 
 
+def check_arn_region(arn: str, region: str, setting: str, what: str) -> str:
+    """Return ``arn`` if it lives in ``region``: EKS takes only a KMS key of the cluster's region, and the CSI
+    provider refuses a secret ARN outside its class's region ("ARN region must match region")."""
+    arn_region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+    if arn_region != region:
+        raise SettingsError(setting, arn, f"is in region {arn_region or '(none)'}, not in {what} {region}")
+    return arn
+
+
+def check_principal_arn(value: object, setting: str) -> str:
+    """Return ``value`` if it is the ARN of an IAM role or user: the principals EKS access entries accept."""
+    principal = check_arn(value, setting, service="iam")
+    if not principal.split(":", 5)[5].startswith(("role/", "user/")):
+        raise SettingsError(setting, principal, "is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> "
+                                                "or :user/<name>)")
+    return principal
+
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -330,9 +350,13 @@ def check_kms_deletion_window(value: object, setting: str) -> int:
 
 
 def check_node_group_sizes(sizes: Mapping[str, int], setting: str) -> None:
-    """``sizes`` maps the caller's names of (min, desired, max), in that order, to their values."""
-    low, desired, high = sizes.values()
-    if not low <= desired <= high or high < 1:
-        names = list(sizes)
-        raise SettingsError(setting, dict(sizes),
-                            f"needs {names[0]} <= {names[1]} <= {names[2]} and {names[2]} >= 1")
+    """``sizes`` maps the caller's names of (min, desired, max), in that order, to their values; the message names
+    the one that is out of place, with its value."""
+    (low_name, low), (desired_name, desired), (high_name, high) = sizes.items()
+    if high < 1:
+        raise SettingsError(f"{setting}.{high_name}", high, "must be at least 1")
+    if low > high:
+        raise SettingsError(f"{setting}.{low_name}", low, f"is above {high_name} {high}")
+    if not low <= desired <= high:
+        raise SettingsError(f"{setting}.{desired_name}", desired,
+                            f"is not between {low_name} {low} and {high_name} {high}")

@@ -314,7 +314,7 @@ def test_existing_key_given_as_an_alias_arn_is_refused() -> None:
 def test_existing_key_in_another_region_is_refused() -> None:
     other = EXISTING_KEY.replace("eu-west-1", "us-east-1")
     assert error_of(kms_key_arn=other) == (
-        f"SecureClusterArgs.kms_key_arn '{other}' is in us-east-1, not in the cluster's region eu-west-1"
+        f"SecureClusterArgs.kms_key_arn '{other}' is in region us-east-1, not in the cluster's region eu-west-1"
     )
 
 
@@ -418,8 +418,7 @@ def test_deletion_window_outside_7_to_30_is_refused() -> None:
 
 def test_node_group_with_desired_above_max_is_refused() -> None:
     assert error_of(node_group={"min_size": 1, "desired_size": 5, "max_size": 3}) == (
-        "SecureClusterArgs.node_group {'min_size': 1, 'desired_size': 5, 'max_size': 3} "
-        "needs min_size <= desired_size <= max_size and max_size >= 1"
+        "SecureClusterArgs.node_group.desired_size 5 is not between min_size 1 and max_size 3"
     )
 
 
@@ -434,7 +433,8 @@ def test_unknown_access_policy_is_refused() -> None:
 def test_access_entry_principal_that_is_not_a_role_or_user_is_refused() -> None:
     group = "arn:aws:iam::123456789012:group/admins"
     assert error_of(access_entries=[{"principal_arn": group}]) == (
-        f"SecureClusterArgs.access_entries[0].principal_arn '{group}' is not an IAM role or user ARN"
+        f"SecureClusterArgs.access_entries[0].principal_arn '{group}' is not an IAM role or user ARN "
+        "(arn:aws:iam::<account>:role/<name> or :user/<name>)"
     )
 
 

@@ -103,7 +103,7 @@ def test_addon_with_sync_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         install({"region": "eu-west-1", "install": "addon", "cluster_name": "c"})
     assert str(caught.value) == (
-        "SecretsStoreCsiDriverArgs.install 'addon' cannot be used with sync_secret: the EKS add-on does not pass "
+        "SecretsStoreCsiDriverArgs.install 'addon' cannot be used with syncSecret: the EKS add-on does not pass "
         "syncSecret.enabled to the driver (aws/secrets-store-csi-driver-provider-aws issue 597); use install 'helm'"
     )
 

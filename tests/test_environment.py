@@ -310,7 +310,7 @@ def test_file_name_that_is_no_config_map_key_is_refused() -> None:
 
 def test_short_checksum_key_is_refused_without_echoing_it() -> None:
     assert error_of({"namespace": "dev", "checksum_key": "hunter2"}) == (
-        "EnvironmentArgs.checksum_key '<checksum key>' is shorter than 16 characters: set a random one, e.g. from "
+        "EnvironmentArgs.checksum_key (secret) is shorter than 16 characters: set a random one, e.g. from "
         "`openssl rand -base64 32`")
 
 

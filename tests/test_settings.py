@@ -189,8 +189,7 @@ def test_log_retention_must_be_a_cloudwatch_value(dev_values: dict[str, Any]) ->
 def test_node_group_sizes_must_be_ordered(dev_values: dict[str, Any]) -> None:
     dev_values["cluster"]["nodeGroup"]["desiredSize"] = 5
     assert error_of(dev_values) == (
-        "eks-config-secrets:cluster.nodeGroup {'minSize': 1, 'desiredSize': 5, 'maxSize': 3} needs "
-        "minSize <= desiredSize <= maxSize and maxSize >= 1"
+        "eks-config-secrets:cluster.nodeGroup.desiredSize 5 is not between minSize 1 and maxSize 3"
     )
 
 
@@ -238,8 +237,8 @@ def test_app_in_unknown_environment_is_an_error(dev_values: dict[str, Any]) -> N
 def test_app_reading_a_missing_config_map_key_is_an_error(dev_values: dict[str, Any]) -> None:
     dev_values["apps"][0]["env"][0]["key"] = "DB_HOST"
     assert error_of(dev_values) == (
-        "eks-config-secrets:apps[0].env[0].configMap 'app-config/DB_HOST' names a key that ConfigMap "
-        "'app-config' does not have"
+        "eks-config-secrets:apps[0].env[0].key 'DB_HOST' is not a key of ConfigMap 'app-config' in environment "
+        "'dev'"
     )
 
 

@@ -335,3 +335,84 @@ def test_stack_files_hold_no_secret_values() -> None:
         text = (ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()
         assert "secure:" not in text and "BEGIN" not in text
         assert yaml.safe_load(text)["config"]
+
+
+# --- errors name the stack key the user wrote, never a component argument (issue 16) ---------------------------
+
+def _dev_config(**changes: Any) -> dict[str, Any]:
+    config = copy.deepcopy(load_stack_file(ROOT, "dev").config)
+    for path, value in changes.items():
+        *parents, last = path.split("/")
+        target: Any = config
+        for step in parents:
+            target = target[int(step)] if isinstance(target, list) else target[step]
+        target[last] = value
+    return config
+
+
+P = "eks-config-secrets"
+MISTAKES = [
+    ({f"{P}:cluster/kms": {"keyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"}},
+     f"{P}:cluster.kms.keyArn 'arn:aws:kms:us-east-1:123456789012:key/abc' is in region us-east-1, not in the "
+     "cluster's region (aws:region) eu-west-1"),
+    ({f"{P}:cluster/accessEntries/1/principalArn": "arn:aws:iam::123456789012:policy/developers"},
+     f"{P}:cluster.accessEntries[1].principalArn 'arn:aws:iam::123456789012:policy/developers' is not an IAM role "
+     "or user ARN"),
+    ({f"{P}:secretDelivery/csi/install": "addon"},
+     f"{P}:secretDelivery.csi.install 'addon' cannot be used with syncSecret"),
+    ({f"{P}:apps/0/identity": "pod-identity", f"{P}:apps/0/backend": "external-secrets"},
+     f"{P}:apps[0].identity 'pod-identity' cannot be used with backend 'external-secrets'"),
+    ({f"{P}:apps/0/secrets/0/secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
+     f"{P}:apps[0].secrets[0].secret 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf' is in region "
+     "us-east-1"),
+    ({f"{P}:secretDelivery/csi/syncSecret": False},
+     f"{P}:apps[0].secrets[0].keys[0].env 'DB_USERNAME' reads the synced Kubernetes Secret, but "
+     "secretDelivery.csi.syncSecret is false"),
+    ({f"{P}:apps/0/secrets/0/keys": [{"file": "a"}, {"file": "b"}]},
+     f"{P}:apps[0].secrets[0].keys[1].property None is not set, and keys[0] already exposes the whole secret"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), MISTAKES)
+def test_component_rules_are_reported_against_the_stack_key(changes: dict[str, Any], message: str) -> None:
+    config = _dev_config(**changes)
+    with pytest.raises(settings_module.SettingsError) as caught:
+        run_stack("dev", config, ())
+    assert str(caught.value).startswith(message)
+    assert "Args." not in str(caught.value)
+
+
+def test_short_checksum_key_is_reported_against_its_setting_without_its_value() -> None:
+    secrets = {"apiToken": "t" * 20, "registryPassword": "p" * 20, "checksumKey": "tiny-key"}
+    config = {**_dev_config(), **{f"{P}:{k}": v for k, v in secrets.items()}}
+    cert, key = settings_module._placeholder_tls_pair()
+    config.update({f"{P}:tlsCertificate": cert, f"{P}:tlsPrivateKey": key})
+    secret_keys = tuple(f"{P}:{k}" for k in [*secrets, "tlsCertificate", "tlsPrivateKey"])
+    with pytest.raises(settings_module.SettingsError) as caught:
+        run_stack("dev", config, secret_keys, offline=False)
+    assert str(caught.value).startswith(f"{P}:checksumKey (secret) is shorter than 16 characters")
+    assert "tiny-key" not in str(caught.value)
+
+
+def test_component_error_is_one_line_on_stderr_without_a_teardown_traceback(tmp_path: Path) -> None:
+    """Run as `python -m components plan` does, in its own interpreter: what the interpreter prints when it tears
+    down the event loop after a failed program is part of what the user sees."""
+    import subprocess
+    import sys
+
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text("name: demo\nruntime: python\nstackConfigDir: stacks\n")
+    (project / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (project / "__main__.py").write_text(
+        "import pulumi, pulumi_kubernetes as k8s\n"
+        "from components import SecretsStoreCsiDriver\n"
+        "p = k8s.Provider('k8s', kubeconfig='{}')\n"
+        "for i in range(20):\n"
+        "    k8s.core.v1.ConfigMap(f'c{i}', data={'a': 'b'}, opts=pulumi.ResourceOptions(provider=p))\n"
+        "SecretsStoreCsiDriver('csi', {'region': 'eu-west-1', 'install': 'addon', 'sync_secret': True},\n"
+        "                      opts=pulumi.ResourceOptions(providers={'kubernetes': p}))\n")
+    result = subprocess.run([sys.executable, "-m", "components", "plan", "--stack", "dev", "--project-dir",
+                             str(project)], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr

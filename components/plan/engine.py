@@ -13,12 +13,14 @@ it is a placeholder that follows the stack file's ciphertext (:func:`components.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -318,6 +320,23 @@ def _resolve(value: Any) -> Any:
     return _redact(_decode(_sync_await(rpc.serialize_property(value, [], None))))
 
 
+@contextmanager
+def _own_executor() -> Iterator[None]:
+    """Serve the run's RPCs from a thread pool of its own, shut down (its threads joined) when the run ends.
+
+    The SDK calls the monitor through the loop's default executor, and each worker thread that awaits creates an
+    event loop of its own. Left to interpreter exit (as they are after a program fails half-way), those loops are
+    collected after their selectors and each prints an "Exception ignored in BaseEventLoop.__del__" traceback under
+    the one-line error; joined here, they are collected while the interpreter is whole.
+    """
+    executor = ThreadPoolExecutor(thread_name_prefix="plan-engine")
+    asyncio.get_event_loop().set_default_executor(executor)
+    try:
+        yield
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
 def run_program(
     program: Callable[[], object],
     *,
@@ -341,7 +360,7 @@ def run_program(
     region = config.get("aws:region", "us-east-1")
     cloud = FakeCloud(region=str(region))
     monitor = _RecordingMonitor(cloud, digest_key(project, stack))
-    with _isolated_config(config, secret_keys):
+    with _isolated_config(config, secret_keys), _own_executor():
         settings.reset_options()
         pulumi_mocks.set_mocks(cloud, project=project, stack=stack, preview=False, monitor=monitor)
         try:
