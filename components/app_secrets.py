@@ -26,7 +26,7 @@ from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.workloads import csi_secret_volume, env_from_secret_key, read_only_mount, secret_volume
 
 __all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
-           "AppSecretsArgs", "check_backend_identity"]
+           "AppSecretsArgs", "check_backend_identity", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -225,7 +225,8 @@ def _check_identity_inputs(args: AppSecretsArgs, identity: str) -> None:
                                 f"is required with identity '{identity}' (take it from SecureCluster)")
 
 
-def _whole_secret_file(index: int) -> str:
+def whole_secret_file(index: int) -> str:
+    """The file name of secret ``index``'s whole object when every key of it names a property."""
     # The provider always writes the whole object as a file too; with only property keys it needs a name.
     return f"secret-{index}.json"
 
@@ -258,7 +259,7 @@ def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str
             raise SettingsError(f"{setting}.keys", whole,
                                 "expose the whole secret more than once: give each key but one a property")
         for j, key in enumerate(keys):
-            if key["file"] == _whole_secret_file(i) and "property" in key:
+            if key["file"] == whole_secret_file(i) and "property" in key:
                 raise SettingsError(f"{setting}.keys[{j}].file", key["file"],
                                     "is the file name of the whole secret: choose another")
         files += [k["file"] for k in keys]
@@ -271,7 +272,7 @@ def _csi_object(index: int, secret: AppSecretArgs) -> SecretObjectArgs:
     obj: SecretObjectArgs = {
         "object_name": secret["secret"],
         "object_type": "secretsmanager",
-        "object_alias": whole[0]["file"] if whole else _whole_secret_file(index),
+        "object_alias": whole[0]["file"] if whole else whole_secret_file(index),
     }
     paths: list[JmesPathArgs] = [
         {"path": jmes_path_expression(k["property"]), "object_alias": k["file"]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -12,6 +11,8 @@ import pulumi_kubernetes as k8s
 from components.validation import (
     SECRET_SHOWN_AS,
     SettingsError,
+    check_annotation_key,
+    check_data_key,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_unique,
@@ -25,11 +26,11 @@ from components.workloads import (
     tls_secret_data,
 )
 
-__all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs", "check_checksum_key"]
+__all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs", "check_checksum_key",
+           "check_checksummed_name", "check_registry_username"]
 
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
-_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _MIN_CHECKSUM_KEY_LENGTH = 16
 _MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
 
@@ -233,14 +234,27 @@ def check_checksum_key(key: str, setting: str) -> str:
     return key
 
 
+def check_checksummed_name(name: str, setting: str) -> str:
+    """A ConfigMap or Secret name, which also becomes its consumers' pod annotation key ``checksum/<name>``."""
+    check_dns1123_subdomain(name, setting)
+    check_annotation_key(f"checksum/{name}", setting, name)
+    return name
+
+
+def check_registry_username(username: str, setting: str) -> str:
+    # A registry splits the decoded auth at its first ':', so a ':' in the user name corrupts both halves.
+    if not username or ":" in username:
+        raise SettingsError(setting, username, "must be a non-empty user name without ':'")
+    return username
+
+
 def _check_config_map(args: ConfigMapArgs, setting: str) -> None:
-    check_dns1123_subdomain(args["name"], f"{setting}.name")
+    check_checksummed_name(args["name"], f"{setting}.name")
     keys = [*args.get("data", {}), *args.get("files", {})]
     if not keys:
-        raise SettingsError(setting, args["name"], "has neither data nor files")
+        raise SettingsError(f"{setting}.data", None, "and files are both empty: give the ConfigMap data or files")
     for key in keys:
-        if not _KEY.match(key):
-            raise SettingsError(f"{setting}.data", key, "is not a valid ConfigMap key ([-._a-zA-Z0-9]+)")
+        check_data_key(key, f"{setting}.data")
     check_unique(keys, f"{setting} keys")
     if args.get("immutable", False):
         # The hashed name must stay a valid object name: 11 characters are added.
@@ -255,7 +269,7 @@ _REQUIRED = {
 
 
 def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
-    check_dns1123_subdomain(args["name"], f"{setting}.name")
+    check_checksummed_name(args["name"], f"{setting}.name")
     kind = args.get("type", "Opaque")
     if kind not in SECRET_TYPES:
         raise SettingsError(f"{setting}.type", kind, f"is not one of: {', '.join(SECRET_TYPES)}")
@@ -263,14 +277,12 @@ def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
         if field not in args:
             raise SettingsError(f"{setting}.{field}", None, f"is required for a Secret of type {kind}")
     username = args.get("username")
-    if username is not None and (not username or ":" in username):
-        # A registry splits the decoded auth at its first ':', so a ':' in the user name corrupts both halves.
-        raise SettingsError(f"{setting}.username", username, "must be a non-empty user name without ':'")
+    if username is not None:
+        check_registry_username(username, f"{setting}.username")
     if args.get("registry") == "":
         raise SettingsError(f"{setting}.registry", "", "is empty: set the registry host, e.g. ghcr.io")
     for key in args.get("string_data", {}):
-        if not _KEY.match(key):
-            raise SettingsError(f"{setting}.string_data", key, "is not a valid Secret key ([-._a-zA-Z0-9]+)")
+        check_data_key(key, f"{setting}.string_data")
     certificate, private_key = args.get("certificate"), args.get("private_key")
     if isinstance(certificate, str) and isinstance(private_key, str):
         check_tls_pair(certificate, private_key, f"{setting}.certificate", f"{setting}.private_key")

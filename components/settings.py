@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
-from components.app_secrets import DEFAULT_MOUNT_PATH, check_backend_identity
+from components.app_secrets import DEFAULT_MOUNT_PATH, check_backend_identity, whole_secret_file
 from components.cluster import SUPPORT_TYPES
 from components.csi_driver import check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
-from components.environment import check_checksum_key
+from components.environment import check_checksum_key, check_checksummed_name, check_registry_username
 from components.iam_policies import check_region
 from components.validation import (
     ACCESS_POLICIES,
@@ -39,14 +39,12 @@ from components.validation import (
     SECRET_SHOWN_AS,
     MissingSettingError,
     SettingsError,
-    check_annotation_key,
     check_arn,
     check_arn_region,
     check_cluster_name,
     check_config_map_size,
     check_data_key,
     check_dns1123_label,
-    check_dns1123_subdomain,
     check_endpoint_access,
     check_environment_namespace,
     check_kms_deletion_window,
@@ -644,16 +642,9 @@ def check_checksum_key_apart(checksum_key: str, env_secrets: Sequence[SecretSett
                                 "secret setting")
 
 
-def _checksummed_name(name: str, setting: str) -> str:
-    """A ConfigMap or Secret name, which also becomes the pod annotation key ``checksum/<name>`` of its consumers."""
-    check_dns1123_subdomain(name, setting)
-    check_annotation_key(f"checksum/{name}", setting, name)
-    return name
-
-
 def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
     fields = node.object(KEYS["environments[].configMaps[]"])
-    name = _checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    name = check_checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     data = _get(fields, "data", _Node.string_map, {})
     for key in data:
         check_data_key(key, f"{node.path}.data.{key}")
@@ -681,7 +672,7 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
 
 def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
     fields = node.object(KEYS["environments[].secrets[]"])
-    name = _checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
+    name = check_checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     kind = _get(fields, "type", lambda n: n.choice(_SECRET_TYPES), "Opaque")
     needed = {
         "Opaque": ("stringData",),
@@ -712,7 +703,8 @@ def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
         certificate=certificate,
         private_key=private_key,
         registry=fields["registry"].string() if "registry" in fields else None,
-        username=fields["username"].string() if "username" in fields else None,
+        username=check_registry_username(fields["username"].string(), fields["username"].path)
+        if "username" in fields else None,
         password=secrets.resolve(fields["password"]) if "password" in fields else None,
     )
 
@@ -736,7 +728,7 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
         mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
     secret_volumes = _records(fields, "secretVolumes", "apps[].secretVolumes[]", lambda f, path: SecretVolumeMount(
         secret=_text(f, "secret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
-    app_secrets = tuple(_app_secret(n, region) for n in _get(fields, "secrets", _Node.items, []))
+    app_secrets = tuple(_app_secret(n, region, j) for j, n in enumerate(_get(fields, "secrets", _Node.items, [])))
     identity = _get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa")
     backend = _get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), delivery.backend)
     if app_secrets:
@@ -811,7 +803,7 @@ def _env_name(value: str, setting: str) -> str:
     return value
 
 
-def _app_secret(node: _Node, region: str) -> AppSecretSettings:
+def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
     fields = node.object(KEYS["apps[].secrets[]"])
     secret = _require(fields, "secret", node.path, _Node.string)
     if secret.startswith("arn:"):
@@ -838,6 +830,10 @@ def _app_secret(node: _Node, region: str) -> AppSecretSettings:
         ))
     if not keys:
         raise fields["keys"].fail("is empty: name at least one key to expose")
+    for j, key in enumerate(keys):
+        if key.property is not None and key.file == whole_secret_file(index):
+            raise SettingsError(f"{fields['keys'].path}[{j}].file", key.file,
+                                "is the file the CSI provider writes the whole secret to: choose another name")
     whole = [j for j, key in enumerate(keys) if key.property is None]
     if len(whole) > 1:
         raise SettingsError(f"{fields['keys'].path}[{whole[1]}].property", None,

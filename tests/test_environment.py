@@ -300,12 +300,13 @@ def test_registry_user_name_with_a_colon_is_refused() -> None:
 
 def test_empty_config_map_is_refused() -> None:
     assert error_of({"namespace": "dev", "config_maps": [{"name": "empty"}]}) == (
-        "EnvironmentArgs.config_maps[0] 'empty' has neither data nor files")
+        "EnvironmentArgs.config_maps[0].data None and files are both empty: give the ConfigMap data or files")
 
 
 def test_file_name_that_is_no_config_map_key_is_refused() -> None:
     assert error_of({"namespace": "dev", "config_maps": [{"name": "c", "files": {"my conf": "x"}}]}) == (
-        "EnvironmentArgs.config_maps[0].data 'my conf' is not a valid ConfigMap key ([-._a-zA-Z0-9]+)")
+        "EnvironmentArgs.config_maps[0].data 'my conf' is not a valid ConfigMap or Secret key (at most 253 letters, "
+        "digits, '-', '_' and '.'; not '.', '..' or starting with '..')")
 
 
 def test_short_checksum_key_is_refused_without_echoing_it() -> None:
@@ -322,3 +323,15 @@ def test_duplicate_config_map_added_later_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         run_program(program)
     assert str(caught.value) == "ConfigMapArgs.name 'app-config' is given more than once; names must be unique"
+
+
+@pytest.mark.parametrize("name", ["c" * 64, "a.b." + "c" * 62])
+def test_names_too_long_for_their_checksum_annotation_are_refused(name: str) -> None:
+    message = error_of({"namespace": "dev", "config_maps": [{"name": name, "data": {"a": "b"}}]})
+    assert message.startswith(f"EnvironmentArgs.config_maps[0].name '{name}' makes the annotation key "
+                              f"'checksum/{name}', which Kubernetes refuses")
+
+
+def test_kubelet_reserved_key_is_refused() -> None:
+    assert "'..data' is not a valid ConfigMap or Secret key" in error_of(
+        {"namespace": "dev", "config_maps": [{"name": "c", "data": {"..data": "x"}}]})

@@ -370,6 +370,10 @@ MISTAKES = [
      "secretDelivery.csi.syncSecret is false"),
     ({f"{P}:apps/0/secrets/0/keys": [{"file": "a"}, {"file": "b"}]},
      f"{P}:apps[0].secrets[0].keys[1].property None is not set, and keys[0] already exposes the whole secret"),
+    ({f"{P}:apps/0/secrets/0/keys": [{"property": "p", "file": "secret-0.json"}]},
+     f"{P}:apps[0].secrets[0].keys[0].file 'secret-0.json' is the file the CSI provider writes the whole secret to"),
+    ({f"{P}:environments/0/secrets/2/username": "bot:team"},
+     f"{P}:environments[0].secrets[2].username 'bot:team' must be a non-empty user name without ':'"),
 ]
 
 
