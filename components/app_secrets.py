@@ -26,7 +26,7 @@ from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.workloads import csi_secret_volume, env_from_secret_key, read_only_mount, secret_volume
 
 __all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
-           "AppSecretsArgs", "check_backend_identity", "whole_secret_file"]
+           "AppSecretsArgs", "check_backend_identity", "check_env_needs_sync", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -137,9 +137,10 @@ class AppSecrets(pulumi.ComponentResource):
         _check_secrets(secrets, partition, region)
         keys = [key for secret in secrets for key in secret["keys"]]
         sync = args.get("sync_secret", True)
-        if backend == "csi" and not sync and any("env" in k for k in keys):
-            raise SettingsError("AppSecretsArgs.sync_secret", sync,
-                                "is false but keys name env vars, which read the synced Secret: enable sync")
+        if backend == "csi":
+            check_env_needs_sync(sync, [(f"AppSecretsArgs.secrets[{i}].keys[{j}].env", key["env"])
+                                        for i, secret in enumerate(secrets)
+                                        for j, key in enumerate(secret["keys"]) if "env" in key])
         installed_by = list(args["installed_by"])
         if not installed_by:
             raise SettingsError("AppSecretsArgs.installed_by", [],
@@ -238,6 +239,17 @@ def check_backend_identity(backend: str, identity: str, setting: str) -> None:
         raise SettingsError(setting, identity, "cannot be used with backend 'external-secrets' (its per-app "
                                                "SecretStore authenticates through IRSA): use identity 'irsa' or "
                                                "backend 'csi'")
+
+
+def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]]) -> None:
+    """An env var reads the Kubernetes Secret that the CSI driver syncs: without sync the pod never starts.
+
+    ``env_keys`` are (setting, env var name) pairs; the first one is named in the error.
+    """
+    if not sync_secret and env_keys:
+        setting, env = env_keys[0]
+        raise SettingsError(setting, env, "reads the synced Kubernetes Secret, but syncSecret is false: enable "
+                                          "syncSecret or read the file instead")
 
 
 def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str) -> None:

@@ -27,7 +27,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
-from components.app_secrets import DEFAULT_MOUNT_PATH, check_backend_identity, whole_secret_file
+from components.app_secrets import (
+    DEFAULT_MOUNT_PATH,
+    check_backend_identity,
+    check_env_needs_sync,
+    whole_secret_file,
+)
 from components.cluster import SUPPORT_TYPES
 from components.csi_driver import check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
@@ -733,13 +738,10 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     backend = _get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), delivery.backend)
     if app_secrets:
         check_backend_identity(backend, identity, f"{node.path}.identity")
-    if backend == "csi" and not delivery.csi.sync_secret:
-        for j, secret in enumerate(app_secrets):
-            for k, key in enumerate(secret.keys):
-                if key.env:
-                    raise SettingsError(f"{node.path}.secrets[{j}].keys[{k}].env", key.env,
-                                        "reads the synced Kubernetes Secret, but secretDelivery.csi.syncSecret is "
-                                        "false: enable syncSecret or read the file instead")
+    if backend == "csi":
+        check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secrets[{j}].keys[{k}].env", key.env)
+                                                        for j, secret in enumerate(app_secrets)
+                                                        for k, key in enumerate(secret.keys) if key.env])
     all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
         k.env for s in app_secrets for k in s.keys if k.env]
     check_unique(all_env, f"{node.path} environment variable")

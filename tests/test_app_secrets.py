@@ -142,7 +142,8 @@ def test_env_vars_without_sync_are_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         app_plan(sync_secret=False)
     assert str(caught.value) == (
-        "AppSecretsArgs.sync_secret False is false but keys name env vars, which read the synced Secret: enable sync")
+        "AppSecretsArgs.secrets[0].keys[0].env 'DB_PASSWORD' reads the synced Kubernetes Secret, but syncSecret is "
+        "false: enable syncSecret or read the file instead")
 
 
 def test_duplicate_file_names_are_refused() -> None:

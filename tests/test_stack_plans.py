@@ -367,7 +367,7 @@ MISTAKES = [
      "us-east-1"),
     ({f"{P}:secretDelivery/csi/syncSecret": False},
      f"{P}:apps[0].secrets[0].keys[0].env 'DB_USERNAME' reads the synced Kubernetes Secret, but "
-     "secretDelivery.csi.syncSecret is false"),
+     "syncSecret is false"),
     ({f"{P}:apps/0/secrets/0/keys": [{"file": "a"}, {"file": "b"}]},
      f"{P}:apps[0].secrets[0].keys[1].property None is not set, and keys[0] already exposes the whole secret"),
     ({f"{P}:apps/0/secrets/0/keys": [{"property": "p", "file": "secret-0.json"}]},
