@@ -15,6 +15,7 @@ from components.validation import SettingsError, check_dns1123_label, check_dns1
 __all__ = [
     "API_VERSION",
     "CHART",
+    "DEFAULT_NAMESPACE",
     "STORE_KINDS",
     "ExternalSecretsOperator",
     "ExternalSecretsOperatorArgs",
@@ -23,6 +24,9 @@ __all__ = [
     "operator_values",
     "secret_store_manifest",
 ]
+
+DEFAULT_NAMESPACE = "external-secrets"
+"""Namespace of the operator's release when ``ExternalSecretsOperatorArgs.namespace`` is omitted."""
 
 CHART: PinnedChart = {"chart": "external-secrets", "version": "2.9.0", "repo": "https://charts.external-secrets.io"}
 # Chart 2.9.0 serves external-secrets.io/v1 only; v1beta1 is still in the CRD but not served since v0.17.
@@ -160,7 +164,7 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ExternalSecretsOperatorArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        namespace = check_dns1123_label(args.get("namespace", "external-secrets"),
+        namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE),
                                         "ExternalSecretsOperatorArgs.namespace")
         super().__init__("eks-config-secrets:index:ExternalSecretsOperator", name, None, opts)
         release = pinned_release(

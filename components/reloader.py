@@ -9,7 +9,13 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 
 from components.helm import PinnedChart, pinned_release
-from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
+from components.validation import (
+    SYSTEM_NAMESPACES,
+    SettingsError,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_unique,
+)
 
 __all__ = [
     "CHART",
@@ -22,7 +28,6 @@ __all__ = [
 ]
 
 DEFAULT_NAMESPACE = "reloader"
-_SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 
 # stakater/Reloader tag chart-v2.2.16 (app v1.4.21); its values.yaml and values.schema.json are vendored in
 # reference/reloader/2.2.16, and the tests check our values against both.
@@ -98,7 +103,7 @@ class Reloader(pulumi.ComponentResource):
         for i, watched_namespace in enumerate(watched):
             check_dns1123_label(watched_namespace, f"ReloaderArgs.namespaces[{i}]")
         check_unique(watched, "ReloaderArgs.namespaces")
-        if namespace in _SYSTEM_NAMESPACES or namespace in watched:
+        if namespace in SYSTEM_NAMESPACES or namespace in watched:
             # The chart watches its release namespace too: Reloader would read every Secret there and could
             # restart what runs in it (the system DaemonSets, in kube-system).
             raise SettingsError("ReloaderArgs.namespace", namespace,

@@ -37,7 +37,9 @@ from components.cluster import SUPPORT_TYPES
 from components.csi_driver import check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
 from components.environment import check_checksum_key, check_checksummed_name, check_registry_username
+from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.iam_policies import check_region
+from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
@@ -882,6 +884,7 @@ def parse_settings(
     apps = tuple(_app(n, env_names, delivery, region) for n in _get(root, "apps", _Node.items, []))
     check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
     _check_derived_names(apps)
+    _check_release_namespaces(env_nodes, environments, apps, delivery)
     _check_references(environments, apps)
     unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
     if unknown:
@@ -899,6 +902,22 @@ def parse_settings(
         environments=environments,
         apps=apps,
     )
+
+
+def _check_release_namespaces(nodes: Sequence[_Node], environments: Sequence[EnvironmentSettings],
+                              apps: Sequence[AppSettings], delivery: SecretDeliverySettings) -> None:
+    """An environment's namespace may not be one that a release of the stack creates: both would create it (the
+    second fails with AlreadyExists), and Reloader refuses to watch its own namespace."""
+    taken = {}
+    if delivery.reloader:
+        taken[RELOADER_NAMESPACE] = "Reloader's release"
+    if any(app.backend == "external-secrets" and app.secrets for app in apps):
+        taken[ESO_NAMESPACE] = "the External Secrets Operator's release"
+    for node, environment in zip(nodes, environments, strict=True):
+        if environment.namespace in taken:
+            where = "namespace" if isinstance(node.value, dict) and "namespace" in node.value else "name"
+            raise SettingsError(f"{node.path}.{where}", environment.namespace,
+                                f"is the namespace of {taken[environment.namespace]}: give the environment another")
 
 
 _IAM_ROLE_NAME_MAX = 64

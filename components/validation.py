@@ -20,6 +20,7 @@ __all__ = [
     "LOG_TYPES",
     "REQUIRED_LOG_TYPES",
     "SECRET_SHOWN_AS",
+    "SYSTEM_NAMESPACES",
     "MissingSettingError",
     "SettingsError",
     "check_annotation_key",
@@ -147,14 +148,15 @@ def check_config_map_size(data: Mapping[str, str], setting: str) -> None:
                                                       "Kubernetes allows a ConfigMap: split it or mount a volume")
 
 
-_SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+"""The namespaces every cluster has from the start."""
 
 
 def check_environment_namespace(value: str, setting: str) -> str:
     """An environment creates its namespace: one that every cluster already has, or the ``kube-`` prefix that
     Kubernetes keeps for itself, is refused (creating it fails with AlreadyExists, and kube-system holds the
     control plane's own Secrets)."""
-    if value in _SYSTEM_NAMESPACES or value.startswith("kube-"):
+    if value in SYSTEM_NAMESPACES or value.startswith("kube-"):
         raise SettingsError(setting, value, "is a system namespace (default, kube-*): give the environment a "
                                             "namespace of its own")
     return value

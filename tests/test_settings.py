@@ -575,3 +575,14 @@ def test_system_namespace_as_an_environment_is_refused(dev_values: dict[str, Any
     assert error_of(dev_values) == (
         f"eks-config-secrets:environments[0].{field} '{value}' is a system namespace (default, kube-*): give the "
         "environment a namespace of its own")
+
+
+@pytest.mark.parametrize(("namespace", "owner"), [("reloader", "Reloader's release"),
+                                                  ("external-secrets", "the External Secrets Operator's release")])
+def test_namespace_of_a_release_is_not_an_environment(dev_values: dict[str, Any], namespace: str, owner: str) -> None:
+    dev_values["environments"][0]["namespace"] = namespace
+    dev_values["apps"][0]["backend"] = "external-secrets"
+    dev_values["cluster"]["accessEntries"][1]["namespaces"] = [namespace]
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:environments[0].namespace '{namespace}' is the namespace of {owner}: give the "
+        "environment another")
