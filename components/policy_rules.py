@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -71,6 +72,8 @@ CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
 # Where each workload kind keeps its pod spec (the path of keys under the resource's inputs).
@@ -350,8 +353,37 @@ def _chart(release: ResourceView) -> str:
     return archive["name"] if archive else last.removesuffix(".tgz")
 
 
+def _merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        below = merged.get(key)
+        merged[key] = _merged(below, value) if isinstance(below, Mapping) and isinstance(value, Mapping) else value
+    return merged
+
+
+def _asset_text(asset: object) -> str | None:
+    """The text of a ``StringAsset``, or of the file a ``FileAsset`` names (both SDKs deserialize assets so)."""
+    text = getattr(asset, "text", None)
+    if isinstance(text, str):
+        return text
+    path = getattr(asset, "path", None)
+    try:
+        return Path(path).read_text(encoding="utf-8") if isinstance(path, str) else None
+    except (OSError, UnicodeDecodeError):
+        return None  # Helm fails on it at deployment; nothing here to judge
+
+
 def _values(release: ResourceView) -> Mapping[str, Any]:
-    return _mapping(release.props.get("values"))
+    """The release's values as Helm sees them: ``valueYamlFiles`` in order, then ``values`` over them."""
+    merged: Mapping[str, Any] = {}
+    for asset in _items(release.props.get("valueYamlFiles")):
+        text = _asset_text(asset)
+        try:
+            document = yaml.safe_load(text) if text else None
+        except yaml.YAMLError:
+            document = None
+        merged = _merged(merged, _mapping(document))
+    return _merged(merged, _mapping(release.props.get("values")))
 
 
 def _bundles_csi_driver(release: ResourceView) -> bool:
@@ -791,7 +823,17 @@ def deployment_checksum_annotations(r: ResourceView) -> list[str]:
     return []
 
 
+_SECRET_READING_CLUSTER_ROLES = ("cluster-admin", "admin", "edit")
+"""Built-in ClusterRoles that read every Secret of the namespaces they are bound in (``view`` does not)."""
+
+
 def rbac_secrets_list_watch(r: ResourceView) -> list[str]:
+    if r.type in (ROLE_BINDING, CLUSTER_ROLE_BINDING):
+        role = _get(r.props, "roleRef", "name")
+        if _get(r.props, "roleRef", "kind") == "ClusterRole" and role in _SECRET_READING_CLUSTER_ROLES:
+            return [f"binds the built-in ClusterRole {role!r}, which reads every Secret: bind a Role that gets "
+                    f"named Secrets (resourceNames)"]
+        return []
     if r.type not in (ROLE, CLUSTER_ROLE):
         return []
     messages = []

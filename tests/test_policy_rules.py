@@ -876,3 +876,25 @@ def test_privileged_pod_security_in_a_protected_stack(stack: str, protect: bool,
                      stack=stack)
     key = view(rules.KMS_KEY, {"enableKeyRotation": True}, stack=stack, protect=protect)
     assert bool(rules.privileged_namespace_in_protected_stack([namespace, key])) is flagged
+
+
+def test_values_from_value_yaml_files_are_judged(tmp_path: Any) -> None:
+    """Helm merges valueYamlFiles under `values`: a setting hidden in a file is a setting all the same."""
+    import pulumi
+
+    file = tmp_path / "values.yaml"
+    file.write_text("syncSecret: {enabled: true}\nenableSecretRotation: false\n")
+    in_file = view(rules.HELM_RELEASE, {"chart": "secrets-store-csi-driver", "valueYamlFiles": [
+        pulumi.FileAsset(str(file))], "values": {"rotationPollInterval": "2m"}})
+    assert len(rules.csi_driver_rotation(in_file)) == 1
+    in_text = view(rules.HELM_RELEASE, {"chart": "secrets-store-csi-driver", "valueYamlFiles": [
+        pulumi.StringAsset("enableSecretRotation: false\n")], "values": {"enableSecretRotation": True}})
+    assert rules.csi_driver_rotation(in_text) == []  # values override the files, as in Helm
+
+
+@pytest.mark.parametrize(("kind", "role", "flagged"), [("ClusterRole", "edit", True), ("ClusterRole", "admin", True),
+                                                       ("ClusterRole", "view", False), ("Role", "edit", False)])
+def test_binding_to_a_built_in_role_that_reads_secrets_is_flagged(kind: str, role: str, flagged: bool) -> None:
+    binding = view(rules.ROLE_BINDING, {"roleRef": {"kind": kind, "name": role,
+                                                    "apiGroup": "rbac.authorization.k8s.io"}})
+    assert bool(rules.rbac_secrets_list_watch(binding)) is flagged
