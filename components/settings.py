@@ -1025,10 +1025,12 @@ def load_settings(project_dir: Path | None = None) -> StackSettings:
             values[key] = json.loads(text) if isinstance(text, str) and text[:1] in "[{" else text
         except json.JSONDecodeError:
             values[key] = text
-    secret_keys = {
-        k[len(prefix):] for k in set(runtime_config.get_config_secret_keys_env()) | runtime_config._SECRET_KEYS.get()
-        if k.startswith(prefix)
-    }
+    all_secret_keys = set(runtime_config.get_config_secret_keys_env()) | runtime_config._SECRET_KEYS.get()
+    if "aws:region" in all_secret_keys:
+        # A region is no secret, and a check of it would print it.
+        raise SettingsError("aws:region", SECRET_SHOWN_AS, "is set as a secret: set it in plain text with "
+                                                           "`pulumi config set aws:region <region>`")
+    secret_keys = {k[len(prefix):] for k in all_secret_keys if k.startswith(prefix)}
     return parse_settings(
         values,
         stack=pulumi.get_stack(),

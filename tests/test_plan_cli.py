@@ -392,3 +392,30 @@ values = stack_values("dev")
 values["environments"][0]["secrets"][0]["stringData"]["API_TOKEN"] = "apiTokn"  # the typo the plan must show
 settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT, offline=settings.OFFLINE.get())
 '''
+
+
+def test_project_without_a_program_is_one_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "__main__.py").unlink()
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert "has no __main__.py" in capsys.readouterr().err
+
+
+def test_run_error_of_a_program_is_one_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "__main__.py").write_text("import pulumi\nraise pulumi.RunError('the cluster name is taken')\n")
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert capsys.readouterr().err == "error: the cluster name is taken\n"
+
+
+def test_region_given_as_a_secret_is_refused_without_its_value(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    project = tmp_path / "p"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (project / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    document = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    document["config"]["aws:region"] = {"secure": "v1:ZXUtd2VzdC0x"}
+    (project / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
+    assert "aws:region (secret) is set as a secret" in capsys.readouterr().err
