@@ -21,7 +21,7 @@ import yaml
 
 from components.validation import SECRET_SHOWN_AS, SettingsError
 
-__all__ = ["MAX_EXPANDED_NODES", "SECURE", "esc_environments", "load_yaml", "secure_keys", "stack_config"]
+__all__ = ["MAX_EXPANDED_NODES", "SECURE", "load_yaml", "secure_keys", "stack_config"]
 
 MAX_EXPANDED_NODES = 100_000
 """How many values a document may hold once its aliases are expanded. Ours hold a few hundred; go-yaml v3 refuses
@@ -115,16 +115,6 @@ def load_yaml(text: str, source: str) -> Any:
         raise SettingsError(source, "<document>", "is nested too deeply to be a stack file") from None
     finally:
         loader.dispose()
-
-
-def esc_environments(document: Any) -> tuple[str, ...]:
-    """The Pulumi ESC environments a stack file imports (``environment: [name, ...]``), which may supply settings."""
-    imports = document.get("environment") if isinstance(document, Mapping) else None
-    if isinstance(imports, str):
-        return (imports,)
-    if isinstance(imports, list):
-        return tuple(str(name) for name in imports)
-    return ()
 
 
 def stack_config(document: Any, project: str, source: str) -> dict[str, Any]:

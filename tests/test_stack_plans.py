@@ -22,6 +22,7 @@ from components.plan.engine import SECRET, Plan, RecordedResource, run_program
 from components.plan.policies import check_policies
 from components.plan.render import render_tree, write_manifests
 from tests.conftest import ROOT, STACKS
+from tests.test_workloads import tls_pair
 
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 
@@ -389,7 +390,7 @@ def test_component_rules_are_reported_against_the_stack_key(changes: dict[str, A
 def test_short_checksum_key_is_reported_against_its_setting_without_its_value() -> None:
     secrets = {"apiToken": "t" * 20, "registryPassword": "p" * 20, "checksumKey": "tiny-key"}
     config = {**_dev_config(), **{f"{P}:{k}": v for k, v in secrets.items()}}
-    cert, key = settings_module._placeholder_tls_pair()
+    cert, key = tls_pair()
     config.update({f"{P}:tlsCertificate": cert, f"{P}:tlsPrivateKey": key})
     secret_keys = tuple(f"{P}:{k}" for k in [*secrets, "tlsCertificate", "tlsPrivateKey"])
     with pytest.raises(settings_module.SettingsError) as caught:

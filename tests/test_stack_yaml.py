@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from components.stack_yaml import MAX_EXPANDED_NODES, esc_environments, load_yaml, secure_keys, stack_config
+from components.stack_yaml import MAX_EXPANDED_NODES, load_yaml, secure_keys, stack_config
 from components.validation import SettingsError
 
 
@@ -100,8 +100,3 @@ def test_nested_secure_value_is_refused_by_key_without_its_value() -> None:
 def test_top_level_secure_values_are_the_secret_keys() -> None:
     config = {"demo:a": {"secure": "v1:x"}, "demo:b": {"secure": "v1:y", "other": 1}, "demo:c": "plain"}
     assert secure_keys(config) == ["demo:a"]
-
-
-def test_esc_environment_imports_are_read() -> None:
-    assert esc_environments({"environment": ["team/dev", "shared"]}) == ("team/dev", "shared")
-    assert esc_environments({"config": {}}) == ()
