@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -322,19 +323,31 @@ def _resolve(value: Any) -> Any:
 
 @contextmanager
 def _own_executor() -> Iterator[None]:
-    """Serve the run's RPCs from a thread pool of its own, shut down (its threads joined) when the run ends.
+    """Serve the run's RPCs from a thread pool of its own, whose threads and event loops end with the run.
 
-    The SDK calls the monitor through the loop's default executor, and each worker thread that awaits creates an
-    event loop of its own. Left to interpreter exit (as they are after a program fails half-way), those loops are
-    collected after their selectors and each prints an "Exception ignored in BaseEventLoop.__del__" traceback under
-    the one-line error; joined here, they are collected while the interpreter is whole.
+    The SDK calls the monitor through the loop's default executor, and a worker thread that awaits needs an event
+    loop of its own (``pulumi.runtime.sync_await`` creates one). Left to interpreter exit, such loops are collected
+    after their selectors and each prints an "Exception ignored in BaseEventLoop.__del__" traceback under the
+    plan's output (or under its one-line error). Here each worker gets its loop from the start, and when the run
+    ends the workers are joined and their loops closed, while the interpreter is whole.
     """
-    executor = ThreadPoolExecutor(thread_name_prefix="plan-engine")
+    loops: list[asyncio.AbstractEventLoop] = []
+    lock = threading.Lock()
+
+    def own_loop() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        with lock:
+            loops.append(loop)
+
+    executor = ThreadPoolExecutor(thread_name_prefix="plan-engine", initializer=own_loop)
     asyncio.get_event_loop().set_default_executor(executor)
     try:
         yield
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        for loop in loops:
+            loop.close()
 
 
 def run_program(
