@@ -24,6 +24,7 @@ __all__ = [
     "eks_cluster_arn",
     "envelope_key_policy",
     "irsa_trust_policy",
+    "partition_of",
     "pod_identity_trust_policy",
     "secret_arn",
     "secrets_read_policy",
@@ -36,6 +37,7 @@ PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d$")
 _REGIONS = frozenset(region.value for region in aws.Region)
+_UNSUPPORTED_PARTITION = re.compile(r"^([a-z]{2}-iso[a-z]*-|eusc-)")
 # Secrets Manager secret names: 1-512 of ASCII letters, digits and /_+=.@- (CreateSecret API reference).
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _WILDCARDS = ("*", "?")
@@ -69,7 +71,21 @@ def check_region(value: object, setting: str) -> str:
         raise SettingsError(setting, value, "is not an AWS region code such as 'eu-west-1'")
     if value not in _REGIONS:
         raise SettingsError(setting, value, f"is not an AWS region (known: {', '.join(sorted(_REGIONS))})")
+    if _UNSUPPORTED_PARTITION.match(value):
+        # Their ARNs, endpoints and DNS suffixes differ from those our policies and trust documents are built for.
+        raise SettingsError(setting, value, "is in an isolated or sovereign partition; regions of "
+                                            f"{', '.join(PARTITIONS)} are supported")
     return value
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region that :func:`check_region` accepts: ``cn-`` regions are ``aws-cn``, ``us-gov-``
+    regions ``aws-us-gov``, the rest ``aws``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 def _dns_suffix(region: str) -> str:

@@ -38,7 +38,7 @@ from components.csi_driver import check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
 from components.environment import check_checksum_key, check_checksummed_name, check_registry_username
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
-from components.iam_policies import check_region
+from components.iam_policies import check_region, partition_of
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.validation import (
     ACCESS_POLICIES,
@@ -422,14 +422,6 @@ def _require(fields: Mapping[str, _Node], key: str, parent: str, parse: Callable
 def _section(fields: Mapping[str, _Node], key: str, parent: str) -> _Node:
     """An optional nested object: an absent one reads as empty, so that all its defaults apply."""
     return fields.get(key) or _Node({}, f"{parent}.{key}")
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 # -- the sections -----------------------------------------------------------------------------------------
@@ -896,7 +888,7 @@ def parse_settings(
     return StackSettings(
         stack=stack,
         region=region,
-        partition=_partition(region),
+        partition=partition_of(region),
         cluster=cluster,
         secret_delivery=delivery,
         environments=environments,

@@ -413,7 +413,15 @@ def test_secret_type_fields_must_match(dev_values: dict[str, Any]) -> None:
 
 def test_region_sets_the_partition(dev_values: dict[str, Any]) -> None:
     assert parse(dev_values, region="cn-north-1").partition == "aws-cn"
+    assert parse(dev_values, region="us-gov-west-1").partition == "aws-us-gov"
     assert parse(dev_values, region="eu-west-1").partition == "aws"
+
+
+@pytest.mark.parametrize("region", ["us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "eusc-de-east-1"])
+def test_region_of_a_partition_the_policies_do_not_cover_is_refused(dev_values: dict[str, Any], region: str) -> None:
+    assert error_of(dev_values, region=region) == (
+        f"aws:region '{region}' is in an isolated or sovereign partition; regions of aws, aws-cn, aws-us-gov are "
+        "supported")
 
 
 def test_project_dir_is_the_base_of_config_files(dev_values: dict[str, Any], tmp_path: Path) -> None:
