@@ -28,10 +28,11 @@ import yaml
 from pulumi.errors import InputPropertiesError
 
 from components import settings
+from components.access.chain import render_matrix
 from components.plan.base import BaseError, load_base
 from components.plan.diff import diff_plans
 from components.plan.engine import Plan, run_program
-from components.plan.policies import Violation, check_policies
+from components.plan.policies import Violation, check_policies, prove_plan_access
 from components.plan.render import render_graph, render_tree, write_manifests
 from components.plan.report import render_markdown, render_text
 from components.plan.review import Finding, review
@@ -228,9 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # How a program or component reports a mistake to the Pulumi CLI: one message there, one message here.
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    violations = check_policies(plan)
+    edges = prove_plan_access(plan)
+    violations = check_policies(plan, edges)
     # Through JSON, so that the head compares with a base read from a file value for value (lists, not tuples).
     document = json.loads(json.dumps(plan.as_json([v.as_json() for v in violations])))
+    document["access"] = [e.as_json() for e in edges]
     findings: list[Finding] = []
     if args.base:
         try:
@@ -252,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"{args.stack}: {len(plan.resources) + 1} resources to create")
     _print_unset_secrets(stack_file, unset)
+    print(f"\n{render_matrix(edges)}")
     if violations:
         print(f"\nPolicy violations ({len(violations)}):")
         _print_violations(violations)

@@ -1,4 +1,4 @@
-"""The policy pack's rules, run over the offline plan's recorded resources.
+"""The policy pack's rules, and the access proof, run over the offline plan's recorded resources.
 
 The rules read each resource's raw inputs, secrets unwrapped, so that wrapping a value in
 ``pulumi.Output.secret()`` hides nothing from them; they run in memory, and before a message leaves this module
@@ -8,14 +8,17 @@ every secret value the plan holds is blanked out of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from components.access.chain import Edge, prove_access
+from components.access.plan_world import world_from_plan
+from components.access.rule import access_violations
 from components.plan.engine import SECRET, Plan
-from components.policy_rules import ResourceView, Violation, evaluate
+from components.policy_rules import DEPLOYMENT, ResourceView, Violation, evaluate
 from components.validation import SECRET_SHOWN_AS
 
-__all__ = ["Violation", "check_policies", "secret_texts"]
+__all__ = ["Violation", "check_policies", "prove_plan_access", "secret_texts"]
 
 
 def _leaves(value: Any) -> Iterator[str]:
@@ -58,8 +61,14 @@ def _blank(message: str, secrets: list[str]) -> str:
     return message
 
 
-def check_policies(plan: Plan) -> list[Violation]:
-    """Evaluate every rule (resource and stack rules) over what the plan would create."""
+def prove_plan_access(plan: Plan) -> list[Edge]:
+    """Every pod → secret edge of the plan, each with its first broken link (see components.access.chain)."""
+    return prove_access(world_from_plan(plan))
+
+
+def check_policies(plan: Plan, edges: Sequence[Edge] | None = None) -> list[Violation]:
+    """Evaluate every rule (resource and stack rules) and the access proof (``edges``, proven here when not
+    given) over what the plan would create."""
     views = [
         ResourceView(
             urn=r.urn,
@@ -76,4 +85,8 @@ def check_policies(plan: Plan) -> list[Violation]:
     found = {t for r in plan.resources for t in secret_texts(r.raw_inputs, r.inputs) if len(t) >= _SHORTEST_BLANKED}
     # Longest first, so that a secret containing another is blanked whole.
     secrets = sorted(found, key=len, reverse=True)
-    return [Violation(v.rule, v.urn, _blank(v.message, secrets), v.mandatory) for v in evaluate(views)]
+    workloads = {(str(r.outputs.get("metadata", {}).get("namespace")), str(r.outputs.get("metadata", {}).get("name"))):
+                 r.urn for r in plan.find(DEPLOYMENT)}
+    access = access_violations(prove_plan_access(plan) if edges is None else edges, workloads)
+    found_all = sorted(evaluate(views) + access, key=lambda v: (not v.mandatory, v.rule, v.urn))
+    return [Violation(v.rule, v.urn, _blank(v.message, secrets), v.mandatory) for v in found_all]
