@@ -346,7 +346,7 @@ def _check_secret_access(world: World, who: _Identity, role: Role) -> None:
         result = _decide(role.policies, Request(action, facts.arn, None, context), "permission", confirm)
         if not result.allowed:
             why = f"denies it in statement {result.statement}" if result.decision == "explicit-deny" else \
-                "allows it in no statement"
+                "allow it in no statement"
             raise Broken("permission", f"role {role.name} may not {action} on {facts.arn}: its policies {why}",
                          f"grant {', '.join(who.actions)} on {_policy_arn(facts.arn)} to role {role.name} "
                          f"(WorkloadIdentity secrets)", confirm)

@@ -31,6 +31,7 @@ from components import settings
 from components.access.chain import render_matrix
 from components.plan.base import BaseError, load_base
 from components.plan.diff import diff_plans
+from components.doctor.cli import add_doctor_parser, run_doctor
 from components.plan.engine import Plan, run_program
 from components.plan.policies import Violation, check_policies, prove_plan_access
 from components.plan.render import render_graph, render_tree, write_manifests
@@ -193,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="with --base: write the diff and review as Markdown")
     plan.add_argument("--allow-data-loss", action="store_true",
                       help="with --base: do not fail (exit 3) on a replace or delete that loses data")
+    add_doctor_parser(commands)
     return parser
 
 
@@ -217,6 +219,8 @@ def _print_unset_secrets(stack_file: StackFile, unset: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        return run_doctor(args)
     project_dir = args.project_dir.resolve()
     unset: list[str] = []
     try:

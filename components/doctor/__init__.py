@@ -1,0 +1,1 @@
+"""``python -m components doctor``: the access chain of every pod, read (never written) from a cluster or a dump."""
