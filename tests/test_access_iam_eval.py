@@ -49,7 +49,8 @@ def test_secret_name_suffix_matches_the_six_random_characters_only() -> None:
     assert not reads(f"arn:aws:secretsmanager:us-east-2:{ACCOUNT}:secret:SecretName-other-AbCdEf")
     assert not reads(f"arn:aws:secretsmanager:us-east-2:{ACCOUNT}:secret:SecretName")
     # A policy that names the secret without the suffix never matches its real ARN.
-    bare = policy(allow("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-2:{ACCOUNT}:secret:SecretName"))
+    bare = policy(allow("secretsmanager:GetSecretValue",
+                        f"arn:aws:secretsmanager:us-east-2:{ACCOUNT}:secret:SecretName"))
     assert not evaluate([bare], Request("secretsmanager:GetSecretValue", SECRET)).allowed
 
 
@@ -130,7 +131,7 @@ def test_arn_like_matches_each_of_the_six_parts_on_its_own() -> None:
 
     assert matches(f"arn:aws:eks:*:{ACCOUNT}:cluster/*")
     assert matches(cluster)
-    assert not matches(f"arn:aws:eks:*:444455556666:cluster/*")
+    assert not matches("arn:aws:eks:*:444455556666:cluster/*")
     assert not matches("arn:aws:eks:*")  # a wildcard does not run across parts
 
 
@@ -138,8 +139,9 @@ def test_irsa_trust_of_the_eks_user_guide() -> None:
     # EKS user guide, associate-service-account-role: Federated OIDC provider, StringEquals on :sub and :aud.
     trust = policy({"Effect": "Allow", "Principal": {"Federated": PROVIDER},
                     "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {"StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com",
-                                                   f"{ISSUER}:sub": "system:serviceaccount:default:my-service-account"}}})
+                    "Condition": {"StringEquals": {
+                        f"{ISSUER}:aud": "sts.amazonaws.com",
+                        f"{ISSUER}:sub": "system:serviceaccount:default:my-service-account"}}})
     token = {f"{ISSUER}:sub": "system:serviceaccount:default:my-service-account", f"{ISSUER}:aud": "sts.amazonaws.com"}
 
     def assumes(principal: Principal, context: dict[str, str]) -> bool:

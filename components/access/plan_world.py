@@ -7,6 +7,7 @@ charts would, so that the plan, a dump of the plan's manifests and a live cluste
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -88,7 +89,8 @@ def cluster_objects(plan: Plan) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     for r in plan.resources:
         if r.type.startswith("kubernetes:") and r.type != HELM_RELEASE and "kind" in r.outputs:
-            objects.append(dict(r.outputs))
+            # A copy: whoever mutates the objects (a dump, a test) must not change the plan.
+            objects.append(copy.deepcopy(r.outputs))
         elif r.type == HELM_RELEASE:
             values = _driver_values(r)
             if values is not None:
