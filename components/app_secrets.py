@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -9,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.access.world import KMS_KEYS_ANNOTATION
 from components.external_secrets import RemoteKey, external_secret_manifest, secret_store_manifest
 from components.iam_policies import check_partition, check_region, secret_arn
 from components.rbac import SecretReader
@@ -147,6 +149,10 @@ class AppSecrets(pulumi.ComponentResource):
                                 "is empty: pass the backend's releases, so its custom resources are created after "
                                 "their CRDs")
         self.synced_secret_name = f"{app}-secrets"
+        # Which key encrypts which secret: the access proof reads it to prove the key's link (the policy grants
+        # kms:Decrypt on keys, not per secret).
+        kms_keys = {s["secret"]: s["kms_key_arn"] for s in secrets if "kms_key_arn" in s}
+        annotations = {KMS_KEYS_ANNOTATION: json.dumps(kms_keys, sort_keys=True)} if kms_keys else {}
         # Built (and so checked) before anything is registered; the resources below only carry them.
         if backend == "csi":
             objects = [_csi_object(i, s) for i, s in enumerate(secrets)]
@@ -155,13 +161,16 @@ class AppSecrets(pulumi.ComponentResource):
                 "data": [{"object_name": k["file"], "key": k["file"]} for k in keys],
             }] if sync else []
             secret_provider_class_manifest(f"{name}-spc", namespace, region=region, objects=objects,
-                                           use_pod_identity=identity == "pod-identity", secret_objects=synced)
+                                           use_pod_identity=identity == "pod-identity", secret_objects=synced,
+                                           annotations=annotations)
         else:
             store = secret_store_manifest(app, namespace, region=region, service_account=app)
             external = external_secret_manifest(
                 app, namespace, store=app, target=self.synced_secret_name,
                 refresh_interval=args.get("refresh_interval", "1h"), data=_remote_keys(secrets),
             )
+            if annotations:
+                external["metadata"] = {**external["metadata"], "annotations": annotations}
         mount_path = args.get("mount_path", DEFAULT_MOUNT_PATH)
         if not mount_path.startswith("/"):
             raise SettingsError("AppSecretsArgs.mount_path", mount_path, "is not an absolute path")
@@ -196,6 +205,7 @@ class AppSecrets(pulumi.ComponentResource):
                     "installed_by": installed_by,
                     "use_pod_identity": identity == "pod-identity",
                     "secret_objects": synced,
+                    "annotations": annotations,
                 },
                 opts=child,
             )

@@ -111,6 +111,8 @@ class SecretProviderClassArgs(TypedDict):
     secret_objects: NotRequired[Sequence[SyncedSecretArgs]]
     """Kubernetes Secrets to sync from the mounted files (needs the driver's ``syncSecret.enabled``). Omitted: none,
     the secrets exist only as files in the pod."""
+    annotations: NotRequired[Mapping[str, str]]
+    """Annotations of the class. Omitted: none."""
 
 
 def jmes_path_expression(key: str) -> str:
@@ -228,6 +230,7 @@ def secret_provider_class_manifest(
     objects: Sequence[SecretObjectArgs],
     use_pod_identity: bool = False,
     secret_objects: Sequence[SyncedSecretArgs] = (),
+    annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The SecretProviderClass object, after checking everything the provider and the driver would refuse."""
     check_dns1123_subdomain(name, "SecretProviderClass name")
@@ -259,7 +262,8 @@ def secret_provider_class_manifest(
     return {
         "apiVersion": API_VERSION,
         "kind": "SecretProviderClass",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": {"name": name, "namespace": namespace,
+                     **({"annotations": dict(annotations)} if annotations else {})},
         "spec": spec,
     }
 
@@ -283,6 +287,7 @@ class SecretProviderClass(pulumi.ComponentResource):
         manifest = secret_provider_class_manifest(
             name, args["namespace"], region=args["region"], objects=args["objects"],
             use_pod_identity=use_pod_identity, secret_objects=list(args.get("secret_objects", [])),
+            annotations=args.get("annotations"),
         )
         installed_by = list(args["installed_by"])
         if not installed_by:

@@ -16,6 +16,7 @@ from typing import Any
 from components.access.chain import secret_arn_with_suffix
 from components.access.world import (
     CSI_DRIVER,
+    KMS_KEYS_ANNOTATION,
     SYNC_CLUSTER_ROLE,
     Association,
     OidcProvider,
@@ -159,12 +160,17 @@ def world_from_plan(plan: Plan) -> World:
             providers[arn] = OidcProvider(arn, tuple(r.outputs.get("clientIdLists") or ()))
     keys = {str(r.outputs.get("arn")): d for r in plan.find("aws:kms/key:Key")
             if (d := _document(r.outputs.get("policy"))) is not None}
+    objects = cluster_objects(plan)
+    secret_keys: dict[str, str] = {}
+    for o in objects:
+        secret_keys |= json.loads(((o.get("metadata") or {}).get("annotations") or {}).get(KMS_KEYS_ANNOTATION, "{}"))
 
     def secret(name: str, region: str) -> SecretFacts:
-        return SecretFacts(secret_arn_with_suffix(name, partition=partition, region=region, account=account))
+        arn = secret_arn_with_suffix(name, partition=partition, region=region, account=account)
+        return SecretFacts(arn, secret_keys.get(name))
 
     return World(
-        objects=cluster_objects(plan),
+        objects=objects,
         account=account,
         partition=partition,
         cluster_name=str(cluster["name"]) if cluster.get("name") else None,

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "CSI_DRIVER",
+    "KMS_KEYS_ANNOTATION",
     "ROLE_ARN_ANNOTATION",
     "SYNC_CLUSTER_ROLE",
     "Association",
@@ -31,6 +32,10 @@ SYNC_CLUSTER_ROLE = "secretprovidersyncing-role"
 ``syncSecret.enabled`` (kubernetes-sigs/secrets-store-csi-driver v1.6.0,
 charts/secrets-store-csi-driver/templates/role-syncsecret.yaml); the driver has no flag for sync of its own."""
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+KMS_KEYS_ANNOTATION = "eks-config-secrets.io/kms-keys"
+"""On a SecretProviderClass or ExternalSecret: JSON ``{secret name or ARN: KMS key ARN}`` for the secrets
+encrypted with a customer-managed key, so that the plan (which never sees the secrets) can prove the key's
+link; on a cluster, ``DescribeSecret`` tells it."""
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 
 

@@ -1,0 +1,208 @@
+"""The access proof of the plan: every pod → secret edge of the reference stacks holds, and a broken link is named
+(with its fix) where it breaks, through the plan's own resources."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import runpy
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components import settings as settings_module
+from components.access.chain import Edge, prove_access, render_matrix
+from components.access.plan_world import world_from_plan
+from components.access.world import KMS_KEYS_ANNOTATION, Role, SecretFacts, World
+from components.plan.cli import EXIT_OK, EXIT_POLICY, evaluate_stack, load_stack_file, main
+from components.plan.engine import Plan, run_program
+from components.plan.policies import check_policies
+from tests.conftest import ROOT, STACKS
+
+FOREIGN_CLASS = ROOT / "tests" / "programs" / "foreign-class"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-0000-4000-8000-000000000001"
+
+
+@cache
+def plan_of(stack: str) -> Plan:
+    return evaluate_stack(ROOT, stack)[1]
+
+
+def world(stack: str) -> World:
+    return world_from_plan(plan_of(stack))
+
+
+def broken(edges: list[Edge]) -> set[tuple[str, str | None]]:
+    return {(e.target, e.broken_link) for e in edges if not e.ok}
+
+
+def app_role(w: World) -> Role:
+    return next(r for arn, r in w.roles.items() if "-app-identity-role" in arn)
+
+
+def with_role(w: World, role: Role) -> World:
+    return dataclasses.replace(w, roles={**w.roles, role.arn: role})
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_reference_stacks_prove_every_edge(stack: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.json"
+    assert main(["plan", "--stack", stack, "--quiet", "--json", str(target)]) == EXIT_OK
+    access = json.loads(target.read_text())["access"]
+    assert access and all(edge["ok"] for edge in access)
+    assert {"namespace", "workload", "container", "target", "secret", "ok", "broken_link", "fix"} <= set(access[0])
+    secrets = {(e["workload"], e["target"]): e["secret"] for e in access}
+    assert secrets[("app", "env DB_PASSWORD")] == f"{stack}/app/database"
+    assert secrets[("app", "env API_TOKEN")] == f"{stack}/app-api"
+    assert secrets[("nginx", "file /etc/nginx/tls")] == f"{stack}/app-tls"
+    assert secrets[("app", "file /mnt/secrets/db-password")] == f"{stack}/app/database"
+    assert "Access (every pod → secret edge):" in capsys.readouterr().out
+
+
+def test_a_pod_on_another_apps_class_fails_the_plan_naming_pod_and_permission(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "test", "--quiet", "--project-dir", str(FOREIGN_CLASS)]) == EXIT_POLICY
+    out = capsys.readouterr().out
+    line = next(v for v in out.splitlines() if "secret-access-proven" in v and "env API_KEY" in v)
+    assert "pod ledger-" in line and "of shop/ledger" in line
+    assert "cannot read secret shop/payments/stripe: broken link permission" in line
+    assert "role ledger-identity-role-" in line and "may not secretsmanager:GetSecretValue" in line
+    assert "Fix: grant secretsmanager:GetSecretValue, secretsmanager:DescribeSecret on " \
+           "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/payments/stripe-??????" in line
+    assert "shop/ledger         ledger     env API_KEY" in out and "BROKEN: permission" in out
+
+
+def test_the_violation_is_on_the_workload_and_mandatory() -> None:
+    plan = evaluate_stack(FOREIGN_CLASS, "test")[1]
+    violations = [v for v in check_policies(plan) if v.rule == "secret-access-proven"]
+    assert violations and all(v.mandatory for v in violations)
+    assert {v.urn for v in violations} == {plan.one("kubernetes:apps/v1:Deployment", "ledger-deployment").urn}
+
+
+def test_irsa_trust_pinned_to_another_service_account_breaks_the_trust_link() -> None:
+    w = world("dev")
+    role = app_role(w)
+    trust = json.loads(json.dumps(role.trust).replace("serviceaccount:dev:app", "serviceaccount:dev:worker"))
+    edges = prove_access(with_role(w, dataclasses.replace(role, trust=trust)))
+    assert {link for _, link in broken(edges)} == {"trust"}
+    edge = next(e for e in edges if not e.ok)
+    assert "it admits system:serviceaccount:dev:worker" in edge.detail
+    assert "system:serviceaccount:dev:app" in edge.fix and "aws iam get-role" in edge.confirm
+
+
+@pytest.mark.parametrize(("tag", "value"), [("kubernetes-namespace", "staging"),
+                                            ("kubernetes-service-account", "nginx"),
+                                            ("eks-cluster-arn", "arn:aws:eks:eu-west-1:123456789012:cluster/other")])
+def test_pod_identity_trust_is_evaluated_on_its_session_tags(tag: str, value: str) -> None:
+    w = world("prod")
+    role = app_role(w)
+    assert role.trust is not None
+    statement = copy.deepcopy(role.trust["Statement"][0])
+    statement.setdefault("Condition", {}).setdefault("StringEquals", {})[f"aws:RequestTag/{tag}"] = value
+    edges = prove_access(with_role(w, dataclasses.replace(role, trust={**role.trust, "Statement": [statement]})))
+    assert {link for _, link in broken(edges)} == {"trust"}
+
+
+def test_pod_identity_without_association_or_agent() -> None:
+    w = world("prod")
+    assert {link for _, link in broken(prove_access(dataclasses.replace(w, associations=[])))} == \
+        {"pod-identity-association"}
+    assert {link for _, link in broken(prove_access(dataclasses.replace(w, pod_identity_agent=False)))} == \
+        {"pod-identity-agent"}
+
+
+def test_a_deny_statement_overrides_the_read_policy() -> None:
+    w = world("dev")
+    role = app_role(w)
+    deny = {"Statement": [{"Sid": "NoProd", "Effect": "Deny", "Action": "secretsmanager:*",
+                           "Resource": "arn:aws:secretsmanager:*:*:secret:dev/*"}]}
+    edges = prove_access(with_role(w, dataclasses.replace(role, policies=(*role.policies, deny))))
+    edge = next(e for e in edges if not e.ok)
+    assert edge.broken_link == "permission" and "denies it in statement NoProd" in edge.detail
+
+
+def test_external_secrets_store_and_audience() -> None:
+    w = world("staging")
+    no_store = dataclasses.replace(w, objects=[o for o in w.objects if o.get("kind") != "SecretStore"])
+    assert {link for _, link in broken(prove_access(no_store))} == {"secret-store"}
+    objects = copy.deepcopy(list(w.objects))
+    account = next(o for o in objects if o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "app")
+    account["metadata"]["annotations"]["eks.amazonaws.com/audience"] = "example.com"
+    edges = prove_access(dataclasses.replace(w, objects=objects))
+    assert {link for _, link in broken(edges)} == {"token-audience"}
+
+
+def test_a_missing_secret_and_a_missing_kubernetes_secret() -> None:
+    w = world("dev")
+    edges = prove_access(dataclasses.replace(w, secret=lambda _name, _region: None))
+    assert {link for _, link in broken(edges)} == {"secret"}
+    no_tls = dataclasses.replace(w, objects=[o for o in w.objects if o["metadata"].get("name") != "app-tls"])
+    assert broken(prove_access(no_tls)) == {("file /etc/nginx/tls", "kubernetes-secret")}
+
+
+def _kms_world(key_policy: dict[str, Any] | None, iam_grants_key: bool) -> World:
+    w = world("dev")
+    role = app_role(w)
+    policies = role.policies
+    if iam_grants_key:
+        policies = (*policies, {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
+                                               "Condition": {"StringEquals": {
+                                                   "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}}]})
+    original = w.secret
+
+    def secret(name: str, region: str) -> SecretFacts | None:
+        facts = original(name, region)
+        return dataclasses.replace(facts, kms_key_arn=KEY) if facts else None
+
+    return dataclasses.replace(with_role(w, dataclasses.replace(role, policies=policies)), secret=secret,
+                               key_policies={KEY: key_policy} if key_policy else {})
+
+
+ROOT_ADMIN = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                             "Action": "kms:*", "Resource": "*"}]}
+ONLY_CLUSTER = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/cluster"},
+                               "Action": "kms:Decrypt", "Resource": "*"}]}
+
+
+@pytest.mark.parametrize(("key_policy", "iam_grants_key", "link"), [
+    (ROOT_ADMIN, True, None),          # the key delegates to IAM, and IAM grants it through Secrets Manager
+    (None, True, None),                # a key outside the plan: IAM must grant it
+    (ROOT_ADMIN, False, "kms"),        # delegated, but IAM does not grant kms:Decrypt
+    (ONLY_CLUSTER, True, "kms"),       # the key policy names only another principal
+])
+def test_the_secrets_kms_key(key_policy: dict[str, Any] | None, iam_grants_key: bool, link: str | None) -> None:
+    edges = prove_access(_kms_world(key_policy, iam_grants_key))
+    assert {lk for _, lk in broken(edges)} == (set() if link is None else {link})
+
+
+def test_an_apps_kms_key_reaches_the_plan_and_its_policy_grants_it() -> None:
+    stack = load_stack_file(ROOT, "dev")
+    config = copy.deepcopy(stack.config)
+    config["eks-config-secrets:apps"][0]["secrets"][0]["kmsKeyArn"] = KEY
+    token = settings_module.OFFLINE.set(True)
+    try:
+        plan = run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+                           stack="dev", config=config, secret_keys=stack.secret_keys)
+    finally:
+        settings_module.OFFLINE.reset(token)
+    spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert json.loads(spc.outputs["metadata"]["annotations"][KMS_KEYS_ANNOTATION]) == {"dev/app/database": KEY}
+    w = world_from_plan(plan)
+    assert w.secret("dev/app/database", "eu-west-1").kms_key_arn == KEY  # type: ignore[union-attr]
+    assert all(e.ok for e in prove_access(w))
+    # Without the IAM grant, the same plan breaks at the key.
+    role = app_role(w)
+    without = tuple({**p, "Statement": [s for s in p["Statement"] if s["Action"] != "kms:Decrypt"]}
+                    for p in role.policies)
+    assert {lk for _, lk in broken(prove_access(with_role(w, dataclasses.replace(role, policies=without))))} == {"kms"}
+
+
+def test_the_matrix_names_every_edge_and_its_link() -> None:
+    w = world("dev")
+    text = render_matrix(prove_access(dataclasses.replace(w, associations=[], secret=lambda _n, _r: None)))
+    assert text.splitlines()[1].split() == ["namespace/workload", "container", "target", "secret", "access"]
+    assert "dev/app             app        env DB_PASSWORD" in text and "BROKEN: secret" in text
+    assert "dev/nginx" in text and text.count("BROKEN") == 5
