@@ -72,6 +72,7 @@ def test_a_pod_on_another_apps_class_fails_the_plan_naming_pod_and_permission(
     assert "role ledger-identity-role-" in line and "may not secretsmanager:GetSecretValue" in line
     assert "Fix: grant secretsmanager:GetSecretValue, secretsmanager:DescribeSecret on " \
            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/payments/stripe-??????" in line
+    assert "or run the pod as ServiceAccount shop/payments, whose role can read it" in line
     assert "shop/ledger         ledger     env API_KEY" in out and "BROKEN: permission" in out
 
 

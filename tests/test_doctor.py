@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from components.access.chain import Edge, prove_access
 from components.access.plan_world import cluster_objects
-from components.doctor.cli import dump_commands
+from components.doctor.cli import driver_notes, dump_commands, simulate
 from components.doctor.collect import collect_world
 from components.doctor.sources import KINDS, Boto3Aws, DumpAws, DumpKube, dump_name
 from components.plan.cli import evaluate_stack, main
@@ -263,3 +263,46 @@ def test_doctor_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--from-dump DIR" in out and "--dump-commands" in out and "only reads" in out
+
+
+@mock_aws
+def test_iam_simulation_where_the_caller_may(dev_plan: Plan, tmp_path: Path) -> None:
+    seed_account(dev_plan)
+    edges = doctor(cluster_objects(dev_plan), tmp_path, "ecs-dev")
+    questions = {e.permission for e in edges if e.permission}
+    assert len(questions) == 1
+    # moto 5.2.5 does not implement SimulatePrincipalPolicy: doctor says it did not simulate, and goes on.
+    assert simulate(Boto3Aws(REGION), edges)[0].startswith("IAM simulation not run")
+    # What the AWS CLI prints when IAM disagrees with the evaluator (never expected; reported when it happens).
+    role, secret, actions = questions.pop()
+    answer = {"EvaluationResults": [{"EvalActionName": a, "EvalResourceName": secret, "EvalDecision": "implicitDeny"}
+                                    for a in actions]}
+    name = dump_name("iam", "simulate-principal-policy", f"{role.rsplit('/', 1)[-1]}.{secret.rsplit(':', 1)[-1]}")
+    (tmp_path / name).write_text(json.dumps(answer))
+    assert simulate(DumpAws(tmp_path), edges) == [
+        f"IAM simulation says role {role} may not {', '.join(actions)} on {secret}, the evaluator the opposite: "
+        f"IAM is right; please report it"]
+    answer["EvaluationResults"] = [{**r, "EvalDecision": "allowed"} for r in answer["EvaluationResults"]]
+    (tmp_path / name).write_text(json.dumps(answer))
+    assert simulate(DumpAws(tmp_path), edges) == ["IAM simulation agrees on 1 permission(s)"]
+
+
+def test_driver_notes_show_rotation_provider_pods_and_mounts(dev_plan: Plan) -> None:
+    objects = cluster_objects(dev_plan)
+    pod = _find(objects, "Pod", "app-")
+    notes = driver_notes(objects)
+    assert "AWS provider pods: 0 (0 running)" in notes
+    assert f"pod dev/{pod['metadata']['name']}: no mounted SecretProviderClassPodStatus" in " ".join(notes)
+    objects += [
+        {"kind": "DaemonSet", "metadata": {"name": "secrets-store-csi-driver", "namespace": "kube-system"},
+         "spec": {"template": {"spec": {"containers": [{"name": "secrets-store", "args": [
+             "--provider-volume=/etc/kubernetes/secrets-store-csi-providers", "--enable-secret-rotation=true",
+             "--rotation-poll-interval=2m"]}]}}}},
+        {"kind": "Pod", "metadata": {"name": "provider-x", "namespace": "kube-system"}, "status": {"phase": "Running"},
+         "spec": {"containers": [
+             {"image": "public.ecr.aws/aws-secrets-manager/secrets-store-csi-driver-provider-aws:3"}]}},
+        {"kind": "SecretProviderClassPodStatus", "metadata": {"name": "s", "namespace": "dev"},
+         "status": {"podName": pod["metadata"]["name"], "mounted": True}},
+    ]
+    assert driver_notes(objects) == ["CSI driver: --enable-secret-rotation=true, --rotation-poll-interval=2m",
+                                     "AWS provider pods: 1 (1 running)"]

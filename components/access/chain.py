@@ -11,8 +11,9 @@ and reports, per edge, the first broken link with the command that confirms it a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import yaml
@@ -81,6 +82,9 @@ class Edge:
     fix: str = ""
     confirm: str = ""
     """A command that shows the broken link on a real cluster."""
+    permission: tuple[str, str, tuple[str, ...]] | None = None
+    """The IAM question the edge rests on, ``(role ARN, secret ARN, actions)``, once the chain got that far: what
+    ``doctor`` asks ``iam:SimulatePrincipalPolicy`` to confirm."""
 
     @property
     def ok(self) -> bool:
@@ -92,11 +96,15 @@ class Edge:
                 "broken_link": self.broken_link, "detail": self.detail, "fix": self.fix, "confirm": self.confirm}
 
 
+Permission = tuple[str, str, tuple[str, ...]]
+
+
 class Broken(Exception):
-    def __init__(self, link: str, detail: str, fix: str, confirm: str) -> None:
+    def __init__(self, link: str, detail: str, fix: str, confirm: str, permission: Permission | None = None) -> None:
         assert link in LINKS, link
         super().__init__(detail)
         self.link, self.detail, self.fix, self.confirm = link, detail, fix, confirm
+        self.permission = permission
 
 
 def secret_arn_with_suffix(name_or_arn: str, *, partition: str, region: str, account: str) -> str:
@@ -175,11 +183,11 @@ def _kubectl_sa(namespace: str, name: str) -> str:
     return f"kubectl -n {namespace} get serviceaccount {name} -o yaml"
 
 
-def _check_identity(world: World, who: _Identity) -> None:
+def _check_identity(world: World, who: _Identity) -> Permission | None:
     ns, sa = who.namespace, who.service_account
     account = _find_sa(world, ns, sa)
     role = _pod_identity_role(world, who) if who.pod_identity else _irsa_role(world, who, account)
-    _check_secret_access(world, who, role)
+    return _check_secret_access(world, who, role)
 
 
 def _find_sa(world: World, ns: str, sa: str) -> Mapping[str, Any]:
@@ -329,14 +337,36 @@ def _trusted_subjects(role: Role) -> str:
     return f" (it admits {', '.join(subjects)})" if subjects else ""
 
 
-def _check_secret_access(world: World, who: _Identity, role: Role) -> None:
+def _readers(world: World, secret_arn: str, actions: Sequence[str]) -> list[str]:
+    """The ServiceAccounts whose role's policies allow ``actions`` on the secret: where the pod could run instead."""
+    bound = [(f"{(o.get('metadata') or {}).get('namespace')}/{(o.get('metadata') or {}).get('name')}",
+              ((o.get("metadata") or {}).get("annotations") or {}).get(ROLE_ARN_ANNOTATION))
+             for o in world.of_kind("ServiceAccount")]
+    bound += [(f"{a.namespace}/{a.service_account}", a.role_arn) for a in world.associations or []]
+    readers = []
+    for account, arn in bound:
+        role = world.roles.get(str(arn))
+        if role is not None and all(_safe_allows(role.policies, Request(a, secret_arn)) for a in actions):
+            readers.append(account)
+    return sorted(set(readers))
+
+
+def _safe_allows(policies: Sequence[Mapping[str, Any]], request: Request) -> bool:
+    try:
+        return evaluate(policies, request).allowed
+    except UnsupportedPolicy:
+        return False
+
+
+def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission | None:
     facts = world.secret(who.secret, who.region)
     if facts is None:
         raise Broken("secret", f"Secrets Manager has no secret {who.secret} in {who.region} (account "
                      f"{world.account})", "create it, or fix the name (and region) the app names",
                      f"aws secretsmanager describe-secret --region {who.region} --secret-id {who.secret}")
     if not role.arn:
-        return
+        return None
+    permission = (role.arn, facts.arn, who.actions)
     context: dict[str, str | list[str]] = {"aws:RequestedRegion": who.region, "aws:PrincipalAccount": world.account}
     if who.pod_identity:
         context |= {k: v for k, v in _pod_identity_context(world, who).items() if k.startswith("aws:PrincipalTag/")}
@@ -347,11 +377,15 @@ def _check_secret_access(world: World, who: _Identity, role: Role) -> None:
         if not result.allowed:
             why = f"denies it in statement {result.statement}" if result.decision == "explicit-deny" else \
                 "allow it in no statement"
+            readers = _readers(world, facts.arn, who.actions)
+            instead = f", or run the pod as ServiceAccount {' or '.join(readers)}, whose role can read it" \
+                if readers else ""
             raise Broken("permission", f"role {role.name} may not {action} on {facts.arn}: its policies {why}",
                          f"grant {', '.join(who.actions)} on {_policy_arn(facts.arn)} to role {role.name} "
-                         f"(WorkloadIdentity secrets)", confirm)
+                         f"(WorkloadIdentity secrets){instead}", confirm, permission)
     if facts.kms_key_arn:
         _check_kms(world, who, role, facts)
+    return permission
 
 
 def _policy_arn(arn: str) -> str:
@@ -435,7 +469,7 @@ def _csi_file_edges(world: World, pod: Mapping[str, Any], mount: Mapping[str, An
         return
     for file, secret in spc.files().items():
         target = f"file {str(mount.get('mountPath', '')).rstrip('/')}/{file}"
-        yield _edge(base, target, secret, lambda s=secret: _check_identity(world, _csi_identity(world, pod, spc, s)))
+        yield _edge(base, target, secret, partial(_check_identity, world, _csi_identity(world, pod, spc, secret)))
 
 
 def _synced_edge(world: World, pod: Mapping[str, Any], secret_name: str, key: str, *, target: str,
@@ -455,7 +489,7 @@ def _synced_edge(world: World, pod: Mapping[str, Any], secret_name: str, key: st
     # A key the class does not sync still belongs to the class's secret: name it.
     secret = files.get(object_name or "") or next(iter(files.values()), "?")
 
-    def check() -> None:
+    def check() -> Permission | None:
         if spc.name not in mounted:
             raise Broken("csi-volume", f"Secret {secret_name} is synced by SecretProviderClass {spc.name}, which "
                          f"this pod does not mount: the driver creates it only while a pod mounts the class",
@@ -466,13 +500,14 @@ def _synced_edge(world: World, pod: Mapping[str, Any], secret_name: str, key: st
                          f"(keys: {', '.join(str(d.get('key')) for d in data)})",
                          f"sync the key {key} in secretObjects, or read one of those keys",
                          f"kubectl -n {ns} get secretproviderclass {spc.name} -o yaml")
-        _check_identity(world, _csi_identity(world, pod, spc, secret))
+        permission = _check_identity(world, _csi_identity(world, pod, spc, secret))
         if object_name not in files:
             raise Broken("secret-object", f"SecretProviderClass {spc.name} syncs key {key} from {object_name}, "
                          f"which no object or jmesPath alias provides (files: {', '.join(files)})",
                          "make secretObjects[].data[].objectName name an objectAlias or jmesPath objectAlias",
                          f"kubectl -n {ns} get secretproviderclass {spc.name} -o yaml")
         _check_sync(world, secret_name)
+        return permission
 
     return _edge(base, target, secret, check)
 
@@ -488,7 +523,7 @@ def _external_secret_edge(world: World, ns: str, secret_name: str, key: str, *, 
     remote = str(((refs[0].get("remoteRef") or {}).get("key")) if refs else "?")
     es_name = str(_meta(es).get("name"))
 
-    def check() -> None:
+    def check() -> Permission | None:
         if not refs and not _spec(es).get("dataFrom"):
             raise Broken("external-secret", f"ExternalSecret {ns}/{es_name} writes no key {key} into "
                          f"{secret_name}", f"add data[].secretKey {key}", f"kubectl -n {ns} get externalsecret "
@@ -513,7 +548,7 @@ def _external_secret_edge(world: World, ns: str, secret_name: str, key: str, *, 
         annotated = (_meta(account).get("annotations") or {}).get(AUDIENCE_ANNOTATION) if account else None
         audiences = (str(annotated or STS_AUDIENCE), *[str(a) for a in account_ref.get("audiences") or []])
         region = str(aws.get("region", ""))
-        _check_identity(world, _Identity(sa_ns, sa_name, False, audiences, remote, region, _ESO_ACTIONS,
+        return _check_identity(world, _Identity(sa_ns, sa_name, False, audiences, remote, region, _ESO_ACTIONS,
                                          f"{kind}/{store_ref.get('name')}"))
 
     return _edge(base, target, remote, check)
@@ -551,17 +586,17 @@ def _secret_keys(secret: Mapping[str, Any]) -> set[str] | None:
     return keys if visible or keys else None
 
 
-def _edge(base: dict[str, str], target: str, secret: str, check: Any) -> Edge:
+def _edge(base: dict[str, str], target: str, secret: str, check: Callable[[], Permission | None]) -> Edge:
     try:
-        check()
+        permission = check()
     except Broken as broken:
         return _broken_edge(base, target, secret, broken)
-    return Edge(**base, target=target, secret=secret)
+    return Edge(**base, target=target, secret=secret, permission=permission)
 
 
 def _broken_edge(base: dict[str, str], target: str, secret: str, broken: Broken) -> Edge:
     return Edge(**base, target=target, secret=secret, broken_link=broken.link, detail=broken.detail,
-                fix=broken.fix, confirm=broken.confirm)
+                fix=broken.fix, confirm=broken.confirm, permission=broken.permission)
 
 
 def _synced_keys(world: World, ns: str, secret_name: str) -> list[str]:

@@ -19,11 +19,12 @@ from typing import Any
 
 from components.access.chain import Edge, prove_access
 from components.access.plan_world import cluster_objects
+from components.access.world import CSI_DRIVER
 from components.doctor.collect import POD_IDENTITY_AGENT, collect_world, secret_references
-from components.doctor.sources import KINDS, Boto3Aws, DumpAws, DumpKube, LiveKube, Unreadable, dump_name
+from components.doctor.sources import KINDS, AwsSource, Boto3Aws, DumpAws, DumpKube, LiveKube, Unreadable, dump_name
 from components.validation import SettingsError
 
-__all__ = ["add_doctor_parser", "dump_commands", "render_report", "run_doctor"]
+__all__ = ["add_doctor_parser", "driver_notes", "dump_commands", "render_report", "run_doctor", "simulate"]
 
 EXIT_OK, EXIT_UNREADABLE, EXIT_BROKEN = 0, 1, 2
 
@@ -119,16 +120,61 @@ def dump_commands(project_dir: Path, stack: str, directory: str = "dump") -> str
     return "\n".join(lines) + "\n"
 
 
-def _rotation(objects: Sequence[Mapping[str, Any]]) -> str:
+def _containers(o: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    spec = o.get("spec") or {}
+    return list(((spec.get("template") or {}).get("spec") or spec).get("containers") or [])
+
+
+def driver_notes(objects: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What the driver side shows beside the chain: the driver's rotation flags (chart 1.6.0 passes
+    ``--enable-secret-rotation`` and ``--rotation-poll-interval`` to its DaemonSet), the AWS provider's pods, and
+    the pods whose CSI volume has no mounted SecretProviderClassPodStatus."""
+    notes = []
     for o in objects:
-        if o.get("kind") != "DaemonSet":
-            continue
-        for container in (((o.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []:
+        for container in _containers(o) if o.get("kind") == "DaemonSet" else []:
             args = [str(a) for a in container.get("args") or []]
             if any(a.startswith("--provider-volume") for a in args):
                 flags = [a for a in args if a.startswith(("--enable-secret-rotation", "--rotation-poll-interval"))]
-                return "CSI driver: " + (", ".join(flags) if flags else "rotation off (--enable-secret-rotation unset)")
-    return "CSI driver: no secrets-store DaemonSet found"
+                notes.append("CSI driver: " + (", ".join(flags) or "rotation off (no --enable-secret-rotation)"))
+    providers = [o for o in objects if o.get("kind") == "Pod"
+                 and any("secrets-store-csi-driver-provider-aws" in str(c.get("image")) for c in _containers(o))]
+    running = sum((o.get("status") or {}).get("phase") == "Running" for o in providers)
+    notes.append(f"AWS provider pods: {len(providers)} ({running} running)")
+    mounted = {(str((o.get("metadata") or {}).get("namespace")), str((o.get("status") or {}).get("podName")))
+               for o in objects if o.get("kind") == "SecretProviderClassPodStatus"
+               and (o.get("status") or {}).get("mounted") is True}
+    for o in objects:
+        meta = o.get("metadata") or {}
+        uses_csi = any((v.get("csi") or {}).get("driver") == CSI_DRIVER for v in (o.get("spec") or {}).get("volumes")
+                       or [])
+        if o.get("kind") == "Pod" and uses_csi and (str(meta.get("namespace")), str(meta.get("name"))) not in mounted:
+            notes.append(f"pod {meta.get('namespace')}/{meta.get('name')}: no mounted SecretProviderClassPodStatus "
+                         f"(kubectl -n {meta.get('namespace')} describe pod {meta.get('name')} shows why)")
+    return notes
+
+
+def simulate(aws: AwsSource, edges: Sequence[Edge]) -> list[str]:
+    """Ask IAM itself (``iam:SimulatePrincipalPolicy``) each permission question the edges rest on, where the caller
+    may. A note for every answer that disagrees with the evaluator (IAM is right: report it), else one summary."""
+    answers: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+    notes = []
+    for edge in edges:
+        if edge.permission is None or edge.permission in answers:
+            continue
+        role, secret, actions = edge.permission
+        try:
+            answer = aws.call("iam", "simulate-principal-policy",
+                              f"{role.rsplit('/', 1)[-1]}.{secret.rsplit(':', 1)[-1]}", PolicySourceArn=role,
+                              ActionNames=list(actions), ResourceArns=[secret]) or {}
+        except (Unreadable, NotImplementedError) as error:
+            return [f"IAM simulation not run (iam:SimulatePrincipalPolicy): {error}"]
+        results = answer.get("EvaluationResults") or []
+        allowed = bool(results) and all(r.get("EvalDecision") == "allowed" for r in results)
+        answers[edge.permission] = allowed
+        if allowed != (edge.broken_link != "permission"):
+            notes.append(f"IAM simulation says role {role} {'may' if allowed else 'may not'} {', '.join(actions)} "
+                         f"on {secret}, the evaluator the opposite: IAM is right; please report it")
+    return notes or ([f"IAM simulation agrees on {len(answers)} permission(s)"] if answers else [])
 
 
 def render_report(edges: Sequence[Edge], notes: Sequence[str] = ()) -> str:
@@ -163,13 +209,16 @@ def run_doctor(args: argparse.Namespace) -> int:
                 raise SettingsError("--from-dump", str(args.from_dump), "is not a folder")
             world = collect_world(DumpKube(args.from_dump), DumpAws(args.from_dump), cluster_name=cluster,
                                   region=region, notes=notes)
+            edges = prove_access(world)
         else:
-            world = collect_world(LiveKube(args.kubeconfig, args.context), Boto3Aws(region), cluster_name=cluster,
-                                  region=region, notes=notes)
+            aws = Boto3Aws(region)
+            world = collect_world(LiveKube(args.kubeconfig, args.context), aws, cluster_name=cluster, region=region,
+                                  notes=notes)
+            edges = prove_access(world)
+            notes += simulate(aws, edges)
     except (SettingsError, Unreadable) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    edges = prove_access(world)
-    print(render_report(edges, [f"cluster {cluster} ({region}), account {world.account}", _rotation(world.objects),
-                                *notes]))
+    print(render_report(edges, [f"cluster {cluster} ({region}), account {world.account}",
+                                *driver_notes(world.objects), *notes]))
     return EXIT_BROKEN if any(not e.ok for e in edges) else EXIT_OK
