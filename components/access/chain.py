@@ -26,7 +26,6 @@ from components.access.world import (
     Role,
     SecretFacts,
     World,
-    csi_facts,
 )
 
 __all__ = ["LINKS", "Edge", "prove_access", "render_matrix", "secret_arn_with_suffix"]
@@ -153,6 +152,34 @@ class _Spc:
             for entry in obj.get("jmesPath") or []:
                 files[str(entry.get("objectAlias"))] = name
         return files
+
+
+def _classes(world: World) -> dict[tuple[str, str], _Spc]:
+    """Every SecretProviderClass, parsed once: by ``(namespace, name)`` and by ``(namespace, synced Secret)``."""
+    def build() -> dict[tuple[str, str], _Spc]:
+        index: dict[tuple[str, str], _Spc] = {}
+        for o in world.of_kind("SecretProviderClass"):
+            spc, ns = _parse_spc(o), str(_meta(o).get("namespace"))
+            index[(ns, f"class:{spc.name}")] = spc
+            for synced in spc.secret_objects:
+                index.setdefault((ns, f"secret:{synced.get('secretName')}"), spc)
+        return index
+
+    classes: dict[tuple[str, str], _Spc] = world.cached("classes", build)
+    return classes
+
+
+def _external_secrets(world: World) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Every ExternalSecret by ``(namespace, target Secret)``."""
+    def build() -> dict[tuple[str, str], Mapping[str, Any]]:
+        index: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for o in world.of_kind("ExternalSecret"):
+            target = (_spec(o).get("target") or {}).get("name") or _meta(o).get("name")
+            index.setdefault((str(_meta(o).get("namespace")), str(target)), o)
+        return index
+
+    found: dict[tuple[str, str], Mapping[str, Any]] = world.cached("external-secrets", build)
+    return found
 
 
 def _parse_spc(o: Mapping[str, Any]) -> _Spc:
@@ -435,24 +462,24 @@ def _mounted_spc(world: World, pod: Mapping[str, Any], volume: str) -> _Spc:
     for v in _spec(pod).get("volumes") or []:
         if v.get("name") == volume:
             name = str(((v.get("csi") or {}).get("volumeAttributes") or {}).get("secretProviderClass", ""))
-            spc = world.find("SecretProviderClass", ns, name)
+            spc = _classes(world).get((ns, f"class:{name}"))
             if spc is None:
                 raise Broken("secret-provider-class", f"volume {volume} mounts SecretProviderClass {ns}/{name}, "
                              f"which does not exist", "create the class in the pod's namespace (AppSecrets does)",
                              f"kubectl -n {ns} get secretproviderclass {name}")
-            return _parse_spc(spc)
+            return spc
     raise AssertionError(volume)
 
 
 def _csi_identity(world: World, pod: Mapping[str, Any], spc: _Spc, secret: str) -> _Identity:
     ns = str(_meta(pod).get("namespace"))
     return _Identity(ns, str(_spec(pod).get("serviceAccountName") or "default"), spc.pod_identity,
-                     csi_facts(world.objects).token_audiences, secret, spc.region, _CSI_ACTIONS,
+                     world.csi.token_audiences, secret, spc.region, _CSI_ACTIONS,
                      str(_meta(pod).get("name")))
 
 
 def _check_sync(world: World, secret_name: str) -> None:
-    synced = csi_facts(world.objects).sync_enabled
+    synced = world.csi.sync_enabled
     if synced is False:
         raise Broken("sync", f"the Secrets Store CSI driver does not sync Secrets (no ClusterRole "
                      f"secretprovidersyncing-role), so {secret_name} is never created",
@@ -476,11 +503,9 @@ def _synced_edge(world: World, pod: Mapping[str, Any], secret_name: str, key: st
                  base: dict[str, str]) -> Edge | None:
     """The edge of a Kubernetes Secret that a SecretProviderClass syncs; None when none syncs it."""
     ns = str(_meta(pod).get("namespace"))
-    classes = [_parse_spc(o) for o in world.of_kind("SecretProviderClass", ns)]
-    syncing = [s for s in classes if any(o.get("secretName") == secret_name for o in s.secret_objects)]
-    if not syncing:
+    spc = _classes(world).get((ns, f"secret:{secret_name}"))
+    if spc is None:
         return None
-    spc = syncing[0]
     mounted = {str(((v.get("csi") or {}).get("volumeAttributes") or {}).get("secretProviderClass"))
                for v in _spec(pod).get("volumes") or [] if (v.get("csi") or {}).get("driver") == CSI_DRIVER}
     data = [d for o in spc.secret_objects if o.get("secretName") == secret_name for d in o.get("data") or []]
@@ -514,11 +539,9 @@ def _synced_edge(world: World, pod: Mapping[str, Any], secret_name: str, key: st
 
 def _external_secret_edge(world: World, ns: str, secret_name: str, key: str, *, target: str,
                           base: dict[str, str]) -> Edge | None:
-    external = [o for o in world.of_kind("ExternalSecret", ns)
-                if ((_spec(o).get("target") or {}).get("name") or _meta(o).get("name")) == secret_name]
-    if not external:
+    es = _external_secrets(world).get((ns, secret_name))
+    if es is None:
         return None
-    es = external[0]
     refs = [d for d in _spec(es).get("data") or [] if d.get("secretKey") == key]
     remote = str(((refs[0].get("remoteRef") or {}).get("key")) if refs else "?")
     es_name = str(_meta(es).get("name"))
@@ -601,14 +624,12 @@ def _broken_edge(base: dict[str, str], target: str, secret: str, broken: Broken)
 
 def _synced_keys(world: World, ns: str, secret_name: str) -> list[str]:
     """The keys a SecretProviderClass or an ExternalSecret writes into ``secret_name``."""
-    for spc in world.of_kind("SecretProviderClass", ns):
-        for synced in _parse_spc(spc).secret_objects:
-            if synced.get("secretName") == secret_name:
-                return [str(d.get("key")) for d in synced.get("data") or []]
-    for es in world.of_kind("ExternalSecret", ns):
-        if ((_spec(es).get("target") or {}).get("name") or _meta(es).get("name")) == secret_name:
-            return [str(d.get("secretKey")) for d in _spec(es).get("data") or []]
-    return []
+    spc = _classes(world).get((ns, f"secret:{secret_name}"))
+    if spc is not None:
+        return [str(d.get("key")) for o in spc.secret_objects if o.get("secretName") == secret_name
+                for d in o.get("data") or []]
+    es = _external_secrets(world).get((ns, secret_name))
+    return [str(d.get("secretKey")) for d in _spec(es).get("data") or []] if es is not None else []
 
 
 def _secret_ref_edges(world: World, pod: Mapping[str, Any], secret_name: str, key: str | None, *, target: str,

@@ -94,14 +94,46 @@ class World:
     """``(name or ARN, region)`` → the secret, or None when Secrets Manager has no such secret."""
     key_policies: Mapping[str, Mapping[str, Any]] | None = None
     """KMS key policies by key ARN; None (or a key missing here) when unknown."""
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """Indexes built once per world by those who read it (a plan has thousands of objects)."""
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
+
+    def _index(self) -> dict[tuple[str, str | None], list[Mapping[str, Any]]]:
+        def build() -> dict[tuple[str, str | None], list[Mapping[str, Any]]]:
+            index: dict[tuple[str, str | None], list[Mapping[str, Any]]] = {}
+            for o in self.objects:
+                kind = str(o.get("kind"))
+                index.setdefault((kind, None), []).append(o)
+                namespace = _meta(o).get("namespace")
+                if namespace is not None:
+                    index.setdefault((kind, str(namespace)), []).append(o)
+            return index
+
+        index: dict[tuple[str, str | None], list[Mapping[str, Any]]] = self.cached("objects", build)
+        return index
 
     def find(self, kind: str, namespace: str | None, name: str) -> Mapping[str, Any] | None:
-        return next((o for o in self.of_kind(kind, namespace) if _meta(o).get("name") == name), None)
+        def build() -> dict[tuple[str, str | None, str], Mapping[str, Any]]:
+            names: dict[tuple[str, str | None, str], Mapping[str, Any]] = {}
+            for (k, ns), objects in self._index().items():
+                for o in objects:
+                    names.setdefault((k, ns, str(_meta(o).get("name"))), o)
+            return names
+
+        found: Mapping[str, Any] | None = self.cached("names", build).get((kind, namespace, name))
+        return found
 
     def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
-        for o in self.objects:
-            if o.get("kind") == kind and (namespace is None or _meta(o).get("namespace") == namespace):
-                yield o
+        yield from self._index().get((kind, namespace), [])
+
+    @property
+    def csi(self) -> CsiFacts:
+        facts: CsiFacts = self.cached("csi", lambda: csi_facts(self.objects))
+        return facts
 
 
 def _meta(o: Mapping[str, Any]) -> Mapping[str, Any]:
