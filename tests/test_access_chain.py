@@ -207,3 +207,13 @@ def test_the_matrix_names_every_edge_and_its_link() -> None:
     assert text.splitlines()[1].split() == ["namespace/workload", "container", "target", "secret", "access"]
     assert "dev/app             app        env DB_PASSWORD" in text and "BROKEN: secret" in text
     assert "dev/nginx" in text and text.count("BROKEN") == 5
+
+
+@pytest.mark.parametrize(("stack", "link"), [("dev", "sync"), ("staging", "external-secret")])
+def test_a_secret_the_driver_or_external_secrets_never_wrote(stack: str, link: str) -> None:
+    w = world(stack)
+    unwritten = dataclasses.replace(w, objects=[o for o in w.objects if o["metadata"].get("name") != "app-secrets"])
+    edges = prove_access(unwritten)
+    assert {lk for _, lk in broken(edges)} == {link}
+    assert {t for t, _ in broken(edges)} == {"env DB_USERNAME", "env DB_PASSWORD"} | (
+        {"file /mnt/secrets/db-username", "file /mnt/secrets/db-password"} if stack == "staging" else set())

@@ -478,13 +478,18 @@ def _csi_identity(world: World, pod: Mapping[str, Any], spc: _Spc, secret: str) 
                      str(_meta(pod).get("name")))
 
 
-def _check_sync(world: World, secret_name: str) -> None:
+def _check_sync(world: World, ns: str, spc: _Spc, secret_name: str) -> None:
     synced = world.csi.sync_enabled
     if synced is False:
         raise Broken("sync", f"the Secrets Store CSI driver does not sync Secrets (no ClusterRole "
                      f"secretprovidersyncing-role), so {secret_name} is never created",
                      "set the driver chart value syncSecret.enabled: true (secretDelivery.csi.syncSecret)",
                      "kubectl get clusterrole secretprovidersyncing-role")
+    if world.find("Secret", ns, secret_name) is None:
+        raise Broken("sync", f"Secret {ns}/{secret_name} does not exist: the driver creates it once a pod has "
+                     f"mounted class {spc.name}, and no mount has succeeded", "look at the pod's events for the "
+                     "mount error (kubectl describe pod), then at the driver's and the AWS provider's logs",
+                     f"kubectl -n {ns} get secretproviderclasspodstatuses -o yaml")
 
 
 def _csi_file_edges(world: World, pod: Mapping[str, Any], mount: Mapping[str, Any],
@@ -531,7 +536,7 @@ def _synced_edge(world: World, pod: Mapping[str, Any], secret_name: str, key: st
                          f"which no object or jmesPath alias provides (files: {', '.join(files)})",
                          "make secretObjects[].data[].objectName name an objectAlias or jmesPath objectAlias",
                          f"kubectl -n {ns} get secretproviderclass {spc.name} -o yaml")
-        _check_sync(world, secret_name)
+        _check_sync(world, ns, spc, secret_name)
         return permission
 
     return _edge(base, target, secret, check)
@@ -571,8 +576,13 @@ def _external_secret_edge(world: World, ns: str, secret_name: str, key: str, *, 
         annotated = (_meta(account).get("annotations") or {}).get(AUDIENCE_ANNOTATION) if account else None
         audiences = (str(annotated or STS_AUDIENCE), *[str(a) for a in account_ref.get("audiences") or []])
         region = str(aws.get("region", ""))
-        return _check_identity(world, _Identity(sa_ns, sa_name, False, audiences, remote, region, _ESO_ACTIONS,
-                                         f"{kind}/{store_ref.get('name')}"))
+        permission = _check_identity(world, _Identity(sa_ns, sa_name, False, audiences, remote, region,
+                                                      _ESO_ACTIONS, f"{kind}/{store_ref.get('name')}"))
+        if world.find("Secret", ns, secret_name) is None:
+            raise Broken("external-secret", f"Secret {ns}/{secret_name} does not exist: External Secrets has not "
+                         f"written it (the ExternalSecret's status says why)", "fix what the status reports",
+                         f"kubectl -n {ns} get externalsecret {es_name} -o jsonpath='{{.status.conditions}}'")
+        return permission
 
     return _edge(base, target, remote, check)
 

@@ -85,8 +85,9 @@ def _driver_objects(values: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def cluster_objects(plan: Plan) -> list[dict[str, Any]]:
-    """Every Kubernetes object of the plan as the API server would return it, plus the pods of each Deployment,
-    the ``default`` ServiceAccount of each namespace and the driver chart's CSIDriver and sync ClusterRole."""
+    """Every Kubernetes object of the plan as the API server would return it, plus what the cluster adds: the pods
+    of each Deployment, the ``default`` ServiceAccount of each namespace, the driver chart's CSIDriver and sync
+    ClusterRole, and the Secrets the driver and External Secrets write."""
     objects: list[dict[str, Any]] = []
     for r in plan.resources:
         if r.type.startswith("kubernetes:") and r.type != HELM_RELEASE and "kind" in r.outputs:
@@ -103,7 +104,33 @@ def cluster_objects(plan: Plan) -> list[dict[str, Any]]:
             name = (o.get("metadata") or {}).get("name")
             objects.append({"apiVersion": "v1", "kind": "ServiceAccount",
                             "metadata": {"name": "default", "namespace": name}})
-    return objects
+    return objects + _written_secrets(objects)
+
+
+def _written_secrets(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Secrets the driver syncs (with sync on, for a class some pod mounts) and External Secrets writes: their
+    keys, never a value."""
+    def secret(namespace: object, name: object, keys: list[str], of_type: object = "Opaque") -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "Secret", "type": of_type,
+                "metadata": {"name": name, "namespace": namespace}, "data": dict.fromkeys(keys, "")}
+
+    sync = any(o.get("kind") == "ClusterRole" and (o.get("metadata") or {}).get("name") == SYNC_CLUSTER_ROLE
+               for o in objects)
+    mounted = {((o.get("metadata") or {}).get("namespace"),
+                ((v.get("csi") or {}).get("volumeAttributes") or {}).get("secretProviderClass"))
+               for o in objects if o.get("kind") == "Pod" for v in (o.get("spec") or {}).get("volumes") or []
+               if (v.get("csi") or {}).get("driver") == CSI_DRIVER}
+    written = []
+    for o in objects:
+        metadata, spec = o.get("metadata") or {}, o.get("spec") or {}
+        namespace = metadata.get("namespace")
+        if o.get("kind") == "SecretProviderClass" and sync and (namespace, metadata.get("name")) in mounted:
+            written += [secret(namespace, s.get("secretName"), [str(d.get("key")) for d in s.get("data") or []],
+                               s.get("type", "Opaque")) for s in spec.get("secretObjects") or []]
+        elif o.get("kind") == "ExternalSecret":
+            target = (spec.get("target") or {}).get("name") or metadata.get("name")
+            written.append(secret(namespace, target, [str(d.get("secretKey")) for d in spec.get("data") or []]))
+    return written
 
 
 def _document(value: object) -> Mapping[str, Any] | None:
