@@ -51,7 +51,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Principal", "Request", "Result", "UnsupportedPolicy", "evaluate"]
+__all__ = ["Principal", "Request", "Result", "UnsupportedPolicy", "evaluate", "policy_document"]
 
 ContextValue = str | bool | Sequence[str]
 Decision = Literal["allow", "explicit-deny", "implicit-deny"]
@@ -260,8 +260,19 @@ def _principal_match(statement: Mapping[str, Any], principal: Principal | None) 
     return False, False
 
 
+def policy_document(value: object) -> Mapping[str, Any] | None:
+    """A policy document from its JSON text (Pulumi inputs, KMS key policies) or as already decoded (boto3 and the
+    AWS CLI decode IAM's); None for anything else, such as a plan's ``[secret]``."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, Mapping) else None
+
+
 def _statements(policy: Mapping[str, Any] | str) -> list[Mapping[str, Any]]:
-    document = json.loads(policy) if isinstance(policy, str) else policy
+    document = policy_document(policy) or {}
     statements = document.get("Statement", [])
     return [s for s in _as_list(statements) if isinstance(s, Mapping)]
 

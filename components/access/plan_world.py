@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.access.chain import secret_arn_with_suffix
+from components.access.iam_eval import policy_document
 from components.access.world import (
     CSI_DRIVER,
     KMS_KEYS_ANNOTATION,
@@ -133,23 +134,14 @@ def _written_secrets(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return written
 
 
-def _document(value: object) -> Mapping[str, Any] | None:
-    if isinstance(value, Mapping):
-        return value
-    if isinstance(value, str) and value.startswith("{"):
-        parsed = json.loads(value)
-        return parsed if isinstance(parsed, Mapping) else None
-    return None
-
-
 def _roles(plan: Plan) -> dict[str, Role]:
     by_name: dict[str, list[Mapping[str, Any]]] = {}
-    policies = {str(r.outputs.get("arn")): _document(r.outputs.get("policy")) for r in plan.resources
+    policies = {str(r.outputs.get("arn")): policy_document(r.outputs.get("policy")) for r in plan.resources
                 if r.type == "aws:iam/policy:Policy"}
     for r in plan.resources:
         document = None
         if r.type == "aws:iam/rolePolicy:RolePolicy":
-            document = _document(r.outputs.get("policy"))
+            document = policy_document(r.outputs.get("policy"))
         elif r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             # AWS managed policies are outside the plan; only the plan's own customer-managed ones are read.
             document = policies.get(str(r.outputs.get("policyArn")))
@@ -158,8 +150,8 @@ def _roles(plan: Plan) -> dict[str, Role]:
     roles = {}
     for r in plan.find("aws:iam/role:Role"):
         name, arn = str(r.outputs.get("name")), str(r.outputs.get("arn"))
-        inline = [d for p in r.outputs.get("inlinePolicies") or [] if (d := _document(p.get("policy")))]
-        roles[arn] = Role(arn, _document(r.outputs.get("assumeRolePolicy")),
+        inline = [d for p in r.outputs.get("inlinePolicies") or [] if (d := policy_document(p.get("policy")))]
+        roles[arn] = Role(arn, policy_document(r.outputs.get("assumeRolePolicy")),
                           tuple(inline + by_name.get(name, []) + by_name.get(r.outputs.get("id", name), [])))
     return roles
 
@@ -186,7 +178,7 @@ def world_from_plan(plan: Plan) -> World:
             arn = f"arn:{partition}:iam::{account}:oidc-provider/{host}"
             providers[arn] = OidcProvider(arn, tuple(r.outputs.get("clientIdLists") or ()))
     keys = {str(r.outputs.get("arn")): d for r in plan.find("aws:kms/key:Key")
-            if (d := _document(r.outputs.get("policy"))) is not None}
+            if (d := policy_document(r.outputs.get("policy"))) is not None}
     objects = cluster_objects(plan)
     secret_keys: dict[str, str] = {}
     for o in objects:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from components.access.iam_eval import policy_document
 from components.access.world import ROLE_ARN_ANNOTATION, Association, OidcProvider, Role, SecretFacts, World
 from components.doctor.sources import KINDS, AwsSource, KubeSource, Unreadable
 
 __all__ = ["collect_world", "secret_references"]
 
 POD_IDENTITY_AGENT = "eks-pod-identity-agent"
-
-
-def _document(value: object) -> Mapping[str, Any] | None:
-    # The CLI and boto3 decode IAM documents; KMS returns its key policy as JSON text.
-    if isinstance(value, str):
-        value = json.loads(value)
-    return value if isinstance(value, Mapping) else None
 
 
 def secret_references(objects: list[dict[str, Any]]) -> list[str]:
@@ -45,16 +38,17 @@ def _role(aws: AwsSource, arn: str) -> Role | None:
     policies: list[Mapping[str, Any]] = []
     for policy_name in (aws.call("iam", "list-role-policies", name, RoleName=name) or {}).get("PolicyNames", []):
         inline = aws.call("iam", "get-role-policy", f"{name}.{policy_name}", RoleName=name, PolicyName=policy_name)
-        if inline and (document := _document(inline.get("PolicyDocument"))) is not None:
+        if inline and (document := policy_document(inline.get("PolicyDocument"))) is not None:
             policies.append(document)
     attached = (aws.call("iam", "list-attached-role-policies", name, RoleName=name) or {}).get("AttachedPolicies", [])
     for policy_arn in (str(p["PolicyArn"]) for p in attached):
         policy = (aws.call("iam", "get-policy", policy_arn, PolicyArn=policy_arn) or {}).get("Policy") or {}
         version = aws.call("iam", "get-policy-version", policy_arn, PolicyArn=policy_arn,
                            VersionId=policy.get("DefaultVersionId", "v1"))
-        if version and (document := _document((version.get("PolicyVersion") or {}).get("Document"))) is not None:
+        if version and (document := policy_document((version.get("PolicyVersion") or {}).get("Document"))) is not None:
             policies.append(document)
-    return Role(str(role["Role"]["Arn"]), _document(role["Role"].get("AssumeRolePolicyDocument")), tuple(policies))
+    trust = policy_document(role["Role"].get("AssumeRolePolicyDocument"))
+    return Role(str(role["Role"]["Arn"]), trust, tuple(policies))
 
 
 def _pod_identity(aws: AwsSource, cluster_name: str, notes: list[str]) -> tuple[bool | None, list[Association] | None]:
@@ -111,7 +105,7 @@ def collect_world(kube: KubeSource, aws: AwsSource, *, cluster_name: str, region
         secrets[reference] = SecretFacts(str(described["ARN"]), str(key) if key else None)
         if key and key not in key_policies:
             policy = aws.call("kms", "get-key-policy", str(key).rsplit("/", 1)[-1], KeyId=key, PolicyName="default")
-            if policy and (document := _document(policy.get("Policy"))) is not None:
+            if policy and (document := policy_document(policy.get("Policy"))) is not None:
                 key_policies[str(key)] = document
     return World(objects=objects, account=account, partition=partition, cluster_name=cluster_name,
                  cluster_arn=cluster_arn if cluster else None, oidc_issuer=issuer or None, oidc_providers=providers,
