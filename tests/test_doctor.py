@@ -306,3 +306,23 @@ def test_driver_notes_show_rotation_provider_pods_and_mounts(dev_plan: Plan) -> 
     ]
     assert driver_notes(objects) == ["CSI driver: --enable-secret-rotation=true, --rotation-poll-interval=2m",
                                      "AWS provider pods: 1 (1 running)"]
+
+
+@mock_aws
+def test_attached_managed_policies_count_and_their_deny_wins(dev_plan: Plan, tmp_path: Path) -> None:
+    seed_account(dev_plan)
+    iam = boto3.client("iam")
+    role = next(r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("dev-app-identity-role"))
+    inline = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="secrets-read-0")["PolicyDocument"]
+    iam.delete_role_policy(RoleName=role["RoleName"], PolicyName="secrets-read-0")
+    managed = iam.create_policy(PolicyName="read", PolicyDocument=json.dumps(inline))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=managed)
+    assert broken_links(doctor(cluster_objects(dev_plan), tmp_path / "granted", "ecs-dev")) == set()
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "secretsmanager:GetSecretValue",
+                                                    "Resource": "*"}]}
+    iam.attach_role_policy(RoleName=role["RoleName"],
+                           PolicyArn=iam.create_policy(PolicyName="deny", PolicyDocument=json.dumps(deny))
+                           ["Policy"]["Arn"])
+    edges = doctor(cluster_objects(dev_plan), tmp_path / "denied", "ecs-dev")
+    assert broken_links(edges) == {"permission"}
+    assert "denies it in statement #0" in next(e for e in edges if not e.ok).detail
