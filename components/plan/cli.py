@@ -29,9 +29,9 @@ from pulumi.errors import InputPropertiesError
 
 from components import settings
 from components.access.chain import render_matrix
+from components.doctor.cli import add_doctor_parser, run_doctor
 from components.plan.base import BaseError, load_base
 from components.plan.diff import diff_plans
-from components.doctor.cli import add_doctor_parser, run_doctor
 from components.plan.engine import Plan, run_program
 from components.plan.policies import Violation, check_policies, prove_plan_access
 from components.plan.render import render_graph, render_tree, write_manifests
