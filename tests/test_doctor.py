@@ -326,3 +326,25 @@ def test_attached_managed_policies_count_and_their_deny_wins(dev_plan: Plan, tmp
     edges = doctor(cluster_objects(dev_plan), tmp_path / "denied", "ecs-dev")
     assert broken_links(edges) == {"permission"}
     assert "denies it in statement #0" in next(e for e in edges if not e.ok).detail
+
+
+def test_a_cluster_it_cannot_reach_is_one_error_not_a_traceback(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # The official client reads a real kubeconfig whose API server refuses connections (nothing listens there).
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"token": "not-a-real-token"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}]}))
+    assert main(["doctor", "--stack", "dev", "--project-dir", str(ROOT), "--kubeconfig", str(kubeconfig)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: kubernetes: cannot reach the cluster of the kubeconfig")
+    assert "Traceback" not in error
+
+
+def test_a_missing_dump_folder_and_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--stack", "dev", "--project-dir", str(ROOT), "--from-dump", str(tmp_path / "no")]) == 1
+    assert "--from-dump" in capsys.readouterr().err
+    assert main(["doctor", "--stack", "nope", "--project-dir", str(ROOT), "--from-dump", str(tmp_path)]) == 1
+    assert "has no stack file" in capsys.readouterr().err

@@ -55,6 +55,10 @@ KINDS = (
 """What the chain reads. The kind's items of a list come back without ``kind``; it is set from here."""
 
 
+class Unreadable(Exception):
+    """A read the caller may not make, or that the endpoint does not serve."""
+
+
 def strip_secret_values(secret: Mapping[str, Any]) -> dict[str, Any]:
     """A Secret with its keys and no values: doctor needs which keys exist, never what they hold."""
     stripped = {k: v for k, v in secret.items() if k not in ("data", "stringData")}
@@ -96,7 +100,11 @@ class LiveKube:
     def __init__(self, kubeconfig: str | None, context: str | None) -> None:
         from kubernetes import config, dynamic  # noqa: PLC0415 (only the live mode needs the client)
 
-        self.client = dynamic.DynamicClient(config.new_client_from_config(config_file=kubeconfig, context=context))
+        try:
+            self.client = dynamic.DynamicClient(config.new_client_from_config(config_file=kubeconfig,
+                                                                              context=context))
+        except Exception as error:  # the client raises config, HTTP and connection errors of several libraries
+            raise Unreadable(f"kubernetes: cannot reach the cluster of the kubeconfig: {error}") from None
 
     def list(self, kind: Kind) -> list[dict[str, Any]]:
         from kubernetes.dynamic.exceptions import ResourceNotFoundError  # noqa: PLC0415
@@ -105,7 +113,10 @@ class LiveKube:
             resource = self.client.resources.get(api_version=kind.api_version, kind=kind.kind)
         except ResourceNotFoundError:
             return []
-        return _items(kind, resource.get().to_dict())
+        try:
+            return _items(kind, resource.get().to_dict())
+        except Exception as error:  # a 403 on one kind names it, rather than a traceback
+            raise Unreadable(f"kubectl get {kind.resource} -A: {error}") from None
 
 
 def dump_name(service: str, operation: str, argument: str | None = None) -> str:
@@ -118,10 +129,6 @@ def dump_name(service: str, operation: str, argument: str | None = None) -> str:
 class AwsSource(Protocol):
     def call(self, service: str, operation: str, argument: str | None = None, **params: Any) -> dict[str, Any] | None:
         """One read call (``operation`` in the CLI's kebab case); None when the resource does not exist."""
-
-
-class Unreadable(Exception):
-    """A read the caller may not make, or that the endpoint does not serve."""
 
 
 _NOT_FOUND = ("NoSuchEntity", "ResourceNotFoundException", "NotFoundException", "NotFound")
@@ -142,7 +149,7 @@ class Boto3Aws:
         self.clients: dict[str, Any] = {}
 
     def call(self, service: str, operation: str, argument: str | None = None, **params: Any) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         client = self.clients.get(service)
         if client is None:
@@ -152,6 +159,8 @@ class Boto3Aws:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _NOT_FOUND:
                 return None
+            raise Unreadable(f"aws {service} {operation}: {error}") from None
+        except BotoCoreError as error:  # no credentials, no endpoint
             raise Unreadable(f"aws {service} {operation}: {error}") from None
         response.pop("ResponseMetadata", None)
         # What `aws ... --output json` prints: timestamps as text.
