@@ -16,17 +16,26 @@ import pulumi_aws as aws
 from components.validation import SettingsError, check_arn, check_dns1123_label, check_dns1123_subdomain
 
 __all__ = [
+    "CSI_PARAMETER_ACTIONS",
+    "ESO_PARAMETER_ACTIONS",
     "PARTITIONS",
     "POD_IDENTITY_SESSION_TAGS",
+    "assume_roles_policy",
     "check_account_id",
+    "check_no_wildcard",
     "check_partition",
     "check_region",
     "eks_cluster_arn",
     "envelope_key_policy",
+    "in_region",
     "irsa_trust_policy",
+    "key_policy_statement",
+    "parameter_arn",
     "partition_of",
     "pod_identity_trust_policy",
+    "role_trust_policy",
     "secret_arn",
+    "secret_resource_policy",
     "secrets_read_policy",
     "service_trust_policy",
 ]
@@ -40,7 +49,20 @@ _REGIONS = frozenset(region.value for region in aws.Region)
 _UNSUPPORTED_PARTITION = re.compile(r"^([a-z]{2}-iso[a-z]*-|eusc-)")
 # Secrets Manager secret names: 1-512 of ASCII letters, digits and /_+=.@- (CreateSecret API reference).
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+# SSM parameter names: letters, digits and _.-/ (a leading '/' for hierarchies), up to 1011 characters
+# (PutParameter API reference, "Name").
+_PARAMETER_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,1011}$")
 _WILDCARDS = ("*", "?")
+
+CSI_PARAMETER_ACTIONS = ("ssm:GetParameters",)
+"""What the Secrets Store CSI AWS provider calls for ``ssmparameter`` objects: one ``GetParameters`` (with decryption)
+per batch of ten names and region, on every mount and rotation poll (aws/secrets-store-csi-driver-provider-aws tag
+3.1.1, ``provider/parameter_store_provider.go``)."""
+ESO_PARAMETER_ACTIONS = ("ssm:GetParameter",)
+"""What the External Secrets Operator calls for a ``data`` entry of a ``ParameterStore`` store: one ``GetParameter``
+(with decryption) per entry and refresh (external-secrets/external-secrets tag v2.9.0,
+``providers/v1/aws/parameterstore/parameterstore.go``, ``GetSecret``); ``find``, tags and PushSecret, which need
+more, are not used."""
 
 
 def _document(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -86,6 +108,14 @@ def partition_of(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
+
+
+def check_no_wildcard(value: object, setting: str, what: str) -> None:
+    """Refuse a ``*`` or ``?`` anywhere in a name or ARN: IAM would read it as a pattern and grant every match
+    (another account's, another region's or another app's secrets)."""
+    if isinstance(value, str) and any(w in value for w in _WILDCARDS):
+        raise SettingsError(setting, value, f"contains a wildcard ('*' or '?'): name exactly one {what} (its full "
+                                            "name, or an ARN with its account, region and name)")
 
 
 def _dns_suffix(region: str) -> str:
@@ -212,6 +242,7 @@ def secret_arn(name_or_arn: str, *, partition: str, region: str, account_id: str
     hyphen and six random characters to every secret's ARN, and ``??????`` matches exactly those six, so the
     policy covers that one secret and not ``<name>-other`` (which ``<name>*`` would).
     """
+    check_no_wildcard(name_or_arn, "secret", "Secrets Manager secret")
     if isinstance(name_or_arn, str) and name_or_arn.startswith("arn:"):
         return check_arn(name_or_arn, "secret", service="secretsmanager", resource_prefix="secret:")
     if not isinstance(name_or_arn, str) or not _SECRET_NAME.match(name_or_arn):
@@ -226,45 +257,180 @@ def secret_arn(name_or_arn: str, *, partition: str, region: str, account_id: str
     return f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:{name_or_arn}-??????"
 
 
-def secrets_read_policy(
-    secret_arns: Sequence[str], *, kms_key_arns: Sequence[str] = (), region: str
-) -> dict[str, Any]:
-    """Least-privilege policy to read exactly ``secret_arns``.
+def in_region(arn: str, region: str) -> str:
+    """The same ARN in another region: a Secrets Manager replica keeps its primary's name and random suffix, so its
+    ARN differs only in the region field (and a parameter kept in step by hand has the same name)."""
+    parts = arn.split(":", 5)
+    return ":".join([*parts[:3], region, *parts[4:]])
 
-    Only ``secretsmanager:GetSecretValue`` and ``secretsmanager:DescribeSecret`` (what the Secrets Store CSI
-    provider and External Secrets call), on exactly those ARNs (sorted, duplicates removed, so that the
-    document is stable). Secrets encrypted with a customer-managed key also need ``kms:Decrypt`` on that key;
-    it is granted only through Secrets Manager in ``region`` (``kms:ViaService``), so the role cannot decrypt
-    anything else with the key directly.
+
+def parameter_arn(name_or_arn: str, *, partition: str, region: str, account_id: str) -> str:
+    """The ARN that an IAM policy needs for one SSM parameter given by name or ARN.
+
+    ``arn:<partition>:ssm:<region>:<account>:parameter/<name without its leading slash>``: IAM matches the
+    parameter's ARN, in which a hierarchical name ``/dev/app/flags`` appears as ``parameter/dev/app/flags``. A
+    wildcard is refused (it would grant every parameter that matches); an ARN is returned unchanged after checking
+    it is an SSM ``parameter/`` ARN.
     """
-    if isinstance(secret_arns, str) or not secret_arns:
+    check_no_wildcard(name_or_arn, "parameter", "SSM parameter")
+    if isinstance(name_or_arn, str) and name_or_arn.startswith("arn:"):
+        return check_arn(name_or_arn, "parameter", service="ssm", resource_prefix="parameter/")
+    if not isinstance(name_or_arn, str) or not _PARAMETER_NAME.match(name_or_arn) or "//" in name_or_arn:
+        raise SettingsError("parameter", name_or_arn,
+                            "is not an SSM parameter name (letters, digits and _.-/, '/'-separated levels) or ARN")
+    check_partition(partition, "partition")
+    check_region(region, "region")
+    check_account_id(account_id, "account_id")
+    return f"arn:{partition}:ssm:{region}:{account_id}:parameter/{name_or_arn.removeprefix('/')}"
+
+
+def _decrypt_statements(service: str, sid: str, key_arns: Sequence[str], regions: Sequence[str],
+                        setting: str) -> list[dict[str, Any]]:
+    """``kms:Decrypt`` on each key only through ``service`` in the key's own region (a regional service decrypts
+    with a key of its region: a failover replica's key is the replica region's), one statement per region."""
+    by_region: dict[str, set[str]] = {}
+    for i, arn in enumerate(key_arns):
+        key_region = check_arn(arn, f"{setting}[{i}]", service="kms", resource_prefix="key/").split(":")[3]
+        if key_region not in regions:
+            raise SettingsError(f"{setting}[{i}]", arn, f"is in region {key_region}, where nothing is read (regions: "
+                                                        f"{', '.join(regions)}): give the key of that region")
+        by_region.setdefault(key_region, set()).add(arn)
+    statements = []
+    for key_region in regions:
+        if key_region not in by_region:
+            continue
+        suffix = "" if key_region == regions[0] else "In" + key_region.title().replace("-", "")
+        statements.append({
+            "Sid": f"{sid}{suffix}",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": sorted(by_region[key_region]),
+            "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{key_region}.{_dns_suffix(key_region)}"}},
+        })
+    return statements
+
+
+def secrets_read_policy(
+    secret_arns: Sequence[str],
+    *,
+    kms_key_arns: Sequence[str] = (),
+    region: str,
+    parameter_arns: Sequence[str] = (),
+    parameter_actions: Sequence[str] = CSI_PARAMETER_ACTIONS,
+    parameter_kms_key_arns: Sequence[str] = (),
+    failover_region: str | None = None,
+) -> dict[str, Any]:
+    """Least-privilege policy to read exactly ``secret_arns`` and ``parameter_arns``.
+
+    Secrets: only ``secretsmanager:GetSecretValue`` and ``secretsmanager:DescribeSecret`` (what the Secrets Store
+    CSI provider and External Secrets call). Parameters: only ``parameter_actions``, what the reading backend calls
+    (:data:`CSI_PARAMETER_ACTIONS` or :data:`ESO_PARAMETER_ACTIONS`). Each on exactly those ARNs (sorted,
+    duplicates removed, so that the document is stable). A customer-managed key adds ``kms:Decrypt`` on that key
+    only through Secrets Manager (``kms_key_arns``) or SSM (``parameter_kms_key_arns``, SecureStrings) in the key's
+    region (``kms:ViaService``), so the role cannot decrypt anything else with the key directly. Keys must be in
+    ``region`` or ``failover_region`` (a replica's key).
+    """
+    if isinstance(secret_arns, str) or isinstance(parameter_arns, str) or not (secret_arns or parameter_arns):
         raise SettingsError("secret_arns", secret_arns, "must list at least one Secrets Manager secret ARN")
     for i, arn in enumerate(secret_arns):
         check_arn(arn, f"secret_arns[{i}]", service="secretsmanager", resource_prefix="secret:")
-    if isinstance(kms_key_arns, str):
-        raise SettingsError("kms_key_arns", kms_key_arns, "must be a list of KMS key ARNs")
-    for i, arn in enumerate(kms_key_arns):
-        check_arn(arn, f"kms_key_arns[{i}]", service="kms", resource_prefix="key/")
+    for i, arn in enumerate(parameter_arns):
+        check_no_wildcard(arn, f"parameter_arns[{i}]", "SSM parameter")
+        check_arn(arn, f"parameter_arns[{i}]", service="ssm", resource_prefix="parameter/")
+    if not set(parameter_actions) <= set(CSI_PARAMETER_ACTIONS + ESO_PARAMETER_ACTIONS) or not parameter_actions:
+        raise SettingsError("parameter_actions", list(parameter_actions),
+                            f"must be among {', '.join(CSI_PARAMETER_ACTIONS + ESO_PARAMETER_ACTIONS)}")
+    for setting, keys in (("kms_key_arns", kms_key_arns), ("parameter_kms_key_arns", parameter_kms_key_arns)):
+        if isinstance(keys, str):
+            raise SettingsError(setting, keys, "must be a list of KMS key ARNs")
     check_region(region, "region")
-    statements: list[dict[str, Any]] = [
-        {
+    regions = [region]
+    if failover_region is not None:
+        if check_region(failover_region, "failover_region") == region:
+            raise SettingsError("failover_region", failover_region, "is the primary region: name another region")
+        regions.append(failover_region)
+    statements: list[dict[str, Any]] = []
+    if secret_arns:
+        statements.append({
             "Sid": "ReadSecrets",
             "Effect": "Allow",
             "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
             "Resource": sorted(set(secret_arns)),
-        }
-    ]
-    if kms_key_arns:
-        statements.append(
-            {
-                "Sid": "DecryptSecretsThroughSecretsManager",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": sorted(set(kms_key_arns)),
-                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.{_dns_suffix(region)}"}},
-            }
-        )
+        })
+    if parameter_arns:
+        statements.append({
+            "Sid": "ReadParameters",
+            "Effect": "Allow",
+            "Action": sorted(set(parameter_actions)),
+            "Resource": sorted(set(parameter_arns)),
+        })
+    statements += _decrypt_statements("secretsmanager", "DecryptSecretsThroughSecretsManager", kms_key_arns, regions,
+                                      "kms_key_arns")
+    statements += _decrypt_statements("ssm", "DecryptParametersThroughSsm", parameter_kms_key_arns, regions,
+                                      "parameter_kms_key_arns")
     return _document(*statements)
+
+
+def assume_roles_policy(role_arns: Sequence[str], *, tag_session: bool) -> dict[str, Any]:
+    """Permission to assume exactly ``role_arns`` (``sts:AssumeRole``, and ``sts:TagSession`` when the caller
+    passes session tags, as EKS Pod Identity does when it chains to a target role)."""
+    if isinstance(role_arns, str) or not role_arns:
+        raise SettingsError("role_arns", role_arns, "must list at least one IAM role ARN")
+    for i, arn in enumerate(role_arns):
+        check_no_wildcard(arn, f"role_arns[{i}]", "IAM role")
+        check_arn(arn, f"role_arns[{i}]", service="iam", resource_prefix="role/")
+    return _document({
+        "Sid": "AssumeRoles",
+        "Effect": "Allow",
+        "Action": ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole",
+        "Resource": sorted(set(role_arns)),
+    })
+
+
+def role_trust_policy(trusted_role_arn: str, *, tag_session: bool) -> dict[str, Any]:
+    """Trust policy of a role that exactly one other IAM role may assume (role chaining): the External Secrets
+    Operator's own role assuming a store's role, or an app's Pod Identity role chaining to a role in the account
+    that owns its secrets. The principal is that role's ARN, never an account root or a wildcard."""
+    check_no_wildcard(trusted_role_arn, "trusted_role_arn", "IAM role")
+    check_arn(trusted_role_arn, "trusted_role_arn", service="iam", resource_prefix="role/")
+    return _document({
+        "Effect": "Allow",
+        "Principal": {"AWS": trusted_role_arn},
+        "Action": ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole",
+    })
+
+
+def secret_resource_policy(secret: str, reader_role_arn: str) -> dict[str, Any]:
+    """The resource policy that the account owning ``secret`` attaches to it so that ``reader_role_arn`` (a role of
+    another account) may read it: the same two actions as :func:`secrets_read_policy`, on the secret itself
+    (``Resource: *`` in a resource policy means the secret it is attached to)."""
+    check_arn(secret, "secret", service="secretsmanager", resource_prefix="secret:")
+    check_no_wildcard(reader_role_arn, "reader_role_arn", "IAM role")
+    check_arn(reader_role_arn, "reader_role_arn", service="iam", resource_prefix="role/")
+    return _document({
+        "Sid": "ReadFromAnotherAccount",
+        "Effect": "Allow",
+        "Principal": {"AWS": reader_role_arn},
+        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        "Resource": "*",
+    })
+
+
+def key_policy_statement(key_arn: str, reader_role_arn: str) -> dict[str, Any]:
+    """The key policy statement that the account owning ``key_arn`` adds so that ``reader_role_arn`` (another
+    account's role) may decrypt with it, through Secrets Manager of the key's region only. A secret read from
+    another account must use a customer-managed key: the AWS managed key ``aws/secretsmanager`` cannot be shared."""
+    key_region = check_arn(key_arn, "key_arn", service="kms", resource_prefix="key/").split(":")[3]
+    check_no_wildcard(reader_role_arn, "reader_role_arn", "IAM role")
+    check_arn(reader_role_arn, "reader_role_arn", service="iam", resource_prefix="role/")
+    return {
+        "Sid": "DecryptForAnotherAccount",
+        "Effect": "Allow",
+        "Principal": {"AWS": reader_role_arn},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{key_region}.{_dns_suffix(key_region)}"}},
+    }
 
 
 def envelope_key_policy(*, partition: str, account_id: str, cluster_role_arn: str) -> dict[str, Any]:

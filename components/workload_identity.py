@@ -11,12 +11,16 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.iam_policies import (
+    CSI_PARAMETER_ACTIONS,
     check_account_id,
     check_partition,
     check_region,
     eks_cluster_arn,
+    in_region,
     irsa_trust_policy,
+    parameter_arn,
     pod_identity_trust_policy,
+    role_trust_policy,
     secret_arn,
     secrets_read_policy,
 )
@@ -30,7 +34,7 @@ from components.validation import (
 
 __all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs"]
 
-MODES = ("irsa", "pod-identity")
+MODES = ("irsa", "pod-identity", "assumed-by-role")
 _ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
@@ -40,8 +44,24 @@ class WorkloadIdentityArgs(TypedDict):
     service_account_name: str
     """Name of the ServiceAccount created here; only pods running as it get the role."""
     secrets: Sequence[pulumi.Input[str]]
-    """Secrets Manager secrets the role may read, by name (in ``region`` and ``account_id``) or ARN. At least one;
-    the role gets ``GetSecretValue`` and ``DescribeSecret`` on exactly these and nothing else."""
+    """Secrets Manager secrets the role may read, by name (in ``region`` and ``account_id``) or ARN. At least one
+    secret or parameter; the role gets ``GetSecretValue`` and ``DescribeSecret`` on exactly these."""
+    parameters: NotRequired[Sequence[str]]
+    """SSM parameters the role may read, by name (in ``region`` and ``account_id``) or ARN; no wildcard. Omitted:
+    none."""
+    parameter_actions: NotRequired[Sequence[str]]
+    """The SSM actions granted on ``parameters``: what the reading backend calls
+    (``iam_policies.CSI_PARAMETER_ACTIONS`` or ``ESO_PARAMETER_ACTIONS``). Omitted: the CSI provider's."""
+    parameter_kms_key_arns: NotRequired[Sequence[str]]
+    """Customer-managed keys of SecureString parameters: ``kms:Decrypt`` through SSM in the key's region only.
+    Omitted: none (the AWS managed key ``aws/ssm`` needs no grant)."""
+    failover_region: NotRequired[str]
+    """A second region the secrets and parameters are read from as well (the CSI provider's ``failoverRegion``):
+    the role may read each of them there too (a replica has its primary's name, and an ARN's replica differs only
+    in its region). Keys of replicas go in ``kms_key_arns``. Omitted: none."""
+    trusted_role_arn: NotRequired[pulumi.Input[str]]
+    """The IAM role that assumes this one (the External Secrets Operator's own Pod Identity role). Required in
+    ``assumed-by-role`` mode, refused otherwise."""
     region: str
     """AWS region of the secrets given by name."""
     account_id: pulumi.Input[str]
@@ -50,7 +70,8 @@ class WorkloadIdentityArgs(TypedDict):
     """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
     mode: NotRequired[str]
     """``irsa`` (IAM roles for service accounts: the cluster's OIDC provider, a role-arn annotation) or
-    ``pod-identity`` (EKS Pod Identity: a PodIdentityAssociation). Omitted: ``irsa``."""
+    ``pod-identity`` (EKS Pod Identity: a PodIdentityAssociation) or ``assumed-by-role`` (assumed by
+    ``trusted_role_arn``; the ServiceAccount carries no credentials). Omitted: ``irsa``."""
     oidc_provider_arn: NotRequired[pulumi.Input[str]]
     """The cluster's IAM OIDC provider ARN (``SecureCluster.oidc_provider_arn``). Required in ``irsa`` mode."""
     oidc_issuer: NotRequired[pulumi.Input[str]]
@@ -121,13 +142,27 @@ class WorkloadIdentity(pulumi.ComponentResource):
             except SettingsError as error:
                 raise SettingsError(setting, error.value, error.expected) from None
 
-        secrets = _check_input_strings(args["secrets"], f"{prefix}.secrets", check_secret, allow_empty=False)
-        kms_key_arns = _check_input_strings(
-            args.get("kms_key_arns", []),
-            f"{prefix}.kms_key_arns",
-            lambda v, s: check_arn(v, s, service="kms", resource_prefix="key/"),
-            allow_empty=True,
-        )
+        def check_parameter(value: str, setting: str) -> None:
+            try:
+                parameter_arn(value, partition=partition, region=region, account_id="000000000000")
+            except SettingsError as error:
+                raise SettingsError(setting, error.value, error.expected) from None
+
+        def check_key(value: str, setting: str) -> None:
+            check_arn(value, setting, service="kms", resource_prefix="key/")
+
+        parameters = list(args.get("parameters", []))
+        secrets = _check_input_strings(args["secrets"], f"{prefix}.secrets", check_secret,
+                                       allow_empty=bool(parameters))
+        _check_input_strings(parameters, f"{prefix}.parameters", check_parameter, allow_empty=True)
+        kms_key_arns = _check_input_strings(args.get("kms_key_arns", []), f"{prefix}.kms_key_arns", check_key,
+                                            allow_empty=True)
+        parameter_keys = _check_input_strings(args.get("parameter_kms_key_arns", []),
+                                              f"{prefix}.parameter_kms_key_arns", check_key, allow_empty=True)
+        parameter_actions = tuple(args.get("parameter_actions", CSI_PARAMETER_ACTIONS))
+        failover = args.get("failover_region")
+        if failover is not None and check_region(failover, f"{prefix}.failover_region") == region:
+            raise SettingsError(f"{prefix}.failover_region", failover, "is the primary region: name another region")
         managed = args.get("managed_policy_arns", [])
         for i, arn in enumerate(managed):
             check_arn(arn, f"{prefix}.managed_policy_arns[{i}]", service="iam", resource_prefix="policy/")
@@ -137,7 +172,14 @@ class WorkloadIdentity(pulumi.ComponentResource):
         if not isinstance(automount, bool):
             raise SettingsError(f"{prefix}.automount_service_account_token", automount, "is not a boolean")
         agent = args.get("pod_identity_agent")
-        if mode == "irsa":
+        if (mode == "assumed-by-role") != ("trusted_role_arn" in args):
+            raise SettingsError(f"{prefix}.trusted_role_arn", args.get("trusted_role_arn"),
+                                "is required in assumed-by-role mode and only used there")
+        if mode == "assumed-by-role":
+            if agent is not None or "oidc_provider_arn" in args:
+                raise SettingsError(f"{prefix}.mode", mode, "takes neither pod_identity_agent nor the OIDC provider: "
+                                                            "the pods get no credentials of their own")
+        elif mode == "irsa":
             for key in ("oidc_provider_arn", "oidc_issuer"):
                 if key not in args:
                     raise SettingsError(
@@ -163,6 +205,10 @@ class WorkloadIdentity(pulumi.ComponentResource):
             trust = pulumi.Output.all(args["oidc_provider_arn"], args["oidc_issuer"]).apply(
                 lambda v: json.dumps(irsa_trust_policy(v[0], v[1], namespace, service_account))
             )
+        elif mode == "assumed-by-role":
+            # ESO assumes the store's role with a plain AssumeRole (no session tags: providers/v1/aws/auth/auth.go).
+            trust = pulumi.Output.from_input(args["trusted_role_arn"]).apply(
+                lambda arn: json.dumps(role_trust_policy(arn, tag_session=False)))
         else:
             # The agent's cluster: the one whose Pod Identity association binds this role.
             trust = pulumi.Output.all(account_id, cast(aws.eks.Addon, agent).cluster_name).apply(
@@ -179,16 +225,26 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        resolved = pulumi.Output.all(account_id, pulumi.Output.all(*secrets), pulumi.Output.all(*kms_key_arns))
-        read_policy = resolved.apply(
-            lambda v: json.dumps(
-                secrets_read_policy(
-                    [secret_arn(s, partition=partition, region=region, account_id=v[0]) for s in v[1]],
-                    kms_key_arns=v[2],
-                    region=region,
-                )
-            )
-        )
+        def read(values: list[Any]) -> str:
+            account, names, keys, secure_keys = values
+
+            def everywhere(arn: str) -> list[str]:
+                return [arn] if failover is None else [arn, in_region(arn, failover)]
+
+            return json.dumps(secrets_read_policy(
+                [a for s in names for a in everywhere(secret_arn(s, partition=partition, region=region,
+                                                                 account_id=account))],
+                kms_key_arns=keys,
+                region=region,
+                parameter_arns=[a for p in parameters for a in everywhere(parameter_arn(
+                    p, partition=partition, region=region, account_id=account))],
+                parameter_actions=parameter_actions,
+                parameter_kms_key_arns=secure_keys,
+                failover_region=failover,
+            ))
+
+        read_policy = pulumi.Output.all(account_id, pulumi.Output.all(*secrets), pulumi.Output.all(*kms_key_arns),
+                                        pulumi.Output.all(*parameter_keys)).apply(read)
         # Inline: the grant lives and dies with this role and can never be attached to another principal.
         aws.iam.RolePolicy(
             f"{name}-secrets-read",

@@ -162,7 +162,7 @@ def test_pod_identity_without_the_agent_is_refused() -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(SettingsError) as error:
         plan_identity(mode="kiam")
-    assert str(error.value) == "WorkloadIdentityArgs.mode 'kiam' is not one of: irsa, pod-identity"
+    assert str(error.value) == "WorkloadIdentityArgs.mode 'kiam' is not one of: irsa, pod-identity, assumed-by-role"
 
 
 def test_no_secrets_is_refused() -> None:
