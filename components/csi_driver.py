@@ -23,6 +23,7 @@ from components.validation import SettingsError, check_dns1123_label, parse_go_d
 __all__ = [
     "ADDON_NAME",
     "AWS_PROVIDER_CHART",
+    "DEFAULT_ROTATION_POLL_INTERVAL",
     "DRIVER_CHART",
     "SecretsStoreCsiDriver",
     "SecretsStoreCsiDriverArgs",
@@ -43,6 +44,10 @@ AWS_PROVIDER_CHART: PinnedChart = {
 }
 ADDON_NAME = "aws-secrets-store-csi-driver-provider"
 INSTALLS = ("helm", "addon")
+DEFAULT_ROTATION_POLL_INTERVAL = "1h"
+"""AWS's suggestion for the rotation poll: every poll describes each mounted secret, per pod, and costs API calls
+(the provider README, "Rotation"; aws/secrets-store-csi-driver-provider-aws issue 116). A stack may poll faster and
+see what it costs in the plan's rotation estimate."""
 # IRSA tokens are requested for STS, Pod Identity tokens for the Pod Identity agent; since provider 3.0 the
 # driver must ask for both (the provider chart sets these when it installs the driver itself).
 TOKEN_AUDIENCES = ("sts.amazonaws.com", "pods.eks.amazonaws.com")
@@ -80,8 +85,8 @@ class SecretsStoreCsiDriverArgs(TypedDict):
     enable_secret_rotation: NotRequired[bool]
     """Re-read mounted secrets every ``rotation_poll_interval`` (alpha in the driver). Omitted: true."""
     rotation_poll_interval: NotRequired[str]
-    """Go duration between rotation polls; each poll calls Secrets Manager once per mounted object (cost and
-    throttling: AWS suggests about ``1h``). Omitted: ``2m``."""
+    """Go duration between rotation polls; each poll calls Secrets Manager once per mounted object and pod (cost
+    and throttling). Omitted: :data:`DEFAULT_ROTATION_POLL_INTERVAL`, AWS's suggestion of an hour."""
     namespace: NotRequired[str]
     """Namespace of the releases. Omitted: ``kube-system`` (the driver DaemonSet is a node-level component)."""
 
@@ -118,7 +123,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
         for key, value in (("sync_secret", sync_secret), ("enable_secret_rotation", rotation)):
             if not isinstance(value, bool):
                 raise SettingsError(f"SecretsStoreCsiDriverArgs.{key}", value, "is not a boolean")
-        interval = args.get("rotation_poll_interval", "2m")
+        interval = args.get("rotation_poll_interval", DEFAULT_ROTATION_POLL_INTERVAL)
         parse_go_duration(interval, "SecretsStoreCsiDriverArgs.rotation_poll_interval")
         check_install_mode(install, sync_secret, "SecretsStoreCsiDriverArgs.install")
         if install == "addon" and "cluster_name" not in args:

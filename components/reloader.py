@@ -21,8 +21,10 @@ __all__ = [
     "CHART",
     "DEFAULT_NAMESPACE",
     "RELOAD_SECRETS_ANNOTATION",
+    "RELOAD_SECRET_PROVIDER_CLASSES_ANNOTATION",
     "Reloader",
     "ReloaderArgs",
+    "reload_on_secret_provider_classes",
     "reload_on_secrets",
     "reloader_values",
 ]
@@ -35,6 +37,11 @@ CHART: PinnedChart = {"chart": "reloader", "version": "2.2.16", "repo": "https:/
 RELOAD_SECRETS_ANNOTATION = "secret.reloader.stakater.com/reload"
 """Read by Reloader on a workload's own metadata (not the pod template): a rolling restart when one of the named
 Secrets (comma-separated) changes."""
+
+RELOAD_SECRET_PROVIDER_CLASSES_ANNOTATION = "secretproviderclass.reloader.stakater.com/reload"
+"""Read on a workload's metadata when the chart runs with ``reloader.enableCSIIntegration``: a rolling restart when
+the driver rewrites the files of one of the named SecretProviderClasses (Reloader watches their
+SecretProviderClassPodStatus objects; chart-v2.2.16 ``internal/pkg/options/flags.go``)."""
 
 
 def reload_on_secrets(secret_names: Sequence[str]) -> dict[str, str]:
@@ -49,7 +56,17 @@ def reload_on_secrets(secret_names: Sequence[str]) -> dict[str, str]:
     return {RELOAD_SECRETS_ANNOTATION: ",".join(sorted(set(secret_names)))}
 
 
-def reloader_values(namespaces: Sequence[str]) -> dict[str, Any]:
+def reload_on_secret_provider_classes(class_names: Sequence[str]) -> dict[str, str]:
+    """The Deployment annotation that makes Reloader roll it when the CSI driver rotates the files of one of these
+    SecretProviderClasses, for apps that read their secrets only as files, once (no synced Secret to watch)."""
+    if not class_names:
+        raise SettingsError("reload_on_secret_provider_classes", [], "is empty: name the classes to watch")
+    for i, name in enumerate(class_names):
+        check_dns1123_subdomain(name, f"reload_on_secret_provider_classes[{i}]")
+    return {RELOAD_SECRET_PROVIDER_CLASSES_ANNOTATION: ",".join(sorted(set(class_names)))}
+
+
+def reloader_values(namespaces: Sequence[str], *, csi_integration: bool = False) -> dict[str, Any]:
     """Chart values: a controller that restarts workloads through a pod-template annotation, under a restricted
     security context, scoped to ``namespaces`` when given.
 
@@ -59,6 +76,9 @@ def reloader_values(namespaces: Sequence[str]) -> dict[str, Any]:
     ``reloader-watchNamespaces``), which is why Reloader gets a namespace of its own.
     ``reloadStrategy: annotations`` restarts a workload by annotating its pod template; the default strategy
     writes a dummy env var into the Deployment's containers, which `pulumi refresh` then shows as drift.
+    ``csi_integration`` turns on ``reloader.enableCSIIntegration``: Reloader then also watches the Secrets Store CSI
+    Driver's SecretProviderClassPodStatus objects (and gets ``get``/``list``/``watch`` on them and on
+    SecretProviderClasses), for workloads annotated by :func:`reload_on_secret_provider_classes`.
     """
     values: dict[str, Any] = {
         "reloader": {
@@ -76,6 +96,8 @@ def reloader_values(namespaces: Sequence[str]) -> dict[str, Any]:
     }
     if namespaces:
         values["reloader"] |= {"watchGlobally": False, "namespaces": list(namespaces)}
+    if csi_integration:
+        values["reloader"]["enableCSIIntegration"] = True
     return values
 
 
@@ -87,6 +109,9 @@ class ReloaderArgs(TypedDict):
     """The namespaces whose workloads it may restart and whose Secrets it may read (a Role in each, no ClusterRole).
     Omitted: every namespace, through a ClusterRole that reads all Secrets in the cluster; pass the apps'
     namespaces unless other workloads need Reloader too."""
+    csi_integration: NotRequired[bool]
+    """Restart workloads annotated by :func:`reload_on_secret_provider_classes` when the CSI driver rotates their
+    files (``reloader.enableCSIIntegration``; needs the driver's CRDs). Omitted: false."""
 
 
 class Reloader(pulumi.ComponentResource):
@@ -114,7 +139,7 @@ class Reloader(pulumi.ComponentResource):
             CHART,
             namespace=namespace,
             create_namespace=True,
-            values=reloader_values(watched),
+            values=reloader_values(watched, csi_integration=args.get("csi_integration", False)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.namespace = release.namespace.apply(str)

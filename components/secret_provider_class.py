@@ -53,6 +53,8 @@ Kubernetes itself and are not ours to sync."""
 _KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}):.+$")
+# The provider's rule for filePermission: four octal digits (provider/secret_descriptor.go, validFilePermissionRE).
+_FILE_PERMISSION = re.compile(r"^[0-7]{4}$")
 
 
 class JmesPathArgs(TypedDict):
@@ -71,6 +73,13 @@ class SecretObjectArgs(TypedDict):
     object_alias: NotRequired[str]
     """File name of the whole object ([-._a-zA-Z0-9]+). Omitted: the provider's default, the object name with
     ``/`` replaced by ``_``."""
+    file_permission: NotRequired[str]
+    """Mode of the object's files (and of its jmesPath files), four octal digits such as ``"0004"``. Omitted: the
+    provider's default ``0644``. Use :func:`components.workloads.secret_file_permission` for the pod's user."""
+    failover_object_name: NotRequired[str]
+    """The object to read in the class's ``failover_region`` instead of ``object_name`` (the provider's
+    ``failoverObject``; an ARN must be in that region; ``object_alias`` is then required). Omitted: ``object_name``
+    itself, read by name in both regions."""
     object_version_label: NotRequired[str]
     """Pin a version stage (Secrets Manager) or label (SSM). Omitted: the current version, which rotation follows."""
     jmes_path: NotRequired[Sequence[JmesPathArgs]]
@@ -113,6 +122,9 @@ class SecretProviderClassArgs(TypedDict):
     the secrets exist only as files in the pod."""
     annotations: NotRequired[Mapping[str, str]]
     """Annotations of the class. Omitted: none."""
+    failover_region: NotRequired[str]
+    """A second region the provider reads every object from as well (``failoverRegion``): the primary's value
+    wins, and a server error in one region falls back to the other. Omitted: none."""
 
 
 def jmes_path_expression(key: str) -> str:
@@ -134,23 +146,40 @@ def file_names(objects: Sequence[SecretObjectArgs]) -> list[str]:
     return names
 
 
-def _check_object(obj: SecretObjectArgs, region: str, setting: str) -> None:
+def _check_object_name(name: str, object_type: str, region: str, setting: str, which: str = "region") -> None:
+    if name.startswith("arn:"):
+        match = _ARN.match(name)
+        if match is None:
+            raise SettingsError(setting, name, "is not a valid ARN")
+        if match["service"] != _ARN_SERVICES[object_type]:
+            raise SettingsError(setting, name, f"is an ARN of {match['service']}, not of objectType {object_type}")
+        # The provider refuses an ARN outside the region it reads it from ("ARN region must match region").
+        check_arn_region(name, region, setting, f"the class's {which}")
+    elif ".." in name.split("/"):
+        raise SettingsError(setting, name, "contains '..': the provider refuses such paths")
+
+
+def _check_object(obj: SecretObjectArgs, region: str, failover_region: str | None, setting: str) -> None:
     name = obj["object_name"]
     if not isinstance(name, str) or not name:
         raise SettingsError(f"{setting}.object_name", name, "is empty: give a secret name or ARN")
     object_type = obj.get("object_type", "secretsmanager")
     if object_type not in OBJECT_TYPES:
         raise SettingsError(f"{setting}.object_type", object_type, f"is not one of: {', '.join(OBJECT_TYPES)}")
-    if name.startswith("arn:"):
-        match = _ARN.match(name)
-        if match is None:
-            raise SettingsError(f"{setting}.object_name", name, "is not a valid ARN")
-        if match["service"] != _ARN_SERVICES[object_type]:
-            raise SettingsError(f"{setting}.object_name", name,
-                                f"is an ARN of {match['service']}, not of objectType {object_type}")
-        check_arn_region(name, region, f"{setting}.object_name", "the class's region")
-    elif ".." in name.split("/"):
-        raise SettingsError(f"{setting}.object_name", name, "contains '..': the provider refuses such paths")
+    _check_object_name(name, object_type, region, f"{setting}.object_name")
+    if "failover_object_name" in obj:
+        if failover_region is None:
+            # The provider: "failover object allowed only when failover region is defined".
+            raise SettingsError(f"{setting}.failover_object_name", obj["failover_object_name"],
+                                "is set but the class has no failover_region")
+        if "object_alias" not in obj:
+            raise SettingsError(f"{setting}.object_alias", None, "is required with failover_object_name (the "
+                                                                  "provider names both objects' file by it)")
+        _check_object_name(obj["failover_object_name"], object_type, failover_region,
+                           f"{setting}.failover_object_name", "failover_region")
+    permission = obj.get("file_permission")
+    if permission is not None and not _FILE_PERMISSION.match(permission):
+        raise SettingsError(f"{setting}.file_permission", permission, "is not four octal digits such as '0440'")
     if "object_alias" in obj and not _KEY.match(obj["object_alias"]):
         raise SettingsError(f"{setting}.object_alias", obj["object_alias"], "is not a file name ([-._a-zA-Z0-9]+)")
     if "object_version_label" in obj and not obj["object_version_label"]:
@@ -214,8 +243,12 @@ def objects_parameter(objects: Sequence[SecretObjectArgs]) -> str:
                                  "objectType": obj.get("object_type", "secretsmanager")}
         if "object_alias" in obj:
             entry["objectAlias"] = obj["object_alias"]
+        if "file_permission" in obj:
+            entry["filePermission"] = obj["file_permission"]
         if "object_version_label" in obj:
             entry["objectVersionLabel"] = obj["object_version_label"]
+        if "failover_object_name" in obj:
+            entry["failoverObject"] = {"objectName": obj["failover_object_name"]}
         if obj.get("jmes_path"):
             entry["jmesPath"] = [{"path": j["path"], "objectAlias": j["object_alias"]} for j in obj["jmes_path"]]
         entries.append(entry)
@@ -231,21 +264,30 @@ def secret_provider_class_manifest(
     use_pod_identity: bool = False,
     secret_objects: Sequence[SyncedSecretArgs] = (),
     annotations: Mapping[str, str] | None = None,
+    failover_region: str | None = None,
 ) -> dict[str, Any]:
     """The SecretProviderClass object, after checking everything the provider and the driver would refuse."""
     check_dns1123_subdomain(name, "SecretProviderClass name")
     check_dns1123_label(namespace, "SecretProviderClassArgs.namespace")
     check_region(region, "SecretProviderClassArgs.region")
+    if failover_region is not None and check_region(
+            failover_region, "SecretProviderClassArgs.failover_region") == region:
+        # The provider fails every mount of such a class: "failover region cannot be the same as the primary region"
+        # (aws/secrets-store-csi-driver-provider-aws tag 3.1.1, server/server.go, getAwsRegions).
+        raise SettingsError("SecretProviderClassArgs.failover_region", failover_region,
+                            "is the primary region: name another region, or omit it")
     objects = list(objects)
     if not objects:
         raise SettingsError("SecretProviderClassArgs.objects", [], "is empty: mount at least one object")
     for i, obj in enumerate(objects):
-        _check_object(obj, region, f"SecretProviderClassArgs.objects[{i}]")
+        _check_object(obj, region, failover_region, f"SecretProviderClassArgs.objects[{i}]")
     _check_unique_files(objects)
     files = file_names(objects)
     for i, synced in enumerate(secret_objects):
         _check_synced(i, synced, files)
     parameters = {"objects": objects_parameter(objects), "region": region}
+    if failover_region is not None:
+        parameters["failoverRegion"] = failover_region
     if use_pod_identity:
         # A string: the CRD types parameters as map[string]string.
         parameters["usePodIdentity"] = "true"
@@ -288,6 +330,7 @@ class SecretProviderClass(pulumi.ComponentResource):
             name, args["namespace"], region=args["region"], objects=args["objects"],
             use_pod_identity=use_pod_identity, secret_objects=list(args.get("secret_objects", [])),
             annotations=args.get("annotations"),
+            failover_region=args.get("failover_region"),
         )
         installed_by = list(args["installed_by"])
         if not installed_by:

@@ -39,6 +39,7 @@ __all__ = [
     "read_only_mount",
     "restricted_security_context",
     "secret_checksum_annotation",
+    "secret_file_permission",
     "secret_volume",
     "tls_secret_data",
 ]
@@ -132,6 +133,33 @@ def pod_security_context(run_as_user: int = 10001) -> dict[str, Any]:
         "fsGroup": run_as_user,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+def secret_file_permission(security_context: Mapping[str, Any]) -> str:
+    """The most restrictive ``filePermission`` of CSI-mounted secret files that the pod's user can still read.
+
+    The Secrets Store CSI Driver writes the files as root:root and ignores the pod's ``fsGroup``: its CSIDriver
+    object (chart 1.6.0, ``templates/csidriver.yaml``) sets no ``fsGroupPolicy``, so the kubelet's default
+    (``ReadWriteOnceWithFSType``) skips these inline volumes, which have no fsType; the driver's atomic writer sets
+    no owner group (kubernetes-sigs/secrets-store-csi-driver issue 858, open; PR 1841 unmerged). Linux then checks
+    the owner bits for uid 0, the group bits for members of gid 0, and the "other" bits for everyone else. A pod
+    of :func:`pod_security_context` (uid and gid 10001, never root) reads only through "other": ``0004`` lets it
+    read and nobody in group root, where the provider's default ``0644`` would let every process read. Read-only
+    mounts need no write bit. ``fsGroup`` is named here only because it does not help: it is a supplementary group
+    of the pod, and the files do not belong to it.
+    """
+    user = security_context.get("runAsUser")
+    if isinstance(user, bool) or not isinstance(user, int):
+        raise SettingsError("securityContext.runAsUser", user,
+                            "is not set: the file permission of mounted secrets depends on the pod's user")
+    if user == 0:
+        return "0400"
+    groups = {security_context.get("runAsGroup"), security_context.get("fsGroup"),
+              *security_context.get("supplementalGroups", ())}
+    if 0 in groups:
+        return "0040"
+    # Without runAsGroup the image's primary group applies, which may be root: both bits then.
+    return "0004" if "runAsGroup" in security_context else "0044"
 
 
 def checksum(data: Mapping[str, str], key: str | None = None) -> str:
