@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
@@ -12,23 +13,39 @@ import pulumi_kubernetes as k8s
 
 from components.access.world import KMS_KEYS_ANNOTATION
 from components.external_secrets import RemoteKey, external_secret_manifest, secret_store_manifest
-from components.iam_policies import check_partition, check_region, secret_arn
+from components.iam_policies import (
+    CSI_PARAMETER_ACTIONS,
+    ESO_PARAMETER_ACTIONS,
+    check_partition,
+    check_region,
+    in_region,
+    parameter_arn,
+    secret_arn,
+)
 from components.rbac import SecretReader
-from components.reloader import reload_on_secrets
+from components.reloader import reload_on_secret_provider_classes, reload_on_secrets
 from components.secret_provider_class import (
     JmesPathArgs,
     SecretObjectArgs,
     SecretProviderClass,
+    SecretProviderClassArgs,
     SyncedSecretArgs,
     jmes_path_expression,
     secret_provider_class_manifest,
 )
 from components.validation import SettingsError, check_arn, check_dns1123_label, check_unique
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.workloads import csi_secret_volume, env_from_secret_key, read_only_mount, secret_volume
+from components.workloads import (
+    csi_secret_volume,
+    env_from_secret_key,
+    pod_security_context,
+    read_only_mount,
+    secret_file_permission,
+    secret_volume,
+)
 
 __all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
-           "AppSecretsArgs", "check_backend_identity", "check_env_needs_sync", "whole_secret_file"]
+           "AppSecretsArgs", "check_env_needs_sync", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -42,20 +59,25 @@ class AppSecretKeyArgs(TypedDict):
     file: str
     """File name in the mounted volume, and key of the synced Kubernetes Secret ([-._a-zA-Z0-9]+)."""
     property: NotRequired[str]
-    """JSON key inside the secret. Omitted: the whole secret string."""
+    """JSON key inside the secret or parameter. Omitted: the whole value."""
     env: NotRequired[str]
     """Env var fed from the synced Secret (``secretKeyRef``; changes only when the pod restarts). Omitted: none,
     the key is a file only."""
 
 
 class AppSecretArgs(TypedDict):
-    secret: str
-    """Secrets Manager secret name or ARN."""
     keys: Sequence[AppSecretKeyArgs]
-    """What to expose of it; at least one, and at most one without ``property`` (the whole secret)."""
+    """What to expose of it; at least one, and at most one without ``property`` (the whole value)."""
+    secret: NotRequired[str]
+    """Secrets Manager secret name or ARN (another account's ARN needs ``kms_key_arn``). Exactly one of
+    ``secret`` and ``parameter``."""
+    parameter: NotRequired[str]
+    """SSM parameter name or ARN (``/dev/app/flags``); no wildcard. Exactly one of ``secret`` and ``parameter``."""
     kms_key_arn: NotRequired[str]
-    """The secret's customer-managed KMS key: the role then gets ``kms:Decrypt`` through Secrets Manager. Omitted:
-    none (the AWS managed key ``aws/secretsmanager`` needs no grant)."""
+    """The customer-managed KMS key of the secret (or SecureString parameter): the role then gets ``kms:Decrypt``
+    through Secrets Manager (or SSM) in the key's region. Omitted: none (the AWS managed keys need no grant)."""
+    failover_kms_key_arn: NotRequired[str]
+    """The key of the secret's replica in ``AppSecretsArgs.failover_region``. Omitted: none (an AWS managed key)."""
 
 
 class AppSecretsArgs(TypedDict):
@@ -65,7 +87,7 @@ class AppSecretsArgs(TypedDict):
     """The app's name: its ServiceAccount, IAM role, SecretProviderClass or SecretStore, and the synced Secret
     ``<app_name>-secrets`` derive from it."""
     secrets: Sequence[AppSecretArgs]
-    """The app's secrets; at least one. Its IAM role can read exactly these."""
+    """The app's secrets and parameters; at least one. Its IAM role can read exactly these."""
     region: str
     """Region of the secrets (and of the SecretProviderClass or SecretStore)."""
     account_id: pulumi.Input[str]
@@ -78,27 +100,39 @@ class AppSecretsArgs(TypedDict):
     backend: NotRequired[str]
     """``csi`` (Secrets Store CSI Driver) or ``external-secrets`` (External Secrets Operator). Omitted: ``csi``."""
     identity: NotRequired[str]
-    """``irsa`` or ``pod-identity`` (csi only: ESO's store-level ServiceAccount reference cannot use Pod Identity).
-    Omitted: ``irsa``."""
+    """``irsa`` or ``pod-identity``. With ``external-secrets``, ``pod-identity`` means the operator's own Pod
+    Identity role assumes the app's role (``external_secrets_role_arn``). Omitted: ``irsa``."""
     oidc_provider_arn: NotRequired[pulumi.Input[str]]
     """The cluster's IAM OIDC provider (``SecureCluster.oidc_provider_arn``). Required with ``irsa``."""
     oidc_issuer: NotRequired[pulumi.Input[str]]
     """The cluster's OIDC issuer as EKS reports it (``SecureCluster.oidc_issuer``). Required with ``irsa``."""
     pod_identity_agent: NotRequired[aws.eks.Addon]
-    """The cluster's Pod Identity agent add-on (``SecureCluster.pod_identity_agent()``). Required with
+    """The cluster's Pod Identity agent add-on (``SecureCluster.pod_identity_agent()``). Required with ``csi`` and
     ``pod-identity``."""
+    external_secrets_role_arn: NotRequired[pulumi.Input[str]]
+    """The External Secrets Operator's own role (``ExternalSecretsOperator.role_arn``), the only principal the app's
+    role trusts. Required with ``external-secrets`` and ``pod-identity``."""
     sync_secret: NotRequired[bool]
-    """csi: sync the keys into the Kubernetes Secret (must match the driver's ``sync_secret``; env vars need it).
-    Omitted: true."""
+    """csi: sync the keys into the Kubernetes Secret when some key names an env var (must match the driver's
+    ``sync_secret``; env vars need it). An app whose keys are all files gets no synced Secret. Omitted: true."""
     refresh_interval: NotRequired[str]
     """external-secrets: how often to re-read Secrets Manager (Go duration). Omitted: ``1h``."""
     mount_path: NotRequired[str]
     """Where the secret files are mounted (read-only). Omitted: ``/mnt/secrets``."""
+    file_permission: NotRequired[str]
+    """csi: mode of the mounted files (four octal digits). Omitted: the most restrictive one that pods of
+    ``Workload`` (``workloads.pod_security_context()``) can read, see ``workloads.secret_file_permission``."""
+    failover_region: NotRequired[str]
+    """csi: a second region that every secret and parameter is also read from (the provider's ``failoverRegion``;
+    by name, or the replica of an ARN); the role may read both. Omitted: none."""
+    restart_on_file_rotation: NotRequired[bool]
+    """csi: the app reads its files once, at start: ``reload_annotations`` then also ask Reloader (with its CSI
+    integration) to restart it when the driver rotates them. Omitted: false."""
 
 
 class AppSecrets(pulumi.ComponentResource):
-    """The app's workload identity (least privilege on exactly its secrets), the SecretProviderClass or
-    SecretStore + ExternalSecret that delivers them, and a Role that may only ``get`` the synced Secret.
+    """The app's workload identity (least privilege on exactly its secrets and parameters), the SecretProviderClass
+    or SecretStores + ExternalSecret that delivers them, and a Role that may only ``get`` the synced Secret.
 
     The pod-spec fragment has the same shape for both backends and both identity modes: ``volumes`` (one volume
     named ``secrets``), ``volume_mounts`` (read-only), ``env`` (``secretKeyRef`` to the synced Secret) and
@@ -110,8 +144,9 @@ class AppSecrets(pulumi.ComponentResource):
     """The ServiceAccount the app's pods must run as."""
     role_arn: pulumi.Output[str]
     """The app's IAM role."""
-    synced_secret_name: str
-    """The Kubernetes Secret that holds the app's keys (``<app_name>-secrets``)."""
+    synced_secret_name: str | None
+    """The Kubernetes Secret that holds the app's keys (``<app_name>-secrets``); None for a csi app whose keys are
+    all files (nothing is synced)."""
     volumes: list[dict[str, Any]]
     """Pod volumes: the CSI volume of the class, or a volume of the synced Secret."""
     volume_mounts: list[dict[str, Any]]
@@ -119,7 +154,8 @@ class AppSecrets(pulumi.ComponentResource):
     env: list[dict[str, Any]]
     """Container env entries for the keys that name an env var."""
     reload_annotations: dict[str, str]
-    """Deployment annotations for Reloader: roll the pods when the synced Secret changes."""
+    """Deployment annotations for Reloader: roll the pods when the synced Secret changes (and, with
+    ``restart_on_file_rotation``, when the driver rotates the files)."""
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = check_dns1123_label(args["app_name"], "AppSecretsArgs.app_name")
@@ -131,14 +167,23 @@ class AppSecrets(pulumi.ComponentResource):
             raise SettingsError("AppSecretsArgs.backend", backend, f"is not one of: {', '.join(BACKENDS)}")
         if identity not in IDENTITIES:
             raise SettingsError("AppSecretsArgs.identity", identity, f"is not one of: {', '.join(IDENTITIES)}")
-        check_backend_identity(backend, identity, "AppSecretsArgs.identity")
-        _check_identity_inputs(args, identity)
+        _check_identity_inputs(args, backend, identity)
+        if backend != "csi":
+            for csi_only in ("failover_region", "file_permission", "restart_on_file_rotation"):
+                if csi_only in args:
+                    raise SettingsError(f"AppSecretsArgs.{csi_only}", args[csi_only],
+                                        "applies to backend 'csi' only (a Secrets Store CSI provider parameter)")
+        failover = args.get("failover_region")
+        if failover is not None and check_region(failover, "AppSecretsArgs.failover_region") == region:
+            raise SettingsError("AppSecretsArgs.failover_region", failover,
+                                "is the primary region: name another region, or omit it")
         secrets = list(args["secrets"])
         if not secrets:
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
-        _check_secrets(secrets, partition, region)
+        _check_secrets(secrets, partition, region, failover)
         keys = [key for secret in secrets for key in secret["keys"]]
         sync = args.get("sync_secret", True)
+        wants_env = any("env" in k for k in keys)
         if backend == "csi":
             check_env_needs_sync(sync, [(f"AppSecretsArgs.secrets[{i}].keys[{j}].env", key["env"])
                                         for i, secret in enumerate(secrets)
@@ -148,107 +193,155 @@ class AppSecrets(pulumi.ComponentResource):
             raise SettingsError("AppSecretsArgs.installed_by", [],
                                 "is empty: pass the backend's releases, so its custom resources are created after "
                                 "their CRDs")
-        self.synced_secret_name = f"{app}-secrets"
-        # Which key encrypts which secret: the access proof reads it to prove the key's link (the policy grants
-        # kms:Decrypt on keys, not per secret).
-        kms_keys = {s["secret"]: s["kms_key_arn"] for s in secrets if "kms_key_arn" in s}
+        # A Secret that nothing reads would only widen who can read the values: file-only csi apps sync none.
+        self.synced_secret_name = f"{app}-secrets" if backend != "csi" or wants_env else None
+        file_permission = args.get("file_permission", secret_file_permission(pod_security_context()))
+        # Which key encrypts which secret or parameter: the access proof reads it to prove the key's link (the
+        # policy grants kms:Decrypt on keys, not per secret).
+        kms_keys = {s.get("secret") or s.get("parameter"): s["kms_key_arn"] for s in secrets if "kms_key_arn" in s}
         annotations = {KMS_KEYS_ANNOTATION: json.dumps(kms_keys, sort_keys=True)} if kms_keys else {}
         # Built (and so checked) before anything is registered; the resources below only carry them.
         if backend == "csi":
-            objects = [_csi_object(i, s) for i, s in enumerate(secrets)]
+            objects = [_csi_object(i, s, file_permission, failover) for i, s in enumerate(secrets)]
             synced: list[SyncedSecretArgs] = [{
                 "secret_name": self.synced_secret_name,
                 "data": [{"object_name": k["file"], "key": k["file"]} for k in keys],
-            }] if sync else []
+            }] if self.synced_secret_name else []
             secret_provider_class_manifest(f"{name}-spc", namespace, region=region, objects=objects,
                                            use_pod_identity=identity == "pod-identity", secret_objects=synced,
-                                           annotations=annotations)
+                                           failover_region=failover, annotations=annotations)
         else:
-            store = secret_store_manifest(app, namespace, region=region, service_account=app)
+            stores = _stores(app, secrets)
+            checked_role = _STAND_IN_ROLE if identity == "pod-identity" else None
+            for service, store_name in stores.items():
+                secret_store_manifest(store_name, namespace, region=region, service=service, role=checked_role,
+                                      service_account=None if checked_role else app)
             external = external_secret_manifest(
-                app, namespace, store=app, target=self.synced_secret_name,
-                refresh_interval=args.get("refresh_interval", "1h"), data=_remote_keys(secrets),
+                app, namespace, store=next(iter(stores.values())), target=f"{app}-secrets",
+                refresh_interval=args.get("refresh_interval", "1h"), data=_remote_keys(secrets, stores),
             )
             if annotations:
                 external["metadata"] = {**external["metadata"], "annotations": annotations}
         mount_path = args.get("mount_path", DEFAULT_MOUNT_PATH)
         if not mount_path.startswith("/"):
             raise SettingsError("AppSecretsArgs.mount_path", mount_path, "is not an absolute path")
+        restart = args.get("restart_on_file_rotation", False)
+        if not isinstance(restart, bool):
+            raise SettingsError("AppSecretsArgs.restart_on_file_rotation", restart, "is not a boolean")
 
         super().__init__("eks-config-secrets:index:AppSecrets", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
+        eso_pod_identity = backend == "external-secrets" and identity == "pod-identity"
         identity_args: WorkloadIdentityArgs = {
             "namespace": namespace,
             "service_account_name": app,
-            "secrets": [s["secret"] for s in secrets],
-            "kms_key_arns": [s["kms_key_arn"] for s in secrets if "kms_key_arn" in s],
+            "secrets": [s["secret"] for s in secrets if "secret" in s],
+            "parameters": [s["parameter"] for s in secrets if "parameter" in s],
+            "parameter_actions": CSI_PARAMETER_ACTIONS if backend == "csi" else ESO_PARAMETER_ACTIONS,
+            "kms_key_arns": [k for s in secrets if "secret" in s
+                             for k in (s.get("kms_key_arn"), s.get("failover_kms_key_arn")) if k],
+            "parameter_kms_key_arns": [k for s in secrets if "parameter" in s
+                                       for k in (s.get("kms_key_arn"), s.get("failover_kms_key_arn")) if k],
             "region": region,
             "account_id": args["account_id"],
             "partition": partition,
-            "mode": identity,
+            "mode": "assumed-by-role" if eso_pod_identity else identity,
         }
+        if failover is not None:
+            identity_args["failover_region"] = failover
+        if eso_pod_identity:
+            identity_args["trusted_role_arn"] = args["external_secrets_role_arn"]
         for optional in ("oidc_provider_arn", "oidc_issuer", "pod_identity_agent"):
-            if optional in args:
+            if optional in args and not eso_pod_identity:
                 identity_args[optional] = args[optional]
         workload_identity = WorkloadIdentity(f"{name}-identity", identity_args, opts=child)
         self.service_account_name = workload_identity.service_account_name
         self.role_arn = workload_identity.role_arn
 
+        self.reload_annotations = reload_on_secrets([self.synced_secret_name]) if self.synced_secret_name else {}
         if backend == "csi":
-            spc = SecretProviderClass(
-                f"{name}-spc",
-                {
-                    "namespace": namespace,
-                    "region": region,
-                    "objects": objects,
-                    "installed_by": installed_by,
-                    "use_pod_identity": identity == "pod-identity",
-                    "secret_objects": synced,
-                    "annotations": annotations,
-                },
-                opts=child,
-            )
+            spc_args: SecretProviderClassArgs = {
+                "namespace": namespace,
+                "region": region,
+                "objects": objects,
+                "installed_by": installed_by,
+                "use_pod_identity": identity == "pod-identity",
+                "secret_objects": synced,
+                "annotations": annotations,
+            }
+            if failover is not None:
+                spc_args["failover_region"] = failover
+            spc = SecretProviderClass(f"{name}-spc", spc_args, opts=child)
             self.volumes = [csi_secret_volume(_VOLUME, spc.class_name)]
+            if restart:
+                self.reload_annotations |= reload_on_secret_provider_classes([f"{name}-spc"])
         else:
             # After the CRDs, and after the ServiceAccount whose token (and role-arn annotation) the store uses.
             after = pulumi.ResourceOptions(parent=self, depends_on=[*installed_by, workload_identity])
-            store_resource = _custom_resource(f"{name}-store", store, after)
+            store_resources: list[pulumi.Resource] = []
+            for service, store_name in stores.items():
+                if eso_pod_identity:
+                    store = secret_store_manifest(store_name, namespace, region=region, service=service,
+                                                  role=_STAND_IN_ROLE)
+                    spec: pulumi.Input[Any] | None = workload_identity.role_arn.apply(functools.partial(
+                        _role_store_spec, store_name, namespace, region, service))
+                else:
+                    store = secret_store_manifest(store_name, namespace, region=region, service=service,
+                                                  service_account=app)
+                    spec = None
+                store_resources.append(_custom_resource(f"{name}-{_STORE_ROLES[service]}", store, after, spec))
             _custom_resource(f"{name}-external-secret", external,
-                             pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=[store_resource])))
-            self.volumes = [secret_volume(_VOLUME, self.synced_secret_name)]
+                             pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=store_resources)))
+            self.volumes = [secret_volume(_VOLUME, f"{app}-secrets")]
         self.volume_mounts = [read_only_mount(_VOLUME, mount_path)]
-        self.env = [env_from_secret_key(k["env"], self.synced_secret_name, k["file"]) for k in keys if "env" in k]
-        self.reload_annotations = reload_on_secrets([self.synced_secret_name])
-        SecretReader(f"{name}-reader",
-                     {"namespace": namespace, "service_account_name": self.service_account_name,
-                      "secret_names": [self.synced_secret_name]},
-                     opts=child)
+        self.env = [env_from_secret_key(k["env"], f"{app}-secrets", k["file"]) for k in keys if "env" in k]
+        if self.synced_secret_name:
+            SecretReader(f"{name}-reader",
+                         {"namespace": namespace, "service_account_name": self.service_account_name,
+                          "secret_names": [self.synced_secret_name]},
+                         opts=child)
         self.register_outputs({"service_account_name": self.service_account_name, "role_arn": self.role_arn,
                                "synced_secret_name": self.synced_secret_name})
 
 
-def _check_identity_inputs(args: AppSecretsArgs, identity: str) -> None:
-    needed = ("oidc_provider_arn", "oidc_issuer") if identity == "irsa" else ("pod_identity_agent",)
+# A store's role is the app's role, known once it exists; its shape is checked before with this stand-in.
+_STAND_IN_ROLE = "arn:aws:iam::000000000000:role/stand-in"
+# The logical names of an app's stores: `store` (Secrets Manager) keeps the name it always had.
+_STORE_ROLES = {"SecretsManager": "store", "ParameterStore": "parameter-store"}
+
+
+def _role_store_spec(name: str, namespace: str, region: str, service: str, role_arn: str) -> Any:
+    return secret_store_manifest(name, namespace, region=region, service=service, role=role_arn)["spec"]
+
+
+def _stores(app: str, secrets: Sequence[AppSecretArgs]) -> dict[str, str]:
+    """ESO store name per AWS service the app reads (one service per store): ``<app>`` for Secrets Manager and
+    ``<app>-parameters`` for Parameter Store, in that order."""
+    stores = {}
+    if any("secret" in s for s in secrets):
+        stores["SecretsManager"] = app
+    if any("parameter" in s for s in secrets):
+        stores["ParameterStore"] = f"{app}-parameters"
+    return stores
+
+
+def _check_identity_inputs(args: AppSecretsArgs, backend: str, identity: str) -> None:
+    if backend == "external-secrets" and identity == "pod-identity":
+        needed: tuple[str, ...] = ("external_secrets_role_arn",)
+        where = "backend 'external-secrets' and identity 'pod-identity' (ExternalSecretsOperator.role_arn)"
+    else:
+        needed = ("oidc_provider_arn", "oidc_issuer") if identity == "irsa" else ("pod_identity_agent",)
+        where = f"identity '{identity}' (take it from SecureCluster)"
     for key in needed:
         if key not in args:
-            raise SettingsError(f"AppSecretsArgs.{key}", None,
-                                f"is required with identity '{identity}' (take it from SecureCluster)")
+            raise SettingsError(f"AppSecretsArgs.{key}", None, f"is required with {where}")
 
 
 def whole_secret_file(index: int) -> str:
     """The file name of secret ``index``'s whole object when every key of it names a property."""
     # The provider always writes the whole object as a file too; with only property keys it needs a name.
     return f"secret-{index}.json"
-
-
-def check_backend_identity(backend: str, identity: str, setting: str) -> None:
-    """ESO cannot combine a store-level serviceAccountRef with Pod Identity; the alternative, the operator's own
-    identity, would read every app's secrets."""
-    if backend == "external-secrets" and identity == "pod-identity":
-        raise SettingsError(setting, identity, "cannot be used with backend 'external-secrets' (its per-app "
-                                               "SecretStore authenticates through IRSA): use identity 'irsa' or "
-                                               "backend 'csi'")
 
 
 def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]]) -> None:
@@ -262,17 +355,39 @@ def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]])
                                           "syncSecret or read the file instead")
 
 
-def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str) -> None:
+def _source(secret: AppSecretArgs, setting: str) -> tuple[str, str]:
+    """(``secret`` or ``parameter``, its value): exactly one of the two."""
+    given = [k for k in ("secret", "parameter") if k in secret]
+    if len(given) != 1:
+        raise SettingsError(setting, given, "needs exactly one of secret (Secrets Manager) and parameter (SSM)")
+    return given[0], secret[given[0]]
+
+
+def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str, failover: str | None) -> None:
     files: list[str] = []
     for i, secret in enumerate(secrets):
         setting = f"AppSecretsArgs.secrets[{i}]"
+        kind, value = _source(secret, setting)
         try:
             # A stand-in account: the real one may be an Output, known only later.
-            secret_arn(secret["secret"], partition=partition, region=region, account_id="000000000000")
+            arn = (secret_arn if kind == "secret" else parameter_arn)(
+                value, partition=partition, region=region, account_id="000000000000")
         except SettingsError as error:
-            raise SettingsError(f"{setting}.secret", error.value, error.expected) from None
-        if "kms_key_arn" in secret:
-            check_arn(secret["kms_key_arn"], f"{setting}.kms_key_arn", service="kms", resource_prefix="key/")
+            raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
+        account = arn.split(":")[4]
+        if kind == "secret" and account != "000000000000" and "kms_key_arn" not in secret:
+            # The AWS managed key aws/secretsmanager cannot be used from another account (Secrets Manager user
+            # guide, "Access AWS Secrets Manager secrets from a different account").
+            raise SettingsError(f"{setting}.kms_key_arn", None,
+                                f"is required for a secret of another account ({account}): such a secret must be "
+                                "encrypted with a customer-managed key that the owner shares")
+        for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
+            if key_setting in secret:
+                check_arn(secret[key_setting], f"{setting}.{key_setting}",
+                          service="kms", resource_prefix="key/")
+        if "failover_kms_key_arn" in secret and failover is None:
+            raise SettingsError(f"{setting}.failover_kms_key_arn", secret["failover_kms_key_arn"],
+                                "is set but the app has no failover_region")
         keys = list(secret["keys"])
         if not keys:
             raise SettingsError(f"{setting}.keys", [], "is empty: expose at least one key")
@@ -289,13 +404,18 @@ def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str
     check_unique((k["env"] for s in secrets for k in s["keys"] if "env" in k), "AppSecretsArgs.secrets[].keys[].env")
 
 
-def _csi_object(index: int, secret: AppSecretArgs) -> SecretObjectArgs:
+def _csi_object(index: int, secret: AppSecretArgs, file_permission: str, failover: str | None) -> SecretObjectArgs:
+    kind, name = _source(secret, f"AppSecretsArgs.secrets[{index}]")
     whole = [k for k in secret["keys"] if "property" not in k]
     obj: SecretObjectArgs = {
-        "object_name": secret["secret"],
-        "object_type": "secretsmanager",
+        "object_name": name,
+        "object_type": "secretsmanager" if kind == "secret" else "ssmparameter",
         "object_alias": whole[0]["file"] if whole else whole_secret_file(index),
+        "file_permission": file_permission,
     }
+    if failover is not None and name.startswith("arn:"):
+        # Read by ARN, the failover region must be told the replica's ARN (by name, the same name is read there).
+        obj["failover_object_name"] = in_region(name, failover)
     paths: list[JmesPathArgs] = [
         {"path": jmes_path_expression(k["property"]), "object_alias": k["file"]}
         for k in secret["keys"] if "property" in k
@@ -305,11 +425,13 @@ def _csi_object(index: int, secret: AppSecretArgs) -> SecretObjectArgs:
     return obj
 
 
-def _remote_keys(secrets: Sequence[AppSecretArgs]) -> list[RemoteKey]:
+def _remote_keys(secrets: Sequence[AppSecretArgs], stores: Mapping[str, str]) -> list[RemoteKey]:
     data: list[RemoteKey] = []
-    for secret in secrets:
+    for i, secret in enumerate(secrets):
+        kind, value = _source(secret, f"AppSecretsArgs.secrets[{i}]")
         for key in secret["keys"]:
-            item: RemoteKey = {"secret_key": key["file"], "remote_key": secret["secret"]}
+            item: RemoteKey = {"secret_key": key["file"], "remote_key": value,
+                               "store": stores["SecretsManager" if kind == "secret" else "ParameterStore"]}
             if "property" in key:
                 item["property"] = key["property"]
             data.append(item)
@@ -317,13 +439,15 @@ def _remote_keys(secrets: Sequence[AppSecretArgs]) -> list[RemoteKey]:
 
 
 def _custom_resource(
-    name: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions
+    name: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions, spec: pulumi.Input[Any] | None = None
 ) -> k8s.apiextensions.CustomResource:
+    """``spec`` replaces the manifest's where part of it is known only later (a role ARN); the type token needs
+    apiVersion and kind as plain strings."""
     return k8s.apiextensions.CustomResource(
         name,
         api_version=manifest["apiVersion"],
         kind=manifest["kind"],
         metadata=manifest["metadata"],
-        spec=manifest["spec"],
+        spec=manifest["spec"] if spec is None else spec,
         opts=opts,
     )

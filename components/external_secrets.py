@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
+import pulumi_aws as aws
 
 from components.helm import PinnedChart, pinned_release
-from components.iam_policies import check_region
-from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, parse_go_duration
+from components.iam_policies import (
+    assume_roles_policy,
+    check_account_id,
+    check_no_wildcard,
+    check_partition,
+    check_region,
+    eks_cluster_arn,
+    pod_identity_trust_policy,
+)
+from components.validation import (
+    SettingsError,
+    check_arn,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    parse_go_duration,
+)
 
 __all__ = [
     "API_VERSION",
+    "AWS_SERVICES",
     "CHART",
     "DEFAULT_NAMESPACE",
+    "OPERATOR_SERVICE_ACCOUNT",
     "STORE_KINDS",
     "ExternalSecretsOperator",
     "ExternalSecretsOperatorArgs",
     "RemoteKey",
+    "esc_store_manifest",
     "external_secret_manifest",
     "operator_values",
     "secret_store_manifest",
@@ -32,6 +51,12 @@ CHART: PinnedChart = {"chart": "external-secrets", "version": "2.9.0", "repo": "
 # Chart 2.9.0 serves external-secrets.io/v1 only; v1beta1 is still in the CRD but not served since v0.17.
 API_VERSION = "external-secrets.io/v1"
 STORE_KINDS = ("SecretStore", "ClusterSecretStore")
+AWS_SERVICES = ("SecretsManager", "ParameterStore")
+"""The AWS services a store of ours reads (the CRD's ``provider.aws.service`` enum also has CertificateManager)."""
+OPERATOR_SERVICE_ACCOUNT = "external-secrets"
+"""The controller's ServiceAccount, pinned in the chart values: its Pod Identity association names it."""
+# Pulumi Cloud names: organizations, projects and environments are letters, digits, '-', '_' and '.'.
+_ESC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
@@ -39,15 +64,25 @@ class RemoteKey(TypedDict):
     secret_key: str
     """Key in the target Kubernetes Secret ([-._a-zA-Z0-9]+)."""
     remote_key: str
-    """Secrets Manager secret name or ARN."""
+    """Secrets Manager secret name or ARN, SSM parameter name, or the path of a value in a Pulumi ESC environment
+    (as its store reads them)."""
     property: NotRequired[str]
     """JSON key inside the secret. Omitted: the whole secret string."""
+    store: NotRequired[str]
+    """The SecretStore to read this key from (``sourceRef.storeRef``), when it is not the ExternalSecret's own
+    ``store`` (an app reading both Secrets Manager and Parameter Store has one store per service). Omitted: the
+    ExternalSecret's ``store``."""
 
 
-def operator_values() -> dict[str, Any]:
+def operator_values(*, pin_service_account: bool = False) -> dict[str, Any]:
     """Chart values: the chart installs its own CRDs (``installCRDs``), so custom resources can depend on the
-    release. Set although it is the chart's default: the CRD dependency of every store relies on it."""
-    return {"installCRDs": True}
+    release. Set although it is the chart's default: the CRD dependency of every store relies on it. With
+    ``pin_service_account`` the controller's ServiceAccount is named :data:`OPERATOR_SERVICE_ACCOUNT` (the chart
+    otherwise derives it from the release name), so that a Pod Identity association can name it."""
+    values: dict[str, Any] = {"installCRDs": True}
+    if pin_service_account:
+        values["serviceAccount"] = {"name": OPERATOR_SERVICE_ACCOUNT}
+    return values
 
 
 def _check_store_kind(kind: str, setting: str) -> None:
@@ -60,40 +95,77 @@ def secret_store_manifest(
     namespace: str,
     *,
     region: str,
-    service_account: str,
+    service_account: str | None = None,
+    role: str | None = None,
+    service: str = "SecretsManager",
     kind: str = "SecretStore",
 ) -> dict[str, Any]:
-    """A store for Secrets Manager that authenticates as ``service_account`` through IRSA (its role-arn
-    annotation).
+    """A store for Secrets Manager or Parameter Store (``service``) that authenticates in one of two ways.
 
+    ``service_account``: as that ServiceAccount through IRSA (its role-arn annotation). ``role``: the operator
+    assumes this role with its own credentials (its EKS Pod Identity), the external-secrets.io "AWS access"
+    pattern; ESO cannot combine a store-level ``serviceAccountRef`` with Pod Identity. Exactly one of the two.
     ``kind`` ``SecretStore`` (namespaced, the ServiceAccount in its namespace) or ``ClusterSecretStore`` (cluster
-    scoped: ``namespace`` is then the ServiceAccount's namespace only). Store-level ``serviceAccountRef`` is IRSA
-    only: ESO cannot combine it with EKS Pod Identity.
+    scoped: ``namespace`` is then the ServiceAccount's namespace only).
     """
     _check_store_kind(kind, "secret_store_manifest kind")
     check_dns1123_subdomain(name, f"{kind} name")
     check_dns1123_label(namespace, f"{kind} namespace")
     check_region(region, f"{kind} region")
-    check_dns1123_subdomain(service_account, f"{kind} service_account")
-    service_account_ref = {"name": service_account}
+    if service not in AWS_SERVICES:
+        raise SettingsError(f"{kind} service", service, f"is not one of: {', '.join(AWS_SERVICES)}")
+    if (service_account is None) == (role is None):
+        raise SettingsError(f"{kind} auth", {"service_account": service_account, "role": role},
+                            "needs exactly one of service_account (IRSA) and role (assumed by the operator)")
     metadata = {"name": name, "namespace": namespace}
     if kind == "ClusterSecretStore":
-        # A cluster-scoped store has no namespace of its own: the reference must say where the ServiceAccount is.
-        service_account_ref["namespace"] = namespace
         metadata = {"name": name}
+    aws_provider: dict[str, Any] = {"service": service, "region": region}
+    if role is not None:
+        check_no_wildcard(role, f"{kind} role", "IAM role")
+        aws_provider["role"] = check_arn(role, f"{kind} role", service="iam", resource_prefix="role/")
+    else:
+        service_account_ref = {"name": check_dns1123_subdomain(service_account, f"{kind} service_account")}
+        if kind == "ClusterSecretStore":
+            # A cluster-scoped store has no namespace of its own: the reference must say where the ServiceAccount is.
+            service_account_ref["namespace"] = namespace
+        aws_provider["auth"] = {"jwt": {"serviceAccountRef": service_account_ref}}
+    return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": {"provider": {"aws": aws_provider}}}
+
+
+def esc_store_manifest(
+    name: str,
+    namespace: str,
+    *,
+    organization: str,
+    project: str,
+    environment: str,
+    service_account: str,
+) -> dict[str, Any]:
+    """A store for one Pulumi ESC environment (ESO's ``pulumi`` provider) that signs in by OIDC with a token of
+    ``service_account``, never a long-lived Pulumi access token in a Kubernetes Secret.
+
+    Pulumi Cloud must trust the cluster's OIDC issuer for ``organization`` (an OIDC issuer with a policy on the
+    token's ``sub``, ``system:serviceaccount:<namespace>:<service_account>``); that is configured in Pulumi Cloud,
+    not here. The CRD (chart 2.9.0) accepts exactly one of ``auth.accessToken`` and ``auth.oidcConfig``.
+    """
+    check_dns1123_subdomain(name, "SecretStore name")
+    check_dns1123_label(namespace, "SecretStore namespace")
+    for setting, value in (("organization", organization), ("project", project), ("environment", environment)):
+        if not isinstance(value, str) or not _ESC_NAME.match(value):
+            raise SettingsError(f"SecretStore pulumi {setting}", value,
+                                "is not a Pulumi Cloud name (letters, digits, '-', '_' and '.')")
+    check_dns1123_subdomain(service_account, "SecretStore service_account")
     return {
         "apiVersion": API_VERSION,
-        "kind": kind,
-        "metadata": metadata,
-        "spec": {
-            "provider": {
-                "aws": {
-                    "service": "SecretsManager",
-                    "region": region,
-                    "auth": {"jwt": {"serviceAccountRef": service_account_ref}},
-                }
-            }
-        },
+        "kind": "SecretStore",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"provider": {"pulumi": {
+            "organization": organization,
+            "project": project,
+            "environment": environment,
+            "auth": {"oidcConfig": {"organization": organization, "serviceAccountRef": {"name": service_account}}},
+        }}},
     }
 
 
@@ -131,7 +203,11 @@ def external_secret_manifest(
         remote: dict[str, str] = {"key": item["remote_key"]}
         if "property" in item:
             remote["property"] = item["property"]
-        entries.append({"secretKey": item["secret_key"], "remoteRef": remote})
+        entry: dict[str, Any] = {"secretKey": item["secret_key"], "remoteRef": remote}
+        if item.get("store", store) != store:
+            entry["sourceRef"] = {"storeRef": {
+                "name": check_dns1123_subdomain(item["store"], f"ExternalSecret data[{i}].store"), "kind": store_kind}}
+        entries.append(entry)
     return {
         "apiVersion": API_VERSION,
         "kind": "ExternalSecret",
@@ -149,6 +225,17 @@ def external_secret_manifest(
 class ExternalSecretsOperatorArgs(TypedDict):
     namespace: NotRequired[str]
     """Namespace of the operator, created by the release. Omitted: ``external-secrets``."""
+    pod_identity_agent: NotRequired[aws.eks.Addon]
+    """The cluster's Pod Identity agent (``SecureCluster.pod_identity_agent()``): the operator then gets an IAM role
+    of its own through EKS Pod Identity, and stores with a ``role`` are read by assuming that role with it (grant
+    it with :meth:`ExternalSecretsOperator.allow_assume`). Omitted: no operator identity; stores authenticate as
+    their app's ServiceAccount (IRSA)."""
+    account_id: NotRequired[pulumi.Input[str]]
+    """The cluster's account (pinned in the operator role's trust). Required with ``pod_identity_agent``."""
+    region: NotRequired[str]
+    """The cluster's region. Required with ``pod_identity_agent``."""
+    partition: NotRequired[str]
+    """AWS partition. Omitted: ``aws``."""
 
 
 class ExternalSecretsOperator(pulumi.ComponentResource):
@@ -156,6 +243,8 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
 
     crd_dependencies: list[pulumi.Resource]
     """What SecretStores and ExternalSecrets must depend on: the release that installs their CRDs."""
+    role_arn: pulumi.Output[str] | None
+    """The operator's own IAM role (with ``pod_identity_agent``), which stores' roles trust; otherwise None."""
     namespace: pulumi.Output[str]
     """Namespace of the operator."""
     release_name: pulumi.Output[str]
@@ -166,16 +255,56 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
     ) -> None:
         namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE),
                                         "ExternalSecretsOperatorArgs.namespace")
+        agent = args.get("pod_identity_agent")
+        if agent is not None:
+            for key in ("account_id", "region"):
+                if key not in args:
+                    raise SettingsError(f"ExternalSecretsOperatorArgs.{key}", None,
+                                        "is required with pod_identity_agent")
+            region = check_region(args["region"], "ExternalSecretsOperatorArgs.region")
+            partition = check_partition(args.get("partition", "aws"), "ExternalSecretsOperatorArgs.partition")
+            if isinstance(args["account_id"], str):
+                check_account_id(args["account_id"], "ExternalSecretsOperatorArgs.account_id")
         super().__init__("eks-config-secrets:index:ExternalSecretsOperator", name, None, opts)
+        self._name = name
+        self.role_arn = None
+        self._role: aws.iam.Role | None = None
+        after: list[pulumi.Resource] = []
+        if agent is not None:
+            trust = pulumi.Output.all(args["account_id"], agent.cluster_name).apply(
+                lambda v: json.dumps(pod_identity_trust_policy(
+                    cluster_arn=eks_cluster_arn(v[1], partition=partition, region=region, account_id=v[0]),
+                    namespace=namespace, service_account=OPERATOR_SERVICE_ACCOUNT)))
+            self._role = aws.iam.Role(f"{name}-role", description=f"External Secrets Operator ({namespace})",
+                                      assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=self))
+            # Before the controller starts: its first credentials come from this association.
+            after.append(aws.eks.PodIdentityAssociation(
+                f"{name}-pod-identity", cluster_name=agent.cluster_name, namespace=namespace,
+                service_account=OPERATOR_SERVICE_ACCOUNT, role_arn=self._role.arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[agent])))
+            self.role_arn = self._role.arn
         release = pinned_release(
             f"{name}-release",
             CHART,
             namespace=namespace,
             create_namespace=True,
-            values=operator_values(),
-            opts=pulumi.ResourceOptions(parent=self),
+            values=operator_values(pin_service_account=agent is not None),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
         self.crd_dependencies = [release]
         self.namespace = release.namespace.apply(str)
         self.release_name = release.name.apply(str)
-        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name})
+        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name,
+                               "role_arn": self.role_arn})
+
+    def allow_assume(self, role_arns: Sequence[pulumi.Input[str]]) -> aws.iam.RolePolicy:
+        """Let the operator's role assume exactly ``role_arns`` (the roles of the stores that name a ``role``): a
+        plain ``sts:AssumeRole``, as ESO calls it without session tags (providers/v1/aws/auth/auth.go). Call it
+        once, with every store role."""
+        if self._role is None:
+            raise SettingsError("ExternalSecretsOperator.allow_assume", list(role_arns),
+                                "needs an operator identity: create the operator with pod_identity_agent")
+        policy = pulumi.Output.all(*role_arns).apply(
+            lambda arns: json.dumps(assume_roles_policy(list(arns), tag_session=False)))
+        return aws.iam.RolePolicy(f"{self._name}-assume-store-roles", role=self._role.id, name="assume-store-roles",
+                                  policy=policy, opts=pulumi.ResourceOptions(parent=self))

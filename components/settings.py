@@ -29,7 +29,6 @@ from pulumi.runtime import config as runtime_config
 
 from components.app_secrets import (
     DEFAULT_MOUNT_PATH,
-    check_backend_identity,
     check_env_needs_sync,
     whole_secret_file,
 )
@@ -730,8 +729,6 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     app_secrets = tuple(_app_secret(n, region, j) for j, n in enumerate(_get(fields, "secrets", _Node.items, [])))
     identity = _get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa")
     backend = _get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), delivery.backend)
-    if app_secrets:
-        check_backend_identity(backend, identity, f"{node.path}.identity")
     if backend == "csi":
         check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secrets[{j}].keys[{k}].env", key.env)
                                                         for j, secret in enumerate(app_secrets)

@@ -130,12 +130,29 @@ def test_pod_identity_sets_use_pod_identity_and_an_association() -> None:
     assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == ("dev", "app")
 
 
-def test_external_secrets_with_pod_identity_is_refused() -> None:
+def test_external_secrets_with_pod_identity_stores_assume_the_apps_role_with_the_operators_identity() -> None:
+    operator = "arn:aws:iam::123456789012:role/external-secrets"
+    plan, fragment = app_plan(backend="external-secrets", identity="pod-identity", chart="external-secrets",
+                              drop=("pod_identity_agent",), external_secrets_role_arn=operator)
+    role = plan.one("aws:iam/role:Role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
+        {"Effect": "Allow", "Principal": {"AWS": operator}, "Action": "sts:AssumeRole"}]
+    store = plan.one("kubernetes:external-secrets.io/v1:SecretStore")
+    # No auth block: the controller's own (Pod Identity) credentials assume `role` (external-secrets.io "AWS access").
+    assert store.inputs["spec"]["provider"]["aws"] == {"service": "SecretsManager", "region": "eu-west-1",
+                                                      "role": role.outputs["arn"]}
+    account = plan.one("kubernetes:core/v1:ServiceAccount")
+    assert "annotations" not in account.inputs["metadata"] or not account.inputs["metadata"]["annotations"]
+    assert plan.find("aws:eks/podIdentityAssociation:PodIdentityAssociation") == []
+    assert fragment["volumes"] == [{"name": "secrets", "secret": {"secretName": "app-secrets", "defaultMode": 0o400}}]
+
+
+def test_external_secrets_with_pod_identity_needs_the_operators_role() -> None:
     with pytest.raises(SettingsError) as caught:
         app_plan(backend="external-secrets", identity="pod-identity", chart="external-secrets")
     assert str(caught.value) == (
-        "AppSecretsArgs.identity 'pod-identity' cannot be used with backend 'external-secrets' (its per-app "
-        "SecretStore authenticates through IRSA): use identity 'irsa' or backend 'csi'")
+        "AppSecretsArgs.external_secrets_role_arn None is required with backend 'external-secrets' and identity "
+        "'pod-identity' (ExternalSecretsOperator.role_arn)")
 
 
 def test_env_vars_without_sync_are_refused() -> None:
@@ -174,8 +191,9 @@ def test_csi_objects_mount_the_whole_secret_and_each_property() -> None:
     spc = app_plan()[0].one(SPC)
     assert yaml.safe_load(spc.inputs["spec"]["parameters"]["objects"]) == [
         {"objectName": "dev/app/database", "objectType": "secretsmanager", "objectAlias": "secret-0.json",
-         "jmesPath": [{"path": "password", "objectAlias": "db-password"}]},
-        {"objectName": SECRETS[1]["secret"], "objectType": "secretsmanager", "objectAlias": "api-key"},
+         "filePermission": "0004", "jmesPath": [{"path": "password", "objectAlias": "db-password"}]},
+        {"objectName": SECRETS[1]["secret"], "objectType": "secretsmanager", "objectAlias": "api-key",
+         "filePermission": "0004"},
     ]
 
 
