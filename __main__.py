@@ -20,6 +20,7 @@ from components import (
     EnvironmentArgs,
     EnvironmentSecretArgs,
     ExternalSecretsOperator,
+    ExternalSecretsOperatorArgs,
     Reloader,
     SecretsStoreCsiDriver,
     SecureCluster,
@@ -92,8 +93,16 @@ if "csi" in backends:
         "enable_secret_rotation": delivery.csi.enable_secret_rotation,
         "rotation_poll_interval": delivery.csi.rotation_poll_interval,
     }, opts=on_cluster).crd_dependencies
+operator = None
 if "external-secrets" in backends:
-    installed_by["external-secrets"] = ExternalSecretsOperator("external-secrets", {}, opts=on_cluster).crd_dependencies
+    operator_args: ExternalSecretsOperatorArgs = {}
+    if any(app.backend == "external-secrets" and app.identity == "pod-identity" for app in settings.apps):
+        # The operator's own Pod Identity role assumes each such app's role (external-secrets.io "AWS access").
+        operator_args = {"pod_identity_agent": cluster.pod_identity_agent(), "account_id": account_id,
+                         "region": settings.region, "partition": settings.partition}
+    operator = ExternalSecretsOperator("external-secrets", operator_args, opts=on_cluster)
+    installed_by["external-secrets"] = operator.crd_dependencies
+assumed_by_operator: list[pulumi.Output[str]] = []
 
 
 def environment_secret_args(secret: SecretSettings) -> EnvironmentSecretArgs:
@@ -116,9 +125,15 @@ def app_secret_args(secret: AppSecretSettings, environment: str) -> AppSecretArg
         if key.env:
             entry["env"] = key.env
         keys.append(entry)
-    args: AppSecretArgs = {"secret": secret.secret.replace("{environment}", environment), "keys": keys}
+    args: AppSecretArgs = {"keys": keys}
+    if secret.secret:
+        args["secret"] = secret.secret.replace("{environment}", environment)
+    if secret.parameter:
+        args["parameter"] = secret.parameter.replace("{environment}", environment)
     if secret.kms_key_arn:
         args["kms_key_arn"] = secret.kms_key_arn
+    if secret.failover_kms_key_arn:
+        args["failover_kms_key_arn"] = secret.failover_kms_key_arn
     return args
 
 
@@ -165,12 +180,20 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
             "sync_secret": delivery.csi.sync_secret,
             "refresh_interval": delivery.external_secrets.refresh_interval,
         }
+        if app.failover_region:
+            secrets_args["failover_region"] = app.failover_region
+        if app.restart_on_file_rotation:
+            secrets_args["restart_on_file_rotation"] = True
         if app.identity == "irsa":
             secrets_args["oidc_provider_arn"] = cluster.oidc_provider_arn
             secrets_args["oidc_issuer"] = cluster.oidc_issuer
+        elif app.backend == "external-secrets" and operator is not None and operator.role_arn is not None:
+            secrets_args["external_secrets_role_arn"] = operator.role_arn
         else:
             secrets_args["pod_identity_agent"] = cluster.pod_identity_agent()
         app_secrets = AppSecrets(name, secrets_args, opts=in_environment)
+        if "external_secrets_role_arn" in secrets_args:
+            assumed_by_operator.append(app_secrets.role_arn)
         workload["service_account_name"] = app_secrets.service_account_name
         workload["env"] = [*workload["env"], *app_secrets.env]
         workload["volumes"] = [*workload["volumes"], *app_secrets.volumes]
@@ -198,10 +221,16 @@ for env in settings.environments:
     for app in settings.apps_in(env.name):
         deploy_app(environment, env, app)
 
+if operator is not None and assumed_by_operator:
+    operator.allow_assume(assumed_by_operator)
+
 if delivery.reloader:
     # Scoped to our namespaces (a Role in each) rather than a ClusterRole that reads every Secret in the cluster.
-    Reloader("reloader", {"namespaces": [env.namespace for env in settings.environments]},
-             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=environments)))
+    # With the CSI integration it watches SecretProviderClassPodStatus objects, whose CRD the driver installs.
+    Reloader("reloader", {"namespaces": [env.namespace for env in settings.environments],
+                          "csi_integration": settings.restarts_on_file_rotation},
+             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(
+                 depends_on=[*environments, *(installed_by["csi"] if settings.restarts_on_file_rotation else [])])))
 
 pulumi.export("cluster_name", cluster.cluster_name)
 pulumi.export("kms_key_arn", cluster.kms_key_arn)

@@ -33,11 +33,11 @@ from components.app_secrets import (
     whole_secret_file,
 )
 from components.cluster import SUPPORT_TYPES
-from components.csi_driver import check_install_mode
+from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
 from components.environment import check_checksum_key, check_checksummed_name, check_registry_username
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
-from components.iam_policies import check_region, partition_of
+from components.iam_policies import check_no_wildcard, check_region, parameter_arn, partition_of
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.validation import (
     ACCESS_POLICIES,
@@ -86,6 +86,7 @@ __all__ = [
     "EnvironmentSettings",
     "ExternalSecretsSettings",
     "NodeGroupSettings",
+    "RotationCostSettings",
     "SecretDeliverySettings",
     "SecretSettings",
     "SecretValue",
@@ -185,11 +186,28 @@ class ExternalSecretsSettings:
 
 
 @dataclass(frozen=True)
+class RotationCostSettings:
+    secrets_manager_usd_per_10k_calls: float
+    ssm_usd_per_10k_calls: float
+    advisory_usd_per_month: float
+
+
+ROTATION_COST_DEFAULTS = RotationCostSettings(
+    # AWS Secrets Manager pricing: USD 0.05 per 10,000 API calls.
+    secrets_manager_usd_per_10k_calls=0.05,
+    # Parameter Store: API calls are free at standard throughput; USD 0.05 per 10,000 with higher throughput.
+    ssm_usd_per_10k_calls=0.0,
+    advisory_usd_per_month=10.0,
+)
+
+
+@dataclass(frozen=True)
 class SecretDeliverySettings:
     backend: str
     csi: CsiSettings
     external_secrets: ExternalSecretsSettings
     reloader: bool
+    rotation_cost: RotationCostSettings = ROTATION_COST_DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -233,10 +251,13 @@ class AppSecretKeySettings:
 
 @dataclass(frozen=True)
 class AppSecretSettings:
-    secret: str
+    secret: str | None
     """Secrets Manager name or ARN; ``{environment}`` is replaced by the environment's name."""
     kms_key_arn: str | None
     keys: tuple[AppSecretKeySettings, ...]
+    parameter: str | None = None
+    """SSM parameter name or ARN (exactly one of ``secret`` and ``parameter``); ``{environment}`` as above."""
+    failover_kms_key_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +303,8 @@ class AppSettings:
     secret_volumes: tuple[SecretVolumeMount, ...]
     image_pull_secrets: tuple[str, ...]
     secrets: tuple[AppSecretSettings, ...]
+    failover_region: str | None = None
+    restart_on_file_rotation: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,6 +320,10 @@ class StackSettings:
     @property
     def uses_pod_identity(self) -> bool:
         return any(app.identity == "pod-identity" for app in self.apps)
+
+    @property
+    def restarts_on_file_rotation(self) -> bool:
+        return any(app.restart_on_file_rotation for app in self.apps)
 
     def apps_in(self, environment: str) -> tuple[AppSettings, ...]:
         return tuple(app for app in self.apps if environment in app.environments)
@@ -320,7 +347,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "cluster.nodeGroup": ("instanceTypes", "minSize", "desiredSize", "maxSize"),
     "cluster.accessEntries[]": ("principalArn", "accessPolicy", "namespaces"),
     "cluster.kms": ("deletionWindowDays", "keyArn"),
-    "secretDelivery": ("backend", "csi", "externalSecrets", "reloader"),
+    "secretDelivery": ("backend", "csi", "externalSecrets", "reloader", "rotationCost"),
+    "secretDelivery.rotationCost": ("secretsManagerUsdPer10kCalls", "ssmUsdPer10kCalls", "advisoryUsdPerMonth"),
     "secretDelivery.csi": ("install", "syncSecret", "enableSecretRotation", "rotationPollInterval"),
     "secretDelivery.externalSecrets": ("refreshInterval",),
     "environments[]": ("name", "namespace", "podSecurity", "configMaps", "secrets", "checksumKey"),
@@ -328,12 +356,13 @@ KEYS: dict[str, tuple[str, ...]] = {
     "environments[].secrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry", "username",
                                  "password"),
     "apps[]": ("name", "image", "replicas", "port", "environments", "identity", "backend", "env", "envFrom",
-               "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secrets"),
+               "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secrets", "failoverRegion",
+               "restartOnFileRotation"),
     "apps[].env[]": ("name", "configMap", "key"),
     "apps[].secretEnv[]": ("name", "secret", "key"),
     "apps[].configFiles[]": ("configMap", "key", "mountPath"),
     "apps[].secretVolumes[]": ("secret", "mountPath"),
-    "apps[].secrets[]": ("secret", "kmsKeyArn", "keys"),
+    "apps[].secrets[]": ("secret", "parameter", "kmsKeyArn", "failoverKmsKeyArn", "keys"),
     "apps[].secrets[].keys[]": ("property", "file", "env"),
 }
 """Every key each settings object accepts (the README's settings reference is checked against this)."""
@@ -499,7 +528,7 @@ def _access_entry(node: _Node) -> AccessEntrySettings:
 def _secret_delivery(node: _Node) -> SecretDeliverySettings:
     fields = node.object(KEYS["secretDelivery"])
     csi = _section(fields, "csi", node.path).object(KEYS["secretDelivery.csi"])
-    interval = _get(csi, "rotationPollInterval", _Node.string, "2m")
+    interval = _get(csi, "rotationPollInterval", _Node.string, DEFAULT_ROTATION_POLL_INTERVAL)
     parse_go_duration(interval, f"{node.path}.csi.rotationPollInterval")
     eso = _section(fields, "externalSecrets", node.path).object(KEYS["secretDelivery.externalSecrets"])
     refresh = _get(eso, "refreshInterval", _Node.string, "1h")
@@ -517,7 +546,36 @@ def _secret_delivery(node: _Node) -> SecretDeliverySettings:
         ),
         external_secrets=ExternalSecretsSettings(refresh_interval=refresh),
         reloader=_get(fields, "reloader", _Node.boolean, True),
+        rotation_cost=rotation_cost_settings(_section(fields, "rotationCost", node.path)),
     )
+
+
+def rotation_cost_settings(node: _Node) -> RotationCostSettings:
+    """``secretDelivery.rotationCost``: the prices of the plan's rotation estimate and its advisory threshold."""
+    fields = node.object(KEYS["secretDelivery.rotationCost"])
+    defaults = ROTATION_COST_DEFAULTS
+
+    def amount(key: str, default: float) -> float:
+        found = fields.get(key)
+        if found is None:
+            return default
+        if isinstance(found.value, bool) or not isinstance(found.value, int | float) or found.value < 0:
+            raise found.fail("is not an amount in USD (a number, 0 or more)")
+        return float(found.value)
+
+    return RotationCostSettings(
+        secrets_manager_usd_per_10k_calls=amount("secretsManagerUsdPer10kCalls",
+                                                 defaults.secrets_manager_usd_per_10k_calls),
+        ssm_usd_per_10k_calls=amount("ssmUsdPer10kCalls", defaults.ssm_usd_per_10k_calls),
+        advisory_usd_per_month=amount("advisoryUsdPerMonth", defaults.advisory_usd_per_month),
+    )
+
+
+def stack_rotation_cost_settings(config: Mapping[str, Any]) -> RotationCostSettings:
+    """The rotation-cost settings of a stack file's config (full keys), for the offline plan's estimate."""
+    delivery = config.get(f"{PROJECT}:secretDelivery") or {}
+    rotation = delivery.get("rotationCost", {}) if isinstance(delivery, dict) else {}
+    return rotation_cost_settings(_Node(rotation, f"{PROJECT}:secretDelivery.rotationCost"))
 
 
 class _Secrets:
@@ -739,6 +797,17 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     check_unique([k.file for s in app_secrets for k in s.keys], f"{node.path}.secrets[].keys[].file")
     _check_mount_paths(node.path, config_files, secret_volumes, bool(app_secrets))
     port = _get(fields, "port", lambda n: n.integer(1, 65535), None)
+    failover = _get(fields, "failoverRegion", _Node.string, None)
+    restart = _get(fields, "restartOnFileRotation", _Node.boolean, False)
+    for key, value in (("failoverRegion", failover), ("restartOnFileRotation", restart)):
+        if value and backend != "csi":
+            raise fields[key].fail("applies to the csi backend only (a Secrets Store CSI provider feature)")
+    if failover is not None:
+        check_region(failover, fields["failoverRegion"].path)
+    for i, secret in enumerate(app_secrets):
+        if secret.failover_kms_key_arn and failover is None:
+            raise SettingsError(f"{node.path}.secrets[{i}].failoverKmsKeyArn", secret.failover_kms_key_arn,
+                                "is set but the app has no failoverRegion")
     return AppSettings(
         name=name,
         image=_require(fields, "image", node.path, _Node.string),
@@ -754,6 +823,8 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
         secret_volumes=secret_volumes,
         image_pull_secrets=_get(fields, "imagePullSecrets", _Node.strings, ()),
         secrets=app_secrets,
+        failover_region=failover,
+        restart_on_file_rotation=restart,
     )
 
 
@@ -798,17 +869,34 @@ def _env_name(value: str, setting: str) -> str:
 
 def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
     fields = node.object(KEYS["apps[].secrets[]"])
-    secret = _require(fields, "secret", node.path, _Node.string)
-    if secret.startswith("arn:"):
-        check_arn(secret, fields["secret"].path, service="secretsmanager", resource_prefix="secret:")
-        check_arn_region(secret, region, fields["secret"].path, "the cluster's region (aws:region)")
-    elif not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", secret):
-        raise fields["secret"].fail("is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
+    given = [k for k in ("secret", "parameter") if k in fields]
+    if len(given) != 1:
+        raise node.fail("needs exactly one of secret (a Secrets Manager secret) and parameter (an SSM parameter)",
+                        given)
+    source = fields[given[0]]
+    value = source.string()
+    check_no_wildcard(value, source.path, "Secrets Manager secret" if given[0] == "secret" else "SSM parameter")
+    if given[0] == "parameter":
+        try:
+            parameter_arn(value.replace("{environment}", "env"), partition="aws", region=region,
+                          account_id="000000000000")
+        except SettingsError as error:
+            raise source.fail(error.expected) from None
+        if value.startswith("arn:"):
+            check_arn_region(value, region, source.path, "the cluster's region (aws:region)")
+    elif value.startswith("arn:"):
+        check_arn(value, source.path, service="secretsmanager", resource_prefix="secret:")
+        check_arn_region(value, region, source.path, "the cluster's region (aws:region)")
+    elif not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", value):
+        raise source.fail("is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
     kms = _get(fields, "kmsKeyArn", _Node.string, None)
     if kms is not None:
         check_arn(kms, fields["kmsKeyArn"].path, service="kms", resource_prefix="key/")
-        # Secrets Manager encrypts with a key of the secret's own region.
+        # Secrets Manager and SSM encrypt with a key of the value's own region.
         check_arn_region(kms, region, fields["kmsKeyArn"].path, "the cluster's region (aws:region)")
+    failover_kms = _get(fields, "failoverKmsKeyArn", _Node.string, None)
+    if failover_kms is not None:
+        check_arn(failover_kms, fields["failoverKmsKeyArn"].path, service="kms", resource_prefix="key/")
     keys = []
     for item in _require(fields, "keys", node.path, _Node.items):
         f = item.object(KEYS["apps[].secrets[].keys[]"])
@@ -832,7 +920,9 @@ def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
         raise SettingsError(f"{fields['keys'].path}[{whole[1]}].property", None,
                             f"is not set, and keys[{whole[0]}] already exposes the whole secret: give this key a "
                             "property")
-    return AppSecretSettings(secret=secret, kms_key_arn=kms, keys=tuple(keys))
+    return AppSecretSettings(secret=value if given[0] == "secret" else None, kms_key_arn=kms, keys=tuple(keys),
+                             parameter=value if given[0] == "parameter" else None,
+                             failover_kms_key_arn=failover_kms)
 
 
 # -- entry points -----------------------------------------------------------------------------------------
@@ -874,6 +964,15 @@ def parse_settings(
     check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
     _check_derived_names(apps)
     _check_release_namespaces(env_nodes, environments, apps, delivery)
+    for i, app in enumerate(apps):
+        if app.failover_region == region:
+            # The AWS provider would fail every mount: "failover region cannot be the same as the primary region".
+            raise SettingsError(f"{PROJECT}:apps[{i}].failoverRegion", app.failover_region,
+                                "is the stack's own region (aws:region): name a second region that holds replicas "
+                                "of the app's secrets, or remove it")
+        if app.restart_on_file_rotation and not delivery.reloader:
+            raise SettingsError(f"{PROJECT}:apps[{i}].restartOnFileRotation", True,
+                                "needs Reloader: set secretDelivery.reloader: true")
     _check_references(environments, apps)
     unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
     if unknown:

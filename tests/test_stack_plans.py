@@ -141,9 +141,11 @@ def test_csi_driver_release_rotates_and_syncs(stack: str, interval: str) -> None
 def test_one_secret_provider_class_per_app_after_the_releases(stack: str) -> None:
     plan = stack_plan(stack)
     classes = plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
-    assert [c.inputs["metadata"]["name"] for c in classes] == [f"{stack}-app-spc"]
+    csi_apps = {"dev": ["app", "report-worker"], "staging": [], "prod": ["app"]}[stack]
+    assert sorted(c.inputs["metadata"]["name"] for c in classes) == [f"{stack}-{app}-spc" for app in csi_apps]
     releases = {r.urn for r in plan.find("kubernetes:helm.sh/v3:Release") if "secrets-store" in r.inputs["chart"]}
-    assert releases <= set(classes[0].dependencies)
+    for spc in classes:
+        assert releases <= set(spc.dependencies)
 
 
 def test_prod_app_uses_pod_identity_and_dev_app_uses_irsa() -> None:
@@ -164,24 +166,63 @@ def test_staging_delivers_through_external_secrets() -> None:
     plan = stack_plan("staging")
     release = next(r for r in plan.find("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "external-secrets")
     external = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret")
-    store = plan.one("kubernetes:external-secrets.io/v1:SecretStore")
-    assert release.urn in external.dependencies and release.urn in store.dependencies
+    stores = {s.inputs["metadata"]["name"]: s for s in plan.find("kubernetes:external-secrets.io/v1:SecretStore")}
+    assert release.urn in external.dependencies
+    assert all(release.urn in store.dependencies for store in stores.values())
+    assert {name: s.inputs["spec"]["provider"]["aws"]["service"] for name, s in stores.items()} == {
+        "app": "SecretsManager", "app-parameters": "ParameterStore"}
     assert external.inputs["spec"]["target"] == {"name": "app-secrets", "creationPolicy": "Owner"}
-    assert [d["remoteRef"] for d in external.inputs["spec"]["data"]] == [
-        {"key": "staging/app/database", "property": "username"},
-        {"key": "staging/app/database", "property": "password"}]
+    assert [(d["remoteRef"], d.get("sourceRef")) for d in external.inputs["spec"]["data"]] == [
+        ({"key": "staging/app/database", "property": "username"}, None),
+        ({"key": "staging/app/database", "property": "password"}, None),
+        ({"key": "/staging/app/features", "property": "checkout"},
+         {"storeRef": {"name": "app-parameters", "kind": "SecretStore"}})]
     assert plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass") == []
+
+
+def test_staging_app_reads_through_the_operators_pod_identity() -> None:
+    plan = stack_plan("staging")
+    association = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == (
+        "external-secrets", "external-secrets")
+    operator_role = plan.one("aws:iam/role:Role", "external-secrets-role")
+    assert association.inputs["roleArn"] == operator_role.outputs["arn"]
+    release = next(r for r in plan.find("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "external-secrets")
+    assert release.inputs["values"]["serviceAccount"] == {"name": "external-secrets"}
+    assert association.urn in release.dependencies
+    app_role = plan.one("aws:iam/role:Role", "staging-app-identity-role")
+    assert json.loads(app_role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "AWS": operator_role.outputs["arn"]}
+    assume = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "external-secrets-assume-store-roles")
+                        .inputs["policy"])
+    assert assume["Statement"] == [{"Sid": "AssumeRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+                                    "Resource": [app_role.outputs["arn"]]}]
+    for store in plan.find("kubernetes:external-secrets.io/v1:SecretStore"):
+        assert store.inputs["spec"]["provider"]["aws"]["role"] == app_role.outputs["arn"]
+
+
+READS = {
+    "dev": [("ReadSecrets", ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/app/database-??????"]),
+            ("ReadParameters", ["arn:aws:ssm:eu-west-1:123456789012:parameter/dev/app/features"])],
+    "staging": [("ReadSecrets", ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/app/database-??????"]),
+                ("ReadParameters", ["arn:aws:ssm:eu-west-1:123456789012:parameter/staging/app/features"])],
+    # The failover region's replica too.
+    "prod": [("ReadSecrets", ["arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/app/database-??????",
+                              "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/database-??????"])],
+}
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_app_role_reads_exactly_its_secret(stack: str) -> None:
-    policy = json.loads(stack_plan(stack).one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
-    assert policy["Statement"] == [{
-        "Sid": "ReadSecrets",
-        "Effect": "Allow",
-        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-        "Resource": [f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{stack}/app/database-??????"],
-    }]
+    policy = json.loads(stack_plan(stack).one("aws:iam/rolePolicy:RolePolicy", f"{stack}-app-identity-secrets-read")
+                        .inputs["policy"])
+    reads = [(s["Sid"], s["Resource"]) for s in policy["Statement"] if s["Sid"].startswith("Read")]
+    assert reads == READS[stack]
+    actions = {s["Sid"]: s["Action"] for s in policy["Statement"]}
+    assert actions["ReadSecrets"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    # What each backend calls: the CSI provider batches GetParameters, ESO calls GetParameter per key.
+    assert actions.get("ReadParameters") == {"dev": ["ssm:GetParameters"], "staging": ["ssm:GetParameter"],
+                                             "prod": None}[stack]
 
 
 @pytest.mark.parametrize("stack, log_level", [("dev", "debug"), ("staging", "info"), ("prod", "warn")])
@@ -260,7 +301,7 @@ def test_a_config_change_changes_its_checksum_and_nothing_else() -> None:
     changed = {r.urn for r in before.resources} ^ {r.urn for r in after.resources}
     assert changed == set()
     differing = [b.name for b, a in zip(before.resources, after.resources, strict=True) if b.inputs != a.inputs]
-    assert differing == ["dev-app-config", "dev-app-deployment"]
+    assert differing == ["dev-app-config", "dev-app-deployment", "dev-report-worker-deployment"]
     annotations = [r.one("kubernetes:apps/v1:Deployment", "dev-app-deployment").inputs["spec"]["template"]
                    ["metadata"]["annotations"] for r in (before, after)]
     assert annotations[0]["checksum/app-config"] != annotations[1]["checksum/app-config"]
@@ -270,7 +311,7 @@ def test_a_config_change_changes_its_checksum_and_nothing_else() -> None:
 def test_an_immutable_config_change_renames_it_and_rolls_its_workload() -> None:
     before, after = _dev_with_app_config("debug", immutable=True), _dev_with_app_config("info", immutable=True)
     differing = [b.name for b, a in zip(before.resources, after.resources, strict=True) if b.inputs != a.inputs]
-    assert differing == ["dev-app-config", "dev-app-deployment"]
+    assert differing == ["dev-app-config", "dev-app-deployment", "dev-report-worker-deployment"]
     names = [p.one("kubernetes:core/v1:ConfigMap", "dev-app-config").inputs["metadata"]["name"]
              for p in (before, after)]
     assert names[0] != names[1] and all(n.startswith("app-config-") for n in names)
