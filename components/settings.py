@@ -970,9 +970,17 @@ def parse_settings(
             raise SettingsError(f"{PROJECT}:apps[{i}].failoverRegion", app.failover_region,
                                 "is the stack's own region (aws:region): name a second region that holds replicas "
                                 "of the app's secrets, or remove it")
-        if app.restart_on_file_rotation and not delivery.reloader:
+        for j, secret in enumerate(app.secrets):
+            for key, arn, where in (("kmsKeyArn", secret.kms_key_arn, region),
+                                    ("failoverKmsKeyArn", secret.failover_kms_key_arn, app.failover_region)):
+                # Secrets Manager and SSM decrypt with a key of their own region; any other key is never used.
+                if arn and arn.split(":")[3] != where:
+                    raise SettingsError(f"{PROJECT}:apps[{i}].secrets[{j}].{key}", arn,
+                                        f"is a key of region {arn.split(':')[3]}, but the value is read in {where}: "
+                                        "give the key of that region (a multi-Region key's replica there)")
+        if app.restart_on_file_rotation and not (delivery.reloader and app.secrets):
             raise SettingsError(f"{PROJECT}:apps[{i}].restartOnFileRotation", True,
-                                "needs Reloader: set secretDelivery.reloader: true")
+                                "needs Reloader (secretDelivery.reloader: true) and secrets of the app to watch")
     _check_references(environments, apps)
     unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
     if unknown:
