@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 
 from components.iam_policies import (
+    ESO_PARAMETER_ACTIONS,
+    assume_roles_policy,
     eks_cluster_arn,
     envelope_key_policy,
+    in_region,
     irsa_trust_policy,
+    parameter_arn,
     pod_identity_trust_policy,
+    role_trust_policy,
     secret_arn,
     secrets_read_policy,
     service_trust_policy,
@@ -251,3 +256,84 @@ def test_envelope_key_policy_refuses_an_unknown_partition() -> None:
     with pytest.raises(SettingsError) as error:
         envelope_key_policy(partition="aws-eu", account_id="123456789012", cluster_role_arn=ROLE)
     assert str(error.value) == "partition 'aws-eu' is not an AWS partition (one of: aws, aws-cn, aws-us-gov)"
+
+
+PARAMETER = "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/app/features"
+SSM_KEY = "arn:aws:kms:eu-west-1:123456789012:key/5b7c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3"
+REPLICA_KEY = "arn:aws:kms:eu-central-1:123456789012:key/mrk-0c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5"
+
+
+def test_parameter_arn_drops_the_leading_slash_of_a_hierarchical_name() -> None:
+    assert parameter_arn("/prod/app/features", partition="aws", region="eu-west-1",
+                         account_id="123456789012") == PARAMETER
+    assert parameter_arn("flat-name", partition="aws-cn", region="cn-north-1", account_id="123456789012") == (
+        "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/flat-name")
+    assert parameter_arn(PARAMETER, partition="aws", region="us-east-1", account_id="210987654321") == PARAMETER
+
+
+@pytest.mark.parametrize("name", ["/prod/app/*", "/prod/app/feature?",
+                                  "arn:aws:ssm:eu-west-1:123456789012:parameter/*"])
+def test_parameter_arn_refuses_a_wildcard(name: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        parameter_arn(name, partition="aws", region="eu-west-1", account_id="123456789012")
+    assert str(error.value) == (
+        f"parameter {name!r} contains a wildcard ('*' or '?'): name exactly one SSM parameter (its full name, or an "
+        "ARN with its account, region and name)")
+
+
+def test_secret_arn_refuses_a_cross_account_arn_with_a_wildcard_account() -> None:
+    arn = "arn:aws:secretsmanager:eu-west-1:*:secret:shared/db-AbCdEf"
+    with pytest.raises(SettingsError) as error:
+        secret_arn(arn, partition="aws", region="eu-west-1", account_id="123456789012")
+    assert str(error.value).startswith(f"secret {arn!r} contains a wildcard ('*' or '?'): name exactly one Secrets")
+
+
+def test_read_policy_grants_the_ssm_actions_of_the_backend_and_decrypts_through_ssm() -> None:
+    document = secrets_read_policy([], parameter_arns=[PARAMETER, PARAMETER], parameter_actions=ESO_PARAMETER_ACTIONS,
+                                   parameter_kms_key_arns=[SSM_KEY], region="eu-west-1")
+    assert document["Statement"] == [
+        {"Sid": "ReadParameters", "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": [PARAMETER]},
+        {"Sid": "DecryptParametersThroughSsm", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": [SSM_KEY],
+         "Condition": {"StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}}},
+    ]
+    assert secrets_read_policy([], parameter_arns=[PARAMETER], region="eu-west-1")["Statement"][0]["Action"] == [
+        "ssm:GetParameters"]
+
+
+def test_read_policy_decrypts_a_replica_through_its_own_region() -> None:
+    statements = secrets_read_policy([SECRET_A], kms_key_arns=[KEY, REPLICA_KEY], region="eu-west-1",
+                                     failover_region="eu-central-1")["Statement"]
+    assert [(s["Sid"], s["Resource"], s["Condition"]) for s in statements[1:]] == [
+        ("DecryptSecretsThroughSecretsManager", [KEY],
+         {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}),
+        ("DecryptSecretsThroughSecretsManagerInEuCentral1", [REPLICA_KEY],
+         {"StringEquals": {"kms:ViaService": "secretsmanager.eu-central-1.amazonaws.com"}}),
+    ]
+
+
+def test_read_policy_refuses_a_key_of_a_region_nothing_is_read_in() -> None:
+    with pytest.raises(SettingsError) as error:
+        secrets_read_policy([SECRET_A], kms_key_arns=[REPLICA_KEY], region="eu-west-1")
+    assert str(error.value) == (f"kms_key_arns[0] '{REPLICA_KEY}' is in region eu-central-1, where nothing is read "
+                                "(regions: eu-west-1): give the key of that region")
+
+
+def test_read_policy_refuses_a_failover_region_equal_to_the_primary() -> None:
+    with pytest.raises(SettingsError) as error:
+        secrets_read_policy([SECRET_A], region="eu-west-1", failover_region="eu-west-1")
+    assert str(error.value) == "failover_region 'eu-west-1' is the primary region: name another region"
+
+
+def test_in_region_is_the_replicas_arn() -> None:
+    assert in_region(SECRET_A, "eu-central-1") == (
+        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/app/api-AbCdEf")
+
+
+def test_role_chaining_documents_name_exactly_one_role() -> None:
+    assert role_trust_policy(ROLE, tag_session=False)["Statement"] == [
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sts:AssumeRole"}]
+    assert assume_roles_policy([ROLE, ROLE], tag_session=True)["Statement"] == [
+        {"Sid": "AssumeRoles", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": [ROLE]}]
+    with pytest.raises(SettingsError) as error:
+        role_trust_policy("arn:aws:iam::*:role/reader", tag_session=False)
+    assert str(error.value).startswith("trusted_role_arn 'arn:aws:iam::*:role/reader' contains a wildcard")

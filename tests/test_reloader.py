@@ -12,7 +12,14 @@ import pytest
 import yaml
 
 from components.plan.engine import Plan, run_program
-from components.reloader import CHART, Reloader, ReloaderArgs, reload_on_secrets, reloader_values
+from components.reloader import (
+    CHART,
+    Reloader,
+    ReloaderArgs,
+    reload_on_secret_provider_classes,
+    reload_on_secrets,
+    reloader_values,
+)
 from components.validation import SettingsError
 from tests.conftest import REFERENCE
 
@@ -64,12 +71,12 @@ def test_controller_container_meets_the_restricted_pod_security_standard() -> No
     }
 
 
-@pytest.mark.parametrize("namespaces", [[], ["dev", "prod"]])
-def test_values_match_the_pinned_charts_schema_and_keys(namespaces: list[str]) -> None:
+@pytest.mark.parametrize("namespaces, csi", [([], False), (["dev", "prod"], False), (["dev"], True)])
+def test_values_match_the_pinned_charts_schema_and_keys(namespaces: list[str], csi: bool) -> None:
     folder = REFERENCE / "reloader" / CHART["version"]
     # The schema names no draft ("http://json-schema.org/schema#"); Helm validates it as draft 7.
-    jsonschema.Draft7Validator(json.loads((folder / "values.schema.json").read_text())).validate(
-        reloader_values(namespaces))
+    values = reloader_values(namespaces, csi_integration=csi)
+    jsonschema.Draft7Validator(json.loads((folder / "values.schema.json").read_text())).validate(values)
     upstream = yaml.safe_load((folder / "values.yaml").read_text())
 
     def unknown(ours: dict[str, Any], theirs: dict[str, Any], path: str) -> list[str]:
@@ -81,7 +88,8 @@ def test_values_match_the_pinned_charts_schema_and_keys(namespaces: list[str]) -
                 found += unknown(value, theirs[key], f"{path}{key}.")
         return found
 
-    assert unknown(reloader_values(namespaces), upstream, "") == []
+    assert unknown(values, upstream, "") == []
+    assert values["reloader"].get("enableCSIIntegration", False) is csi
 
 
 def test_release_is_pinned_and_uses_the_explicit_provider() -> None:
@@ -111,3 +119,15 @@ def test_controller_in_a_system_or_watched_namespace_is_refused(namespace: str) 
     assert str(caught.value) == (
         f"ReloaderArgs.namespace '{namespace}' must be a namespace of Reloader's own, not a system or watched namespace"
     )
+
+
+def test_file_only_annotation_names_the_secret_provider_classes() -> None:
+    assert reload_on_secret_provider_classes(["dev-worker-spc", "dev-app-spc", "dev-worker-spc"]) == {
+        "secretproviderclass.reloader.stakater.com/reload": "dev-app-spc,dev-worker-spc"}
+
+
+def test_csi_integration_turns_on_the_chart_value() -> None:
+    plan = install({"namespaces": ["dev"], "csi_integration": True})
+    release = plan.one("kubernetes:helm.sh/v3:Release", "reloader-release")
+    assert release.inputs["values"]["reloader"]["enableCSIIntegration"] is True
+    assert "enableCSIIntegration" not in reloader_values(["dev"])["reloader"]

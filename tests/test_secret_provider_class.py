@@ -234,3 +234,44 @@ def test_no_installer_is_refused() -> None:
     assert str(caught.value) == (
         "SecretProviderClassArgs.installed_by [] is empty: pass the releases that install the CRD, so the class is "
         "created after them")
+
+
+REPLICA = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dev/app/api-AbCdEf"
+PRIMARY = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/app/api-AbCdEf"
+
+
+def test_failover_region_and_object_follow_the_provider_parameters() -> None:
+    objects: list[SecretObjectArgs] = [{"object_name": PRIMARY, "object_alias": "api", "failover_object_name": REPLICA,
+                                        "file_permission": "0004"}]
+    rendered = manifest(objects=objects, secret_objects=(), failover_region="eu-central-1")
+    assert rendered["spec"]["parameters"]["failoverRegion"] == "eu-central-1"
+    assert yaml.safe_load(rendered["spec"]["parameters"]["objects"]) == [
+        {"objectName": PRIMARY, "objectType": "secretsmanager", "objectAlias": "api", "filePermission": "0004",
+         "failoverObject": {"objectName": REPLICA}}]
+    jsonschema.validate(rendered, crd_schema())
+
+
+def test_a_failover_region_equal_to_the_primary_is_refused() -> None:
+    assert error_of(failover_region="eu-west-1") == (
+        "SecretProviderClassArgs.failover_region 'eu-west-1' is the primary region: name another region, or omit it")
+
+
+def test_a_failover_object_needs_a_failover_region_an_alias_and_its_region() -> None:
+    assert error_of(objects=[{"object_name": PRIMARY, "object_alias": "api", "failover_object_name": REPLICA}],
+                    secret_objects=()) == (
+        f"SecretProviderClassArgs.objects[0].failover_object_name '{REPLICA}' is set but the class has no "
+        "failover_region")
+    assert error_of(objects=[{"object_name": PRIMARY, "failover_object_name": REPLICA}], secret_objects=(),
+                    failover_region="eu-central-1") == (
+        "SecretProviderClassArgs.objects[0].object_alias None is required with failover_object_name (the provider "
+        "names both objects' file by it)")
+    assert error_of(objects=[{"object_name": PRIMARY, "object_alias": "api", "failover_object_name": PRIMARY}],
+                    secret_objects=(), failover_region="eu-central-1") == (
+        f"SecretProviderClassArgs.objects[0].failover_object_name '{PRIMARY}' is in region eu-west-1, not in the "
+        "class's failover_region eu-central-1")
+
+
+@pytest.mark.parametrize("permission", ["644", "0800", "rw-r--r--"])
+def test_a_file_permission_that_is_not_four_octal_digits_is_refused(permission: str) -> None:
+    assert error_of(objects=[{"object_name": "db", "file_permission": permission}], secret_objects=()) == (
+        f"SecretProviderClassArgs.objects[0].file_permission '{permission}' is not four octal digits such as '0440'")

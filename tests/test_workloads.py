@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -27,6 +28,7 @@ from components.workloads import (
     pod_security_context,
     read_only_mount,
     restricted_security_context,
+    secret_file_permission,
     secret_volume,
     tls_secret_data,
 )
@@ -131,3 +133,33 @@ def test_tls_key_that_is_not_pem_is_refused_without_echoing_it() -> None:
         check_tls_pair(certificate, "hunter2", "cert", "key")
     assert str(caught.value) == (
         "key '<private key>' is not an unencrypted PEM private key ('-----BEGIN PRIVATE KEY-----' ...)")
+
+
+@pytest.mark.parametrize("context, permission", [
+    # Our pods: uid/gid 10001, never in group root: only the "other" read bit reaches them.
+    (pod_security_context(), "0004"),
+    ({"runAsUser": 10001, "runAsGroup": 0}, "0040"),
+    ({"runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 0}, "0040"),
+    ({"runAsUser": 10001, "runAsGroup": 10001, "supplementalGroups": [0]}, "0040"),
+    ({"runAsUser": 0}, "0400"),
+    # The image's primary group is unknown: it may be root.
+    ({"runAsUser": 10001}, "0044"),
+])
+def test_secret_file_permission_is_the_narrowest_the_pods_user_can_read(context: dict[str, Any],
+                                                                         permission: str) -> None:
+    assert secret_file_permission(context) == permission
+    mode = int(permission, 8)
+    user, group = context["runAsUser"], context.get("runAsGroup", 0)
+    groups = {group, context.get("fsGroup"), *context.get("supplementalGroups", ())}
+    # Linux's check for a root:root file: owner bits for uid 0, group bits for members of gid 0, else other bits.
+    readable = bool(mode & (0o400 if user == 0 else 0o040 if 0 in groups else 0o004))
+    assert readable
+    # Nothing narrower: one read bit, the one the pod's user is checked against (two only for the unknown group).
+    assert bin(mode).count("1") == (2 if permission == "0044" else 1)
+
+
+def test_secret_file_permission_needs_the_pods_user() -> None:
+    with pytest.raises(SettingsError) as caught:
+        secret_file_permission({"fsGroup": 10001})
+    assert str(caught.value) == ("securityContext.runAsUser None is not set: the file permission of mounted secrets "
+                                 "depends on the pod's user")

@@ -37,6 +37,7 @@ from components.plan.policies import Violation, check_policies, prove_plan_acces
 from components.plan.render import render_graph, render_tree, write_manifests
 from components.plan.report import render_markdown, render_text
 from components.plan.review import Finding, review
+from components.plan.rotation_cost import estimate_rotation_cost
 from components.stack_yaml import load_yaml, secure_keys, stack_config
 from components.validation import MissingSettingError, SettingsError
 
@@ -233,8 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # How a program or component reports a mistake to the Pulumi CLI: one message there, one message here.
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
+    cost = estimate_rotation_cost(plan, settings.stack_rotation_cost_settings(stack_file.config))
     edges = prove_plan_access(plan)
-    violations = check_policies(plan, edges)
+    violations = [*check_policies(plan, edges), *cost.violations(
+        f"urn:pulumi:{args.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{args.stack}")]
     # Through JSON, so that the head compares with a base read from a file value for value (lists, not tuples).
     document = json.loads(json.dumps(plan.as_json([v.as_json() for v in violations])))
     document["access"] = [e.as_json() for e in edges]
@@ -259,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"{args.stack}: {len(plan.resources) + 1} resources to create")
     _print_unset_secrets(stack_file, unset)
+    print(cost.summary())
     if edges and not args.base:
         # With --base the output is the change's review; a broken edge still prints as a violation below.
         print(f"\n{render_matrix(edges)}")
@@ -268,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         document["unset_secrets"] = list(unset)
+        document["rotation_cost"] = cost.as_json()
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     if args.manifests:
         written = write_manifests(plan, args.manifests)
