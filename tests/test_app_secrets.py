@@ -252,3 +252,93 @@ def test_exposing_the_whole_secret_twice_is_refused() -> None:
     assert str(caught.value) == (
         "AppSecretsArgs.secrets[0].keys ['x', 'y'] expose the whole secret more than once: give each key but one a "
         "property")
+
+
+PARAMETERS: Any = [
+    {"parameter": "/dev/app/features", "keys": [{"property": "checkout", "file": "checkout", "env": "CHECKOUT"}]},
+    {"parameter": "/dev/app/signing-key", "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/k",
+     "keys": [{"file": "signing-key"}]},
+]
+
+
+def test_csi_reads_ssm_parameters_with_jmes_path_keys_and_get_parameters() -> None:
+    plan, fragment = app_plan(secrets=PARAMETERS)
+    objects = yaml.safe_load(plan.one(SPC).inputs["spec"]["parameters"]["objects"])
+    assert objects == [
+        {"objectName": "/dev/app/features", "objectType": "ssmparameter", "objectAlias": "secret-0.json",
+         "filePermission": "0004", "jmesPath": [{"path": "checkout", "objectAlias": "checkout"}]},
+        {"objectName": "/dev/app/signing-key", "objectType": "ssmparameter", "objectAlias": "signing-key",
+         "filePermission": "0004"},
+    ]
+    policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert policy["Statement"] == [
+        {"Sid": "ReadParameters", "Effect": "Allow", "Action": ["ssm:GetParameters"],
+         "Resource": ["arn:aws:ssm:eu-west-1:123456789012:parameter/dev/app/features",
+                      "arn:aws:ssm:eu-west-1:123456789012:parameter/dev/app/signing-key"]},
+        {"Sid": "DecryptParametersThroughSsm", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": ["arn:aws:kms:eu-west-1:123456789012:key/k"],
+         "Condition": {"StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}}},
+    ]
+    assert fragment["env"] == [{"name": "CHECKOUT", "valueFrom": {"secretKeyRef": {"name": "app-secrets",
+                                                                                    "key": "checkout"}}}]
+
+
+def test_external_secrets_reads_parameters_through_a_parameter_store_of_their_own() -> None:
+    plan, _ = app_plan(backend="external-secrets", chart="external-secrets", secrets=[SECRETS[0], PARAMETERS[0]])
+    stores = {s.inputs["metadata"]["name"]: s.inputs["spec"]["provider"]["aws"]
+              for s in plan.find("kubernetes:external-secrets.io/v1:SecretStore")}
+    assert {name: store["service"] for name, store in stores.items()} == {
+        "app": "SecretsManager", "app-parameters": "ParameterStore"}
+    data = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret").inputs["spec"]["data"]
+    assert data[1] == {"secretKey": "checkout", "remoteRef": {"key": "/dev/app/features", "property": "checkout"},
+                       "sourceRef": {"storeRef": {"name": "app-parameters", "kind": "SecretStore"}}}
+    read = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
+    # ESO calls GetParameter per entry (providers/v1/aws/parameterstore): not the CSI provider's GetParameters.
+    assert [s["Action"] for s in read] == [["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                                           ["ssm:GetParameter"]]
+    for document in [r.raw_inputs for r in plan.resources if r.type.startswith("kubernetes:external-secrets.io/")]:
+        jsonschema.validate(document, CRD_SCHEMAS[document["kind"]]())
+
+
+def test_a_file_only_app_syncs_no_secret_and_asks_reloader_to_watch_its_class() -> None:
+    files_only: Any = [{"secret": "dev/app/tls", "keys": [{"file": "tls.pem"}]}]
+    plan, fragment = app_plan(secrets=files_only, restart_on_file_rotation=True)
+    assert "secretObjects" not in plan.one(SPC).inputs["spec"]
+    assert plan.find("kubernetes:rbac.authorization.k8s.io/v1:Role") == []
+    assert fragment["env"] == []
+    assert fragment["reload"] == {"secretproviderclass.reloader.stakater.com/reload": "dev-app-spc"}
+    assert app_plan(secrets=files_only)[1]["reload"] == {}
+
+
+def test_failover_reads_the_replica_of_an_arn_and_grants_both_regions() -> None:
+    replica_key = "arn:aws:kms:eu-central-1:123456789012:key/replica"
+    secrets = [SECRETS[0], {**SECRETS[1], "failover_kms_key_arn": replica_key}]
+    plan, _ = app_plan(secrets=secrets, failover_region="eu-central-1")
+    spc = plan.one(SPC).inputs["spec"]["parameters"]
+    assert spc["failoverRegion"] == "eu-central-1"
+    objects = yaml.safe_load(spc["objects"])
+    assert "failoverObject" not in objects[0]
+    assert objects[1]["failoverObject"] == {
+        "objectName": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dev/app/api-AbCdEf"}
+    statements = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
+    assert statements[0]["Resource"] == [
+        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dev/app/api-AbCdEf",
+        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dev/app/database-??????",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/app/api-AbCdEf",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/app/database-??????",
+    ]
+    assert [s["Resource"] for s in statements[1:]] == [[SECRETS[1]["kms_key_arn"]], [replica_key]]
+
+
+def test_a_failover_region_equal_to_the_primary_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(failover_region="eu-west-1")
+    assert str(caught.value) == (
+        "AppSecretsArgs.failover_region 'eu-west-1' is the primary region: name another region, or omit it")
+
+
+def test_an_ssm_parameter_with_a_wildcard_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(secrets=[{"parameter": "/dev/app/*", "keys": [{"file": "x"}]}])
+    assert str(caught.value).startswith(
+        "AppSecretsArgs.secrets[0].parameter '/dev/app/*' contains a wildcard ('*' or '?')")

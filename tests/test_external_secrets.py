@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
 import jsonschema
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
@@ -15,6 +17,7 @@ from components.external_secrets import (
     CHART,
     ExternalSecretsOperator,
     RemoteKey,
+    esc_store_manifest,
     external_secret_manifest,
     operator_values,
     secret_store_manifest,
@@ -23,6 +26,7 @@ from components.plan.engine import run_program
 from components.validation import SettingsError
 from tests.conftest import REFERENCE
 from tests.test_csi_driver import missing_keys
+from tests.validators import parliament_findings
 
 FOLDER = REFERENCE / "external-secrets/v2.9.0"
 CRDS = {"SecretStore": "external-secrets.io_secretstores.yaml",
@@ -51,13 +55,16 @@ def external_secret(**overrides: Any) -> dict[str, Any]:
     return external_secret_manifest("app", "dev", **kwargs)
 
 
-def test_every_values_key_exists_in_the_pinned_chart() -> None:
-    assert missing_keys(operator_values(), yaml.safe_load((FOLDER / "values.yaml").read_text())) == []
+@pytest.mark.parametrize("pinned", [False, True])
+def test_every_values_key_exists_in_the_pinned_chart(pinned: bool) -> None:
+    values = operator_values(pin_service_account=pinned)
+    assert missing_keys(values, yaml.safe_load((FOLDER / "values.yaml").read_text())) == []
 
 
-def test_values_validate_against_the_charts_own_schema() -> None:
+@pytest.mark.parametrize("pinned", [False, True])
+def test_values_validate_against_the_charts_own_schema(pinned: bool) -> None:
     schema = yaml.safe_load((FOLDER / "values.schema.json").read_text())
-    jsonschema.validate(operator_values(), schema)
+    jsonschema.validate(operator_values(pin_service_account=pinned), schema)
 
 
 def test_pinned_version_is_the_reference_chart() -> None:
@@ -159,3 +166,61 @@ def test_invalid_operator_namespace_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         run_program(lambda: ExternalSecretsOperator("eso", {"namespace": "External"}))
     assert str(caught.value).startswith("ExternalSecretsOperatorArgs.namespace 'External' is not a DNS-1123 label")
+
+
+def test_operator_with_pod_identity_gets_its_own_role_and_assumes_exactly_the_store_roles() -> None:
+    store_role = "arn:aws:iam::123456789012:role/dev-app"
+
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        agent = aws.eks.Addon("agent", cluster_name="ecs-dev", addon_name="eks-pod-identity-agent")
+        operator = ExternalSecretsOperator("eso", {"pod_identity_agent": agent, "account_id": "123456789012",
+                                                   "region": "eu-west-1"},
+                                           opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+        operator.allow_assume([store_role])
+
+    plan = run_program(program)
+    role = plan.one("aws:iam/role:Role", "eso-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == "external-secrets"
+    association = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"], association.inputs["roleArn"]) == (
+        "external-secrets", "external-secrets", role.outputs["arn"])
+    release = plan.one("kubernetes:helm.sh/v3:Release")
+    assert release.inputs["values"] == {"installCRDs": True, "serviceAccount": {"name": "external-secrets"}}
+    assert association.urn in release.dependencies
+    assume = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert assume["Statement"] == [{"Sid": "AssumeRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+                                    "Resource": [store_role]}]
+    assert parliament_findings(assume) == []
+
+
+def test_a_store_role_is_refused_without_an_operator_identity() -> None:
+    def program() -> None:
+        ExternalSecretsOperator("eso", {}).allow_assume(["arn:aws:iam::123456789012:role/dev-app"])
+
+    with pytest.raises(SettingsError) as caught:
+        run_program(program)
+    assert str(caught.value) == (
+        "ExternalSecretsOperator.allow_assume ['arn:aws:iam::123456789012:role/dev-app'] needs an operator identity: "
+        "create the operator with pod_identity_agent")
+
+
+def test_a_store_takes_exactly_one_way_to_authenticate() -> None:
+    with pytest.raises(SettingsError) as caught:
+        secret_store_manifest("app", "dev", region="eu-west-1", service_account="app",
+                              role="arn:aws:iam::123456789012:role/app")
+    assert str(caught.value).endswith("needs exactly one of service_account (IRSA) and role (assumed by the operator)")
+
+
+def test_pulumi_esc_store_signs_in_by_oidc_and_validates_against_the_crd() -> None:
+    store = esc_store_manifest("app-esc", "dev", organization="acme", project="payments", environment="dev",
+                               service_account="app")
+    assert store["spec"]["provider"]["pulumi"]["auth"] == {
+        "oidcConfig": {"organization": "acme", "serviceAccountRef": {"name": "app"}}}
+    crd = yaml.safe_load((REFERENCE / "external-secrets/v2.9.0/external-secrets.io_secretstores.yaml").read_text())
+    schema = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")["schema"]["openAPIV3Schema"]
+    jsonschema.validate(store, schema)
+    with pytest.raises(SettingsError):
+        esc_store_manifest("app-esc", "dev", organization="acme corp", project="p", environment="e",
+                           service_account="app")

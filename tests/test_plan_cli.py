@@ -107,8 +107,10 @@ def test_plan_json_has_every_field(project: Path, tmp_path: Path) -> None:
     target = tmp_path / "plan.json"
     assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--json", str(target)]) == EXIT_OK
     document = json.loads(target.read_text())
-    assert set(document) == {"project", "stack", "resources", "outputs", "violations", "unset_secrets", "access"}
+    assert set(document) == {"project", "stack", "resources", "outputs", "violations", "unset_secrets", "access",
+                             "rotation_cost"}
     assert document["access"] == []  # no pod reads a secret
+    assert document["rotation_cost"]["by_app"] == []
     assert (document["project"], document["stack"]) == ("demo", "dev")
     assert set(document["resources"][0]) == {
         "urn", "type", "name", "parent", "custom", "provider", "dependencies", "protect", "retain_on_delete",

@@ -595,3 +595,73 @@ def test_namespace_of_a_release_is_not_an_environment(dev_values: dict[str, Any]
     assert error_of(dev_values) == (
         f"eks-config-secrets:environments[0].namespace '{namespace}' is the namespace of {owner}: give the "
         "environment another")
+
+
+def test_an_ssm_parameter_is_read_like_a_secret(dev_values: dict[str, Any]) -> None:
+    app = parse(dev_values).apps[0]
+    assert [(s.secret, s.parameter) for s in app.secrets] == [
+        ("{environment}/app/database", None), (None, "/{environment}/app/features")]
+
+
+@pytest.mark.parametrize("name", ["/{environment}/app/*", "/dev/app/feature?"])
+def test_an_ssm_parameter_with_a_wildcard_is_an_error(dev_values: dict[str, Any], name: str) -> None:
+    dev_values["apps"][0]["secrets"][1]["parameter"] = name
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:apps[0].secrets[1].parameter {name!r} contains a wildcard ('*' or '?'): name exactly one "
+        "SSM parameter (its full name, or an ARN with its account, region and name)")
+
+
+def test_a_secret_arn_with_a_wildcard_account_is_an_error(dev_values: dict[str, Any]) -> None:
+    arn = "arn:aws:secretsmanager:eu-west-1:*:secret:shared/db-AbCdEf"
+    dev_values["apps"][0]["secrets"][0]["secret"] = arn
+    assert error_of(dev_values) == (
+        f"eks-config-secrets:apps[0].secrets[0].secret {arn!r} contains a wildcard ('*' or '?'): name exactly one "
+        "Secrets Manager secret (its full name, or an ARN with its account, region and name)")
+
+
+def test_secret_and_parameter_together_are_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["secrets"][1]["secret"] = "dev/other"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].secrets[1] ['secret', 'parameter'] needs exactly one of secret (a Secrets Manager "
+        "secret) and parameter (an SSM parameter)")
+
+
+def test_a_failover_region_equal_to_the_stacks_region_is_an_error(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["failoverRegion"] = "eu-west-1"
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].failoverRegion 'eu-west-1' is the stack's own region (aws:region): name a second "
+        "region that holds replicas of the app's secrets, or remove it")
+
+
+def test_a_replica_key_outside_the_failover_region_is_an_error() -> None:
+    prod = stack_values("prod")
+    key = prod["apps"][0]["secrets"][0]["kmsKeyArn"]
+    prod["apps"][0]["secrets"][0]["failoverKmsKeyArn"] = key
+    assert error_of(prod, stack="prod") == (
+        f"eks-config-secrets:apps[0].secrets[0].failoverKmsKeyArn {key!r} is a key of region eu-west-1, but the value "
+        "is read in eu-central-1: give the key of that region (a multi-Region key's replica there)")
+
+
+@pytest.mark.parametrize("key", ["failoverRegion", "restartOnFileRotation"])
+def test_csi_only_app_settings_are_errors_with_external_secrets(dev_values: dict[str, Any], key: str) -> None:
+    dev_values["apps"][0]["backend"] = "external-secrets"
+    dev_values["apps"][0][key] = "eu-central-1" if key == "failoverRegion" else True
+    assert error_of(dev_values).startswith(f"eks-config-secrets:apps[0].{key} ")
+    assert error_of(dev_values).endswith("applies to the csi backend only (a Secrets Store CSI provider feature)")
+
+
+def test_restart_on_file_rotation_needs_reloader(dev_values: dict[str, Any]) -> None:
+    dev_values["secretDelivery"]["reloader"] = False
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[2].restartOnFileRotation True needs Reloader (secretDelivery.reloader: true) and "
+        "secrets of the app to watch")
+
+
+def test_rotation_cost_prices_default_and_refuse_negative_amounts(dev_values: dict[str, Any]) -> None:
+    cost = parse(dev_values).secret_delivery.rotation_cost
+    assert (cost.secrets_manager_usd_per_10k_calls, cost.ssm_usd_per_10k_calls, cost.advisory_usd_per_month) == (
+        0.05, 0.0, 10.0)
+    dev_values["secretDelivery"]["rotationCost"] = {"advisoryUsdPerMonth": -1}
+    assert error_of(dev_values) == (
+        "eks-config-secrets:secretDelivery.rotationCost.advisoryUsdPerMonth -1 is not an amount in USD (a number, 0 "
+        "or more)")

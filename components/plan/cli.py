@@ -262,7 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"{args.stack}: {len(plan.resources) + 1} resources to create")
     _print_unset_secrets(stack_file, unset)
-    print(cost.summary())
+    if cost.by_app:
+        print(cost.summary())
     if edges and not args.base:
         # With --base the output is the change's review; a broken edge still prints as a violation below.
         print(f"\n{render_matrix(edges)}")
