@@ -7,6 +7,7 @@ its nginx.conf from a ConfigMap file mounted with subPath (see stacks/Pulumi.<en
 """
 
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -103,6 +104,9 @@ if "external-secrets" in backends:
     operator = ExternalSecretsOperator("external-secrets", operator_args, opts=on_cluster)
     installed_by["external-secrets"] = operator.crd_dependencies
 assumed_by_operator: list[pulumi.Output[str]] = []
+# What the accounts that own an app's secrets must apply, per app: `python -m components plan --manifests` writes each
+# beside the manifests, and `pulumi stack output owner_grants` shows them after a deployment.
+owner_grants: dict[str, pulumi.Output[list[dict[str, Any]]]] = {}
 
 
 def environment_secret_args(secret: SecretSettings) -> EnvironmentSecretArgs:
@@ -184,6 +188,8 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
             secrets_args["failover_region"] = app.failover_region
         if app.restart_on_file_rotation:
             secrets_args["restart_on_file_rotation"] = True
+        if app.target_role_arn:
+            secrets_args["target_role_arn"] = app.target_role_arn
         if app.identity == "irsa":
             secrets_args["oidc_provider_arn"] = cluster.oidc_provider_arn
             secrets_args["oidc_issuer"] = cluster.oidc_issuer
@@ -194,6 +200,7 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
         app_secrets = AppSecrets(name, secrets_args, opts=in_environment)
         if "external_secrets_role_arn" in secrets_args:
             assumed_by_operator.append(app_secrets.role_arn)
+        owner_grants[name] = app_secrets.owner_grants
         workload["service_account_name"] = app_secrets.service_account_name
         workload["env"] = [*workload["env"], *app_secrets.env]
         workload["volumes"] = [*workload["volumes"], *app_secrets.volumes]
@@ -237,3 +244,5 @@ pulumi.export("kms_key_arn", cluster.kms_key_arn)
 pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("namespaces", [env.namespace for env in settings.environments])
+pulumi.export("owner_grants", pulumi.Output.all(**owner_grants).apply(
+    lambda grants: {app: found for app, found in grants.items() if found}))

@@ -125,6 +125,9 @@ class AppSecretsArgs(TypedDict):
     failover_region: NotRequired[str]
     """csi: a second region that every secret and parameter is also read from (the provider's ``failoverRegion``;
     by name, or the replica of an ARN); the role may read both. Omitted: none."""
+    target_role_arn: NotRequired[str]
+    """With ``pod-identity`` (csi): a role in the account that owns the secrets to chain to (the association's
+    ``targetRoleArn``); ``owner_grants`` then holds its trust and permissions policies. Omitted: none."""
     restart_on_file_rotation: NotRequired[bool]
     """csi: the app reads its files once, at start: ``reload_annotations`` then also ask Reloader (with its CSI
     integration) to restart it when the driver rotates them. Omitted: false."""
@@ -153,6 +156,8 @@ class AppSecrets(pulumi.ComponentResource):
     """Read-only container mounts of those volumes."""
     env: list[dict[str, Any]]
     """Container env entries for the keys that name an env var."""
+    owner_grants: pulumi.Output[list[dict[str, Any]]]
+    """What the accounts that own the app's secrets must apply (``WorkloadIdentity.owner_grants``)."""
     reload_annotations: dict[str, str]
     """Deployment annotations for Reloader: roll the pods when the synced Secret changes (and, with
     ``restart_on_file_rotation``, when the driver rotates the files)."""
@@ -252,12 +257,15 @@ class AppSecrets(pulumi.ComponentResource):
             identity_args["failover_region"] = failover
         if eso_pod_identity:
             identity_args["trusted_role_arn"] = args["external_secrets_role_arn"]
+        if "target_role_arn" in args:
+            identity_args["target_role_arn"] = args["target_role_arn"]
         for optional in ("oidc_provider_arn", "oidc_issuer", "pod_identity_agent"):
             if optional in args and not eso_pod_identity:
                 identity_args[optional] = args[optional]
         workload_identity = WorkloadIdentity(f"{name}-identity", identity_args, opts=child)
         self.service_account_name = workload_identity.service_account_name
         self.role_arn = workload_identity.role_arn
+        self.owner_grants = workload_identity.owner_grants
 
         self.reload_annotations = reload_on_secrets([self.synced_secret_name]) if self.synced_secret_name else {}
         if backend == "csi":
@@ -370,17 +378,10 @@ def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str
         kind, value = _source(secret, setting)
         try:
             # A stand-in account: the real one may be an Output, known only later.
-            arn = (secret_arn if kind == "secret" else parameter_arn)(
+            (secret_arn if kind == "secret" else parameter_arn)(
                 value, partition=partition, region=region, account_id="000000000000")
         except SettingsError as error:
             raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
-        account = arn.split(":")[4]
-        if kind == "secret" and account != "000000000000" and "kms_key_arn" not in secret:
-            # The AWS managed key aws/secretsmanager cannot be used from another account (Secrets Manager user
-            # guide, "Access AWS Secrets Manager secrets from a different account").
-            raise SettingsError(f"{setting}.kms_key_arn", None,
-                                f"is required for a secret of another account ({account}): such a secret must be "
-                                "encrypted with a customer-managed key that the owner shares")
         for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
             if key_setting in secret:
                 check_arn(secret[key_setting], f"{setting}.{key_setting}",

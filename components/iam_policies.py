@@ -30,6 +30,7 @@ __all__ = [
     "in_region",
     "irsa_trust_policy",
     "key_policy_statement",
+    "owner_grants",
     "parameter_arn",
     "partition_of",
     "pod_identity_trust_policy",
@@ -387,17 +388,22 @@ def assume_roles_policy(role_arns: Sequence[str], *, tag_session: bool) -> dict[
     })
 
 
-def role_trust_policy(trusted_role_arn: str, *, tag_session: bool) -> dict[str, Any]:
+def role_trust_policy(trusted_role_arn: str, *, tag_session: bool, external_id: str | None = None) -> dict[str, Any]:
     """Trust policy of a role that exactly one other IAM role may assume (role chaining): the External Secrets
     Operator's own role assuming a store's role, or an app's Pod Identity role chaining to a role in the account
-    that owns its secrets. The principal is that role's ARN, never an account root or a wildcard."""
+    that owns its secrets. The principal is that role's ARN, never an account root or a wildcard. ``external_id``
+    pins ``sts:ExternalId``: EKS Pod Identity passes its association's ``externalId`` when it chains to a target
+    role, so that only that association can assume it (the EKS API reference, ``PodIdentityAssociation``)."""
     check_no_wildcard(trusted_role_arn, "trusted_role_arn", "IAM role")
     check_arn(trusted_role_arn, "trusted_role_arn", service="iam", resource_prefix="role/")
-    return _document({
+    statement: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"AWS": trusted_role_arn},
         "Action": ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole",
-    })
+    }
+    if external_id is not None:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return _document(statement)
 
 
 def secret_resource_policy(secret: str, reader_role_arn: str) -> dict[str, Any]:
@@ -431,6 +437,30 @@ def key_policy_statement(key_arn: str, reader_role_arn: str) -> dict[str, Any]:
         "Resource": "*",
         "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{key_region}.{_dns_suffix(key_region)}"}},
     }
+
+
+def owner_grants(secret_arns: Sequence[str], kms_key_arns: Sequence[str], reader_role_arn: str,
+                 account_id: str) -> list[dict[str, Any]]:
+    """What the owners of ``secret_arns`` outside ``account_id`` must apply for ``reader_role_arn`` to read them:
+    per such secret, its resource policy and the key policy statement of each key of its account.
+
+    A secret of another account must be encrypted with a customer-managed key of that account (the AWS managed key
+    ``aws/secretsmanager`` cannot be shared): a secret without one is refused.
+    """
+    found = []
+    for i, arn in enumerate(sorted(set(secret_arns))):
+        owner = arn.split(":")[4]
+        if owner == account_id:
+            continue
+        keys = sorted({k for k in kms_key_arns if k.split(":")[4] == owner})
+        if not keys:
+            raise SettingsError(f"secret_arns[{i}]", arn, f"is a secret of account {owner} but no KMS key of that "
+                                                          "account is given: a secret read from another account "
+                                                          "must use a customer-managed key its owner shares")
+        found.append({"account": owner, "secret": arn,
+                      "resource_policy": secret_resource_policy(arn, reader_role_arn),
+                      "key_policy_statements": [key_policy_statement(k, reader_role_arn) for k in keys]})
+    return found
 
 
 def envelope_key_policy(*, partition: str, account_id: str, cluster_role_arn: str) -> dict[str, Any]:

@@ -719,6 +719,41 @@ def no_public_principal(r: ResourceView) -> list[str]:
     return messages
 
 
+_EXACT_ROLE = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
+_CHAINING_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
+
+
+def _chaining_action(action: object) -> bool:
+    return isinstance(action, str) and any(_pattern(action.strip()).fullmatch(a) for a in _CHAINING_ACTIONS)
+
+
+def role_chaining_exact(r: ResourceView) -> list[str]:
+    """Role chaining names exactly one role at each end: a policy that lets a workload assume a role (ESO's operator,
+    a Pod Identity role chaining to another account) lists exact role ARNs, and a trust policy that lets another
+    role in names that role, never an account root, ``*`` or a pattern (which would let any role of the account, or
+    of every account, read the secrets)."""
+    messages = []
+    for where, document in _policy_documents(r):
+        for index, statement in enumerate(_allow_statements(document)):
+            if any(_chaining_action(a) for a in _items(statement.get("Action"))):
+                wide = sorted({x for x in _items(statement.get("Resource"))
+                               if isinstance(x, str) and not _EXACT_ROLE.match(x)})
+                if wide:
+                    messages.append(f"{where} {_label(statement, index)} lets the role assume {wide}: name the exact "
+                                    f"role ARNs it chains to")
+    if r.type == IAM_ROLE:
+        trust = _document(r.props.get("assumeRolePolicy"))
+        for index, statement in enumerate(_allow_statements(trust) if trust is not None else []):
+            trusted = _items(_get(statement, "Principal", "AWS"))
+            if statement.get("Principal") == "*":
+                trusted = ["*"]
+            wide = sorted({x for x in trusted if isinstance(x, str) and not _EXACT_ROLE.match(x)})
+            if wide:
+                messages.append(f"trust policy {_label(statement, index)} trusts {wide}: trust the exact role ARN "
+                                f"that chains to this one (not an account root or a pattern)")
+    return messages
+
+
 def secret_volumes_read_only(r: ResourceView) -> list[str]:
     spec = _pod_spec(r)
     if spec is None:
@@ -1035,6 +1070,9 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
                  no_broad_managed_policy),
     ResourceRule("no-public-principal", "Trust, key and secret policies do not allow Principal '*' unconfined.",
                  "mandatory", no_public_principal),
+    ResourceRule("role-chaining-exact",
+                 "Role chaining names exact roles: AssumeRole on role ARNs, trust of one role ARN.", "mandatory",
+                 role_chaining_exact),
     ResourceRule("secret-volumes-read-only", "Secret and CSI volumes are mounted read-only.", "mandatory",
                  secret_volumes_read_only),
     ResourceRule("no-automounted-token", "ServiceAccounts and pods do not automount the API token.", "mandatory",

@@ -305,6 +305,7 @@ class AppSettings:
     secrets: tuple[AppSecretSettings, ...]
     failover_region: str | None = None
     restart_on_file_rotation: bool = False
+    target_role_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,7 @@ KEYS: dict[str, tuple[str, ...]] = {
                                  "password"),
     "apps[]": ("name", "image", "replicas", "port", "environments", "identity", "backend", "env", "envFrom",
                "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secrets", "failoverRegion",
-               "restartOnFileRotation"),
+               "restartOnFileRotation", "targetRoleArn"),
     "apps[].env[]": ("name", "configMap", "key"),
     "apps[].secretEnv[]": ("name", "secret", "key"),
     "apps[].configFiles[]": ("configMap", "key", "mountPath"),
@@ -804,6 +805,14 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
             raise fields[key].fail("applies to the csi backend only (a Secrets Store CSI provider feature)")
     if failover is not None:
         check_region(failover, fields["failoverRegion"].path)
+    identity = _get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa")
+    target = _get(fields, "targetRoleArn", _Node.string, None)
+    if target is not None:
+        check_no_wildcard(target, fields["targetRoleArn"].path, "IAM role")
+        check_arn(target, fields["targetRoleArn"].path, service="iam", resource_prefix="role/")
+        if (identity, backend) != ("pod-identity", "csi"):
+            raise fields["targetRoleArn"].fail("needs identity pod-identity and backend csi: EKS Pod Identity "
+                                               "chains to it (the association's targetRoleArn)")
     for i, secret in enumerate(app_secrets):
         if secret.failover_kms_key_arn and failover is None:
             raise SettingsError(f"{node.path}.secrets[{i}].failoverKmsKeyArn", secret.failover_kms_key_arn,
@@ -825,6 +834,7 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
         secrets=app_secrets,
         failover_region=failover,
         restart_on_file_rotation=restart,
+        target_role_arn=target,
     )
 
 

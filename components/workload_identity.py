@@ -12,12 +12,15 @@ import pulumi_kubernetes as k8s
 
 from components.iam_policies import (
     CSI_PARAMETER_ACTIONS,
+    assume_roles_policy,
     check_account_id,
+    check_no_wildcard,
     check_partition,
     check_region,
     eks_cluster_arn,
     in_region,
     irsa_trust_policy,
+    owner_grants,
     parameter_arn,
     pod_identity_trust_policy,
     role_trust_policy,
@@ -59,6 +62,11 @@ class WorkloadIdentityArgs(TypedDict):
     """A second region the secrets and parameters are read from as well (the CSI provider's ``failoverRegion``):
     the role may read each of them there too (a replica has its primary's name, and an ARN's replica differs only
     in its region). Keys of replicas go in ``kms_key_arns``. Omitted: none."""
+    target_role_arn: NotRequired[str]
+    """A role in the account that owns the secrets, to chain to in ``pod-identity`` mode (the association's
+    ``targetRoleArn``): the pods then act as that role, and this role may only assume it. The owner creates it
+    from ``owner_grants`` (its trust policy, pinned to this role and the association's external id, and the read
+    policy). Omitted: none, this role reads the secrets itself."""
     trusted_role_arn: NotRequired[pulumi.Input[str]]
     """The IAM role that assumes this one (the External Secrets Operator's own Pod Identity role). Required in
     ``assumed-by-role`` mode, refused otherwise."""
@@ -121,6 +129,10 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """Name of the ServiceAccount (resolves once it exists)."""
     namespace: pulumi.Output[str]
     """Namespace of the ServiceAccount."""
+    owner_grants: pulumi.Output[list[dict[str, Any]]]
+    """What other accounts must apply for this role to read their secrets: per secret of another account, its
+    resource policy and the key policy statement of its key; with ``target_role_arn``, the target role's trust and
+    permissions policies. Empty when every secret is in ``account_id``."""
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         prefix = "WorkloadIdentityArgs"
@@ -198,6 +210,13 @@ class WorkloadIdentity(pulumi.ComponentResource):
                 "(SecureCluster.pod_identity_agent())",
             )
         tags = dict(args["tags"]) if "tags" in args else None
+        target = args.get("target_role_arn")
+        if target is not None:
+            if mode != "pod-identity":
+                raise SettingsError(f"{prefix}.target_role_arn", target, "is only used in pod-identity mode (the "
+                                                                         "association chains to it)")
+            check_no_wildcard(target, f"{prefix}.target_role_arn", "IAM role")
+            check_arn(target, f"{prefix}.target_role_arn", service="iam", resource_prefix="role/")
 
         super().__init__("eks-config-secrets:index:WorkloadIdentity", name, None, opts)
 
@@ -225,32 +244,33 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        def read(values: list[Any]) -> str:
-            account, names, keys, secure_keys = values
-
+        def arns(account: str, names: Sequence[str]) -> tuple[list[str], list[str]]:
             def everywhere(arn: str) -> list[str]:
                 return [arn] if failover is None else [arn, in_region(arn, failover)]
 
-            return json.dumps(secrets_read_policy(
-                [a for s in names for a in everywhere(secret_arn(s, partition=partition, region=region,
-                                                                 account_id=account))],
-                kms_key_arns=keys,
-                region=region,
-                parameter_arns=[a for p in parameters for a in everywhere(parameter_arn(
-                    p, partition=partition, region=region, account_id=account))],
-                parameter_actions=parameter_actions,
-                parameter_kms_key_arns=secure_keys,
-                failover_region=failover,
-            ))
+            return ([a for n in names for a in everywhere(secret_arn(n, partition=partition, region=region,
+                                                                      account_id=account))],
+                    [a for n in parameters for a in everywhere(parameter_arn(n, partition=partition, region=region,
+                                                                             account_id=account))])
 
-        read_policy = pulumi.Output.all(account_id, pulumi.Output.all(*secrets), pulumi.Output.all(*kms_key_arns),
-                                        pulumi.Output.all(*parameter_keys)).apply(read)
-        # Inline: the grant lives and dies with this role and can never be attached to another principal.
+        def read(values: list[Any]) -> dict[str, Any]:
+            account, names, keys, secure_keys = values
+            secret_arns, parameter_arns = arns(account, names)
+            return secrets_read_policy(secret_arns, kms_key_arns=keys, region=region, parameter_arns=parameter_arns,
+                                       parameter_actions=parameter_actions, parameter_kms_key_arns=secure_keys,
+                                       failover_region=failover)
+
+        resolved = pulumi.Output.all(account_id, pulumi.Output.all(*secrets), pulumi.Output.all(*kms_key_arns),
+                                     pulumi.Output.all(*parameter_keys))
+        read_policy = resolved.apply(read)
+        # Inline: the grant lives and dies with this role and can never be attached to another principal. Chained
+        # to a target role, this role only assumes it (with the session tags EKS passes); the target reads.
         aws.iam.RolePolicy(
-            f"{name}-secrets-read",
+            f"{name}-secrets-read" if target is None else f"{name}-assume-target",
             role=role.id,
-            name="secrets-read",
-            policy=read_policy,
+            name="secrets-read" if target is None else "assume-target-role",
+            policy=read_policy.apply(json.dumps) if target is None
+            else json.dumps(assume_roles_policy([target], tag_session=True)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         for arn in managed:
@@ -268,17 +288,30 @@ class WorkloadIdentity(pulumi.ComponentResource):
             automount_service_account_token=automount,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        external_id: pulumi.Output[str] | None = None
         if isinstance(agent, aws.eks.Addon):
-            aws.eks.PodIdentityAssociation(
+            association = aws.eks.PodIdentityAssociation(
                 f"{name}-pod-identity",
                 # The agent's cluster: the association is on the cluster whose nodes run the agent.
                 cluster_name=agent.cluster_name,
                 namespace=namespace,
                 service_account=service_account,
                 role_arn=role.arn,
+                target_role_arn=target,
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
             )
+            external_id = association.external_id
+
+        def grants(values: list[Any]) -> list[dict[str, Any]]:
+            role_arn, chained_id, (account, names, keys, _), policy = values
+            if target is not None:
+                return [{"account": target.split(":")[4], "role": target,
+                         "trust_policy": role_trust_policy(role_arn, tag_session=True, external_id=chained_id),
+                         "permissions_policy": policy}]
+            return owner_grants(arns(account, names)[0], keys, role_arn, account)
+
+        self.owner_grants = pulumi.Output.all(role.arn, external_id, resolved, read_policy).apply(grants)
 
         self.role_arn = role.arn
         self.role_name = role.name
@@ -290,5 +323,6 @@ class WorkloadIdentity(pulumi.ComponentResource):
                 "role_name": self.role_name,
                 "service_account_name": self.service_account_name,
                 "namespace": self.namespace,
+                "owner_grants": self.owner_grants,
             }
         )

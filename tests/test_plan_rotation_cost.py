@@ -34,15 +34,17 @@ def test_dev_polls_every_two_minutes_per_pod_and_object() -> None:
 
 def test_prod_polls_hourly_in_both_regions_for_each_replica() -> None:
     cost = estimate_rotation_cost(stack_plan("prod"), ROTATION_COST_DEFAULTS).as_json()
-    # 3 replicas x 1 poll an hour x 1 secret x 2 regions (the provider asks the failover region on every poll).
-    assert [(a["app"], a["calls_per_hour"]) for a in cost["by_app"]] == [("prod/app", 6.0)]
+    # app: 3 replicas x 1 poll an hour x 1 secret x 2 regions (the provider asks the failover region on every poll);
+    # ledger-sync: 1 replica, 1 secret, 1 region.
+    assert [(a["app"], a["calls_per_hour"]) for a in cost["by_app"]] == [("prod/app", 6.0), ("prod/ledger-sync", 1.0)]
 
 
 def test_staging_refreshes_each_external_secret_hourly_whatever_the_replicas() -> None:
     cost = estimate_rotation_cost(stack_plan("staging"), ROTATION_COST_DEFAULTS).as_json()
-    # One GetSecretValue for the secret (two keys, cached per refresh) and one GetParameter for the parameter key.
+    # One GetSecretValue per secret (the database's two keys are cached within a refresh, and the payments
+    # secret) and one GetParameter for the parameter key.
     assert [(a["app"], a["backend"], a["secretsmanager_calls_per_hour"], a["ssm_calls_per_hour"])
-            for a in cost["by_app"]] == [("staging/app", "external-secrets", 1.0, 1.0)]
+            for a in cost["by_app"]] == [("staging/app", "external-secrets", 2.0, 1.0)]
 
 
 def test_the_advisory_threshold_raises_a_violation_naming_the_costliest_app() -> None:
@@ -64,3 +66,4 @@ def test_the_plan_prints_the_estimate_and_writes_it_to_the_json(stack: str, tmp_
     document = json.loads(target.read_text())["rotation_cost"]
     assert set(document) >= {"calls_per_hour", "calls_per_month", "usd_per_month", "by_app"}
     assert document["by_app"]
+

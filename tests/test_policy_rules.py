@@ -898,3 +898,34 @@ def test_binding_to_a_built_in_role_that_reads_secrets_is_flagged(kind: str, rol
     binding = view(rules.ROLE_BINDING, {"roleRef": {"kind": kind, "name": role,
                                                     "apiGroup": "rbac.authorization.k8s.io"}})
     assert bool(rules.rbac_secrets_list_watch(binding)) is flagged
+
+
+TARGET = "arn:aws:iam::210987654321:role/prod-ledger-sync-reader"
+
+
+def test_role_chaining_accepts_exactly_the_shapes_the_components_write() -> None:
+    from components.iam_policies import assume_roles_policy, role_trust_policy
+    assumer = view(rules.IAM_ROLE_POLICY, {"policy": json.dumps(assume_roles_policy([TARGET], tag_session=True))})
+    trusted = role(role_trust_policy("arn:aws:iam::123456789012:role/app", tag_session=True, external_id="x"))
+    assert rules.role_chaining_exact(assumer) == [] and rules.role_chaining_exact(trusted) == []
+
+
+@pytest.mark.parametrize("resource", ["*", "arn:aws:iam::*:role/reader", "arn:aws:iam::210987654321:role/*",
+                                      "arn:aws:iam::210987654321:root"])
+def test_assuming_a_role_pattern_or_an_account_fails(resource: str) -> None:
+    messages = rules.role_chaining_exact(policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}))
+    assert messages == [f"policy statement 0 lets the role assume {[resource]}: name the exact role ARNs it chains to"]
+
+
+def test_a_wildcard_sts_action_counts_as_assume_role() -> None:
+    assert rules.role_chaining_exact(policy({"Effect": "Allow", "Action": "sts:Assume*", "Resource": "*"}))
+
+
+@pytest.mark.parametrize("principal", ["*", "arn:aws:iam::210987654321:root", "210987654321",
+                                       "arn:aws:iam::123456789012:role/*"])
+def test_trusting_an_account_or_a_pattern_fails(principal: str) -> None:
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]}
+    assert rules.role_chaining_exact(role(document)) == [
+        f"trust policy statement 0 trusts {[principal]}: trust the exact role ARN that chains to this one (not an "
+        "account root or a pattern)"]

@@ -665,3 +665,18 @@ def test_rotation_cost_prices_default_and_refuse_negative_amounts(dev_values: di
     assert error_of(dev_values) == (
         "eks-config-secrets:secretDelivery.rotationCost.advisoryUsdPerMonth -1 is not an amount in USD (a number, 0 "
         "or more)")
+
+
+def test_a_target_role_with_a_wildcard_account_is_an_error() -> None:
+    prod = stack_values("prod")
+    prod["apps"][2]["targetRoleArn"] = "arn:aws:iam::*:role/prod-ledger-sync-reader"
+    assert error_of(prod, stack="prod") == (
+        "eks-config-secrets:apps[2].targetRoleArn 'arn:aws:iam::*:role/prod-ledger-sync-reader' contains a wildcard "
+        "('*' or '?'): name exactly one IAM role (its full name, or an ARN with its account, region and name)")
+
+
+def test_a_target_role_needs_pod_identity_and_csi() -> None:
+    prod = stack_values("prod")
+    prod["apps"][2]["identity"] = "irsa"
+    assert error_of(prod, stack="prod").endswith(
+        "needs identity pod-identity and backend csi: EKS Pod Identity chains to it (the association's targetRoleArn)")

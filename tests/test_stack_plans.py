@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from components import settings as settings_module
-from components.plan.cli import evaluate_stack, load_stack_file
+from components.plan.cli import EXIT_OK, evaluate_stack, load_stack_file, main
 from components.plan.engine import SECRET, Plan, RecordedResource, run_program
 from components.plan.policies import check_policies
 from components.plan.render import render_tree, write_manifests
@@ -141,7 +141,7 @@ def test_csi_driver_release_rotates_and_syncs(stack: str, interval: str) -> None
 def test_one_secret_provider_class_per_app_after_the_releases(stack: str) -> None:
     plan = stack_plan(stack)
     classes = plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
-    csi_apps = {"dev": ["app", "report-worker"], "staging": [], "prod": ["app"]}[stack]
+    csi_apps = {"dev": ["app", "report-worker"], "staging": [], "prod": ["app", "ledger-sync"]}[stack]
     assert sorted(c.inputs["metadata"]["name"] for c in classes) == [f"{stack}-{app}-spc" for app in csi_apps]
     releases = {r.urn for r in plan.find("kubernetes:helm.sh/v3:Release") if "secrets-store" in r.inputs["chart"]}
     for spc in classes:
@@ -150,11 +150,11 @@ def test_one_secret_provider_class_per_app_after_the_releases(stack: str) -> Non
 
 def test_prod_app_uses_pod_identity_and_dev_app_uses_irsa() -> None:
     prod, dev = stack_plan("prod"), stack_plan("dev")
-    association = prod.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    association = prod.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "prod-app-identity-pod-identity")
     assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == ("prod", "app")
     agent = prod.one("aws:eks/addon:Addon", "ecs-prod-pod-identity-agent")
     assert agent.inputs["addonName"] == "eks-pod-identity-agent"
-    spc = prod.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    spc = prod.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "prod-app-spc-spc")
     assert spc.inputs["spec"]["parameters"]["usePodIdentity"] == "true"
     assert dev.find("aws:eks/podIdentityAssociation:PodIdentityAssociation") == []
     account = dev.one("kubernetes:core/v1:ServiceAccount", "dev-app-identity-service-account")
@@ -175,6 +175,8 @@ def test_staging_delivers_through_external_secrets() -> None:
     assert [(d["remoteRef"], d.get("sourceRef")) for d in external.inputs["spec"]["data"]] == [
         ({"key": "staging/app/database", "property": "username"}, None),
         ({"key": "staging/app/database", "property": "password"}, None),
+        ({"key": "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/payments-api-Xy12Ab",
+          "property": "token"}, None),
         ({"key": "/staging/app/features", "property": "checkout"},
          {"storeRef": {"name": "app-parameters", "kind": "SecretStore"}})]
     assert plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass") == []
@@ -204,7 +206,9 @@ def test_staging_app_reads_through_the_operators_pod_identity() -> None:
 READS = {
     "dev": [("ReadSecrets", ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/app/database-??????"]),
             ("ReadParameters", ["arn:aws:ssm:eu-west-1:123456789012:parameter/dev/app/features"])],
-    "staging": [("ReadSecrets", ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/app/database-??????"]),
+    # The payments account's secret, by its exact ARN.
+    "staging": [("ReadSecrets", ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/app/database-??????",
+                                 "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/payments-api-Xy12Ab"]),
                 ("ReadParameters", ["arn:aws:ssm:eu-west-1:123456789012:parameter/staging/app/features"])],
     # The failover region's replica too.
     "prod": [("ReadSecrets", ["arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/app/database-??????",
@@ -402,8 +406,8 @@ MISTAKES = [
      "or user ARN"),
     ({f"{P}:secretDelivery/csi/install": "addon"},
      f"{P}:secretDelivery.csi.install 'addon' cannot be used with syncSecret"),
-    ({f"{P}:apps/0/identity": "pod-identity", f"{P}:apps/0/backend": "external-secrets"},
-     f"{P}:apps[0].identity 'pod-identity' cannot be used with backend 'external-secrets'"),
+    ({f"{P}:apps/0/failoverRegion": "eu-west-1"},
+     f"{P}:apps[0].failoverRegion 'eu-west-1' is the stack's own region (aws:region)"),
     ({f"{P}:apps/0/secrets/0/secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
      f"{P}:apps[0].secrets[0].secret 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf' is in region "
      "us-east-1"),
@@ -474,3 +478,13 @@ def test_a_clean_plan_prints_nothing_on_stderr() -> None:
         result = subprocess.run([sys.executable, "-m", "components", "plan", "--stack", "prod", "--quiet"],
                                 capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
         assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("stack, app, kind", [("staging", "staging-app", "resource_policy"),
+                                              ("prod", "prod-ledger-sync", "trust_policy")])
+def test_what_the_owner_account_applies_is_written_beside_the_manifests(stack: str, app: str, kind: str,
+                                                                         tmp_path: Path) -> None:
+    assert main(["plan", "--stack", stack, "--quiet", "--manifests", str(tmp_path)]) == EXIT_OK
+    [grant] = json.loads((tmp_path / "owner-grants" / "210987654321" / f"{app}.json").read_text())
+    assert kind in grant
+    assert stack_plan(stack).outputs["owner_grants"] == {app: [grant]}

@@ -10,10 +10,19 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.iam_policies import irsa_trust_policy, pod_identity_trust_policy
+from components.iam_policies import (
+    assume_roles_policy,
+    irsa_trust_policy,
+    key_policy_statement,
+    owner_grants,
+    pod_identity_trust_policy,
+    role_trust_policy,
+    secret_resource_policy,
+)
 from components.plan.engine import Plan, run_program
 from components.validation import SettingsError
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from tests.validators import parliament_findings
 
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
@@ -192,3 +201,75 @@ def test_managed_policy_arn_of_a_role_is_refused() -> None:
 def test_wildcard_service_account_name_is_refused() -> None:
     with pytest.raises(SettingsError, match=r"^WorkloadIdentityArgs.service_account_name 'app-\*' is not a valid"):
         plan_identity(**IRSA, service_account_name="app-*")
+
+
+OWNER_SECRET = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:finance/ledger-Qw34Er"
+OWNER_KEY = "arn:aws:kms:eu-west-1:210987654321:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+TARGET = "arn:aws:iam::210987654321:role/ledger-reader"
+
+
+def identity_and_grants(**overrides: Any) -> tuple[Plan, list[Any]]:
+    seen: list[Any] = []
+
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        args: dict[str, Any] = {"namespace": "dev", "service_account_name": "app", "secrets": [OWNER_SECRET],
+                                "kms_key_arns": [OWNER_KEY], "region": "eu-west-1", "account_id": "123456789012",
+                                **overrides}
+        if args.get("mode") == "pod-identity":
+            args["pod_identity_agent"] = aws.eks.Addon("agent", cluster_name="ecs-dev",
+                                                       addon_name="eks-pod-identity-agent")
+        else:
+            args |= {"oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}", "oidc_issuer": ISSUER}
+        identity = WorkloadIdentity("app-dev", cast(WorkloadIdentityArgs, args),
+                                    pulumi.ResourceOptions(providers={"kubernetes": provider}))
+        identity.owner_grants.apply(seen.append)
+
+    return run_program(program), seen
+
+
+def test_a_secret_of_another_account_comes_with_what_its_owner_applies() -> None:
+    plan, [grants] = identity_and_grants()
+    role_arn = plan.one("aws:iam/role:Role").outputs["arn"]
+    assert grants == [{
+        "account": "210987654321",
+        "secret": OWNER_SECRET,
+        "resource_policy": secret_resource_policy(OWNER_SECRET, role_arn),
+        "key_policy_statements": [key_policy_statement(OWNER_KEY, role_arn)],
+    }]
+    assert grants[0]["resource_policy"]["Statement"][0]["Principal"] == {"AWS": role_arn}
+
+
+def test_a_secret_of_another_account_without_its_key_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        owner_grants([OWNER_SECRET], [], "arn:aws:iam::123456789012:role/app", "123456789012")
+    assert str(caught.value) == (
+        f"secret_arns[0] '{OWNER_SECRET}' is a secret of account 210987654321 but no KMS key of that account is "
+        "given: a secret read from another account must use a customer-managed key its owner shares")
+
+
+def test_pod_identity_chains_to_the_target_role_which_the_owner_creates() -> None:
+    plan, [grants] = identity_and_grants(mode="pod-identity", target_role_arn=TARGET)
+    association = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert association.inputs["targetRoleArn"] == TARGET
+    inline = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    # The cluster account's role only assumes the target, with the session tags EKS passes.
+    assert inline == assume_roles_policy([TARGET], tag_session=True)
+    role_arn = plan.one("aws:iam/role:Role").outputs["arn"]
+    [grant] = grants
+    assert (grant["account"], grant["role"]) == ("210987654321", TARGET)
+    assert grant["trust_policy"] == role_trust_policy(role_arn, tag_session=True,
+                                                      external_id=association.outputs["externalId"])
+    assert grant["permissions_policy"]["Statement"][0]["Resource"] == [OWNER_SECRET]
+    for document in (inline, grant["permissions_policy"]):
+        assert parliament_findings(document) == []
+
+
+@pytest.mark.parametrize("target, mode, message", [
+    ("arn:aws:iam::*:role/ledger-reader", "pod-identity", "contains a wildcard ('*' or '?')"),
+    (TARGET, "irsa", "is only used in pod-identity mode (the association chains to it)"),
+])
+def test_a_wide_or_misplaced_target_role_is_refused(target: str, mode: str, message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        identity_and_grants(mode=mode, target_role_arn=target)
+    assert str(caught.value).startswith(f"WorkloadIdentityArgs.target_role_arn {target!r} {message}")

@@ -34,7 +34,7 @@ from components.plan.base import BaseError, load_base
 from components.plan.diff import diff_plans
 from components.plan.engine import Plan, run_program
 from components.plan.policies import Violation, check_policies, prove_plan_access
-from components.plan.render import render_graph, render_tree, write_manifests
+from components.plan.render import render_graph, render_tree, write_manifests, write_owner_grants
 from components.plan.report import render_markdown, render_text
 from components.plan.review import Finding, review
 from components.plan.rotation_cost import estimate_rotation_cost
@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         document["rotation_cost"] = cost.as_json()
         args.json.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     if args.manifests:
-        written = write_manifests(plan, args.manifests)
+        written = write_manifests(plan, args.manifests) + write_owner_grants(plan, args.manifests)
         print(f"wrote {len(written)} manifests under {args.manifests}")
     if args.graph:
         fmt = "dot" if args.graph.suffix == ".dot" else "mermaid"

@@ -159,10 +159,14 @@ class FakeCloud(pulumi.runtime.Mocks):
     def _pod_identity_association(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         association_id = "a-" + _digest("pia", args.name, length=17)
         cluster = args.inputs.get("clusterName", "cluster")
-        return association_id, {
+        state = {
             "associationId": association_id,
             "associationArn": self._arn("eks", f"podidentityassociation/{cluster}/{association_id}"),
         }
+        if args.inputs.get("targetRoleArn"):
+            # EKS returns an external id only for an association with a target role (CreatePodIdentityAssociation).
+            state["externalId"] = _uuid("pia-external-id", args.name)
+        return association_id, state
 
 
 def _iam_entity(kind: str) -> Any:

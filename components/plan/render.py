@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -13,7 +14,10 @@ import yaml
 
 from components.plan.engine import Plan, RecordedResource
 
-__all__ = ["render_graph", "render_tree", "write_manifests"]
+__all__ = ["OWNER_GRANTS_DIR", "render_graph", "render_tree", "write_manifests", "write_owner_grants"]
+
+OWNER_GRANTS_DIR = "owner-grants"
+"""The folder, beside the namespaces' folders, of what other accounts must apply (the ``owner_grants`` output)."""
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -190,3 +194,18 @@ _SYNTAXES = {
         edge=lambda a, a_group, b, b_group: f"{a}{'_group' if a_group else ''} --> {b}{'_group' if b_group else ''}",
     ),
 }
+
+
+def write_owner_grants(plan: Plan, directory: Path) -> list[Path]:
+    """One JSON file per app under ``<directory>/owner-grants/<account>/``: the resource and key policies (or the
+    target role's trust and permissions policies) that the account owning its secrets must apply."""
+    written = []
+    grants = plan.outputs.get("owner_grants")
+    for app, found in sorted(grants.items() if isinstance(grants, dict) else []):
+        for account in sorted({g["account"] for g in found}):
+            path = directory / OWNER_GRANTS_DIR / account / _file_name(app).replace(".yaml", ".json")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps([g for g in found if g["account"] == account], indent=2) + "\n",
+                            encoding="utf-8")
+            written.append(path)
+    return written
