@@ -134,6 +134,8 @@ def app_secret_args(secret: AppSecretSettings, environment: str) -> AppSecretArg
         args["secret"] = secret.secret.replace("{environment}", environment)
     if secret.parameter:
         args["parameter"] = secret.parameter.replace("{environment}", environment)
+    if secret.esc_environment:
+        args["esc_environment"] = secret.esc_environment.replace("{environment}", environment)
     if secret.kms_key_arn:
         args["kms_key_arn"] = secret.kms_key_arn
     if secret.failover_kms_key_arn:
@@ -188,6 +190,8 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
             secrets_args["failover_region"] = app.failover_region
         if app.restart_on_file_rotation:
             secrets_args["restart_on_file_rotation"] = True
+        if delivery.external_secrets.pulumi_organization:
+            secrets_args["esc_organization"] = delivery.external_secrets.pulumi_organization
         if app.target_role_arn:
             secrets_args["target_role_arn"] = app.target_role_arn
         if app.identity == "irsa":

@@ -12,7 +12,12 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.access.world import KMS_KEYS_ANNOTATION
-from components.external_secrets import RemoteKey, external_secret_manifest, secret_store_manifest
+from components.external_secrets import (
+    RemoteKey,
+    esc_store_manifest,
+    external_secret_manifest,
+    secret_store_manifest,
+)
 from components.iam_policies import (
     CSI_PARAMETER_ACTIONS,
     ESO_PARAMETER_ACTIONS,
@@ -72,7 +77,12 @@ class AppSecretArgs(TypedDict):
     """Secrets Manager secret name or ARN (another account's ARN needs ``kms_key_arn``). Exactly one of
     ``secret`` and ``parameter``."""
     parameter: NotRequired[str]
-    """SSM parameter name or ARN (``/dev/app/flags``); no wildcard. Exactly one of ``secret`` and ``parameter``."""
+    """SSM parameter name or ARN (``/dev/app/flags``); no wildcard. Exactly one of ``secret``, ``parameter`` and
+    ``esc_environment``."""
+    esc_environment: NotRequired[str]
+    """A Pulumi ESC environment, ``<project>/<environment>`` in ``AppSecretsArgs.esc_organization``, read through
+    the External Secrets Operator's ``pulumi`` provider (backend ``external-secrets``); each key's ``property`` is
+    the path of a value in it (``app.db.password``)."""
     kms_key_arn: NotRequired[str]
     """The customer-managed KMS key of the secret (or SecureString parameter): the role then gets ``kms:Decrypt``
     through Secrets Manager (or SSM) in the key's region. Omitted: none (the AWS managed keys need no grant)."""
@@ -112,6 +122,9 @@ class AppSecretsArgs(TypedDict):
     external_secrets_role_arn: NotRequired[pulumi.Input[str]]
     """The External Secrets Operator's own role (``ExternalSecretsOperator.role_arn``), the only principal the app's
     role trusts. Required with ``external-secrets`` and ``pod-identity``."""
+    esc_organization: NotRequired[str]
+    """The Pulumi Cloud organization of ``esc_environment`` sources; its stores sign in by OIDC with the app's
+    ServiceAccount token (Pulumi Cloud must trust the cluster's OIDC issuer). Required with such sources."""
     sync_secret: NotRequired[bool]
     """csi: sync the keys into the Kubernetes Secret when some key names an env var (must match the driver's
     ``sync_secret``; env vars need it). An app whose keys are all files gets no synced Secret. Omitted: true."""
@@ -186,6 +199,13 @@ class AppSecrets(pulumi.ComponentResource):
         if not secrets:
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
         _check_secrets(secrets, partition, region, failover)
+        if backend == "csi" and any("esc_environment" in s for s in secrets):
+            raise SettingsError("AppSecretsArgs.backend", backend, "cannot read esc_environment sources: Pulumi ESC "
+                                                                   "is read through backend 'external-secrets'")
+        if all("esc_environment" in s for s in secrets):
+            raise SettingsError("AppSecretsArgs.secrets", [s["esc_environment"] for s in secrets],
+                                "are all Pulumi ESC sources: the app's ServiceAccount comes with its IAM role, so "
+                                "give it at least one AWS secret or parameter, or read ESC with a store of your own")
         keys = [key for secret in secrets for key in secret["keys"]]
         sync = args.get("sync_secret", True)
         wants_env = any("env" in k for k in keys)
@@ -218,9 +238,16 @@ class AppSecrets(pulumi.ComponentResource):
         else:
             stores = _stores(app, secrets)
             checked_role = _STAND_IN_ROLE if identity == "pod-identity" else None
-            for service, store_name in stores.items():
-                secret_store_manifest(store_name, namespace, region=region, service=service, role=checked_role,
-                                      service_account=None if checked_role else app)
+            organization = args.get("esc_organization")
+            if any(source.startswith(_ESC) for source in stores) and organization is None:
+                raise SettingsError("AppSecretsArgs.esc_organization", None,
+                                    "is required with esc_environment sources: the Pulumi Cloud organization")
+            for source, store_name in stores.items():
+                if source.startswith(_ESC):
+                    _esc_store(store_name, namespace, str(organization), source, app)
+                else:
+                    secret_store_manifest(store_name, namespace, region=region, service=source, role=checked_role,
+                                          service_account=None if checked_role else app)
             external = external_secret_manifest(
                 app, namespace, store=next(iter(stores.values())), target=f"{app}-secrets",
                 refresh_interval=args.get("refresh_interval", "1h"), data=_remote_keys(secrets, stores),
@@ -288,7 +315,12 @@ class AppSecrets(pulumi.ComponentResource):
             # After the CRDs, and after the ServiceAccount whose token (and role-arn annotation) the store uses.
             after = pulumi.ResourceOptions(parent=self, depends_on=[*installed_by, workload_identity])
             store_resources: list[pulumi.Resource] = []
-            for service, store_name in stores.items():
+            for n, (service, store_name) in enumerate(stores.items()):
+                if service.startswith(_ESC):
+                    store_resources.append(_custom_resource(
+                        f"{name}-esc-store-{n}",
+                        _esc_store(store_name, namespace, str(args.get("esc_organization")), service, app), after))
+                    continue
                 if eso_pod_identity:
                     store = secret_store_manifest(store_name, namespace, region=region, service=service,
                                                   role=_STAND_IN_ROLE)
@@ -323,15 +355,27 @@ def _role_store_spec(name: str, namespace: str, region: str, service: str, role_
     return secret_store_manifest(name, namespace, region=region, service=service, role=role_arn)["spec"]
 
 
+_ESC = "esc:"
+
+
 def _stores(app: str, secrets: Sequence[AppSecretArgs]) -> dict[str, str]:
-    """ESO store name per AWS service the app reads (one service per store): ``<app>`` for Secrets Manager and
-    ``<app>-parameters`` for Parameter Store, in that order."""
+    """ESO store name per source the app reads (one AWS service, or one ESC environment, per store): ``<app>`` for
+    Secrets Manager, ``<app>-parameters`` for Parameter Store, ``<app>-esc-<n>`` for each ESC environment, keyed
+    by the service or ``esc:<project>/<environment>``."""
     stores = {}
     if any("secret" in s for s in secrets):
         stores["SecretsManager"] = app
     if any("parameter" in s for s in secrets):
         stores["ParameterStore"] = f"{app}-parameters"
+    for n, environment in enumerate(sorted({s["esc_environment"] for s in secrets if "esc_environment" in s})):
+        stores[f"{_ESC}{environment}"] = f"{app}-esc-{n}"
     return stores
+
+
+def _esc_store(name: str, namespace: str, organization: str, source: str, service_account: str) -> dict[str, Any]:
+    project, environment = source.removeprefix(_ESC).split("/")
+    return esc_store_manifest(name, namespace, organization=organization, project=project, environment=environment,
+                              service_account=service_account)
 
 
 def _check_identity_inputs(args: AppSecretsArgs, backend: str, identity: str) -> None:
@@ -364,10 +408,11 @@ def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]])
 
 
 def _source(secret: AppSecretArgs, setting: str) -> tuple[str, str]:
-    """(``secret`` or ``parameter``, its value): exactly one of the two."""
-    given = [k for k in ("secret", "parameter") if k in secret]
+    """(``secret``, ``parameter`` or ``esc_environment``, its value): exactly one of the three."""
+    given = [k for k in ("secret", "parameter", "esc_environment") if k in secret]
     if len(given) != 1:
-        raise SettingsError(setting, given, "needs exactly one of secret (Secrets Manager) and parameter (SSM)")
+        raise SettingsError(setting, given, "needs exactly one of secret (Secrets Manager), parameter (SSM) and "
+                                            "esc_environment (Pulumi ESC)")
     return given[0], secret[given[0]]
 
 
@@ -376,12 +421,20 @@ def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str
     for i, secret in enumerate(secrets):
         setting = f"AppSecretsArgs.secrets[{i}]"
         kind, value = _source(secret, setting)
-        try:
-            # A stand-in account: the real one may be an Output, known only later.
-            (secret_arn if kind == "secret" else parameter_arn)(
-                value, partition=partition, region=region, account_id="000000000000")
-        except SettingsError as error:
-            raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
+        if kind == "esc_environment":
+            if len(value.split("/")) != 2:
+                raise SettingsError(f"{setting}.esc_environment", value, "is not <project>/<environment>")
+            for j, key in enumerate(secret["keys"]):
+                if "property" not in key:
+                    raise SettingsError(f"{setting}.keys[{j}].property", None,
+                                        "is required for a Pulumi ESC source: the path of the value to read")
+        else:
+            try:
+                # A stand-in account: the real one may be an Output, known only later.
+                (secret_arn if kind == "secret" else parameter_arn)(
+                    value, partition=partition, region=region, account_id="000000000000")
+            except SettingsError as error:
+                raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
         for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
             if key_setting in secret:
                 check_arn(secret[key_setting], f"{setting}.{key_setting}",
@@ -431,6 +484,11 @@ def _remote_keys(secrets: Sequence[AppSecretArgs], stores: Mapping[str, str]) ->
     for i, secret in enumerate(secrets):
         kind, value = _source(secret, f"AppSecretsArgs.secrets[{i}]")
         for key in secret["keys"]:
+            if kind == "esc_environment":
+                # ESO's pulumi provider reads the property path as the key (providers/v1/pulumi, GetSecret).
+                data.append({"secret_key": key["file"], "remote_key": key["property"],
+                             "store": stores[f"{_ESC}{value}"]})
+                continue
             item: RemoteKey = {"secret_key": key["file"], "remote_key": value,
                                "store": stores["SecretsManager" if kind == "secret" else "ParameterStore"]}
             if "property" in key:

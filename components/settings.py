@@ -183,6 +183,7 @@ class CsiSettings:
 @dataclass(frozen=True)
 class ExternalSecretsSettings:
     refresh_interval: str
+    pulumi_organization: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,10 @@ class AppSecretSettings:
     kms_key_arn: str | None
     keys: tuple[AppSecretKeySettings, ...]
     parameter: str | None = None
-    """SSM parameter name or ARN (exactly one of ``secret`` and ``parameter``); ``{environment}`` as above."""
+    """SSM parameter name or ARN (exactly one of ``secret``, ``parameter`` and ``esc_environment``); ``{environment}``
+    as above."""
+    esc_environment: str | None = None
+    """Pulumi ESC ``<project>/<environment>``; ``{environment}`` as above."""
     failover_kms_key_arn: str | None = None
 
 
@@ -351,7 +355,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "secretDelivery": ("backend", "csi", "externalSecrets", "reloader", "rotationCost"),
     "secretDelivery.rotationCost": ("secretsManagerUsdPer10kCalls", "ssmUsdPer10kCalls", "advisoryUsdPerMonth"),
     "secretDelivery.csi": ("install", "syncSecret", "enableSecretRotation", "rotationPollInterval"),
-    "secretDelivery.externalSecrets": ("refreshInterval",),
+    "secretDelivery.externalSecrets": ("refreshInterval", "pulumiOrganization"),
     "environments[]": ("name", "namespace", "podSecurity", "configMaps", "secrets", "checksumKey"),
     "environments[].configMaps[]": ("name", "data", "files", "immutable"),
     "environments[].secrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry", "username",
@@ -363,7 +367,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "apps[].secretEnv[]": ("name", "secret", "key"),
     "apps[].configFiles[]": ("configMap", "key", "mountPath"),
     "apps[].secretVolumes[]": ("secret", "mountPath"),
-    "apps[].secrets[]": ("secret", "parameter", "kmsKeyArn", "failoverKmsKeyArn", "keys"),
+    "apps[].secrets[]": ("secret", "parameter", "escEnvironment", "kmsKeyArn", "failoverKmsKeyArn", "keys"),
     "apps[].secrets[].keys[]": ("property", "file", "env"),
 }
 """Every key each settings object accepts (the README's settings reference is checked against this)."""
@@ -545,7 +549,8 @@ def _secret_delivery(node: _Node) -> SecretDeliverySettings:
             enable_secret_rotation=_get(csi, "enableSecretRotation", _Node.boolean, True),
             rotation_poll_interval=interval,
         ),
-        external_secrets=ExternalSecretsSettings(refresh_interval=refresh),
+        external_secrets=ExternalSecretsSettings(
+            refresh_interval=refresh, pulumi_organization=_get(eso, "pulumiOrganization", _Node.string, None)),
         reloader=_get(fields, "reloader", _Node.boolean, True),
         rotation_cost=rotation_cost_settings(_section(fields, "rotationCost", node.path)),
     )
@@ -879,13 +884,17 @@ def _env_name(value: str, setting: str) -> str:
 
 def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
     fields = node.object(KEYS["apps[].secrets[]"])
-    given = [k for k in ("secret", "parameter") if k in fields]
+    given = [k for k in ("secret", "parameter", "escEnvironment") if k in fields]
     if len(given) != 1:
-        raise node.fail("needs exactly one of secret (a Secrets Manager secret) and parameter (an SSM parameter)",
-                        given)
+        raise node.fail("needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) and "
+                        "escEnvironment (a Pulumi ESC environment)", given)
     source = fields[given[0]]
     value = source.string()
-    check_no_wildcard(value, source.path, "Secrets Manager secret" if given[0] == "secret" else "SSM parameter")
+    if given[0] == "escEnvironment":
+        if not re.fullmatch(r"[A-Za-z0-9{}._-]+/[A-Za-z0-9{}._-]+", value):
+            raise source.fail("is not a Pulumi ESC environment <project>/<environment>")
+    else:
+        check_no_wildcard(value, source.path, "Secrets Manager secret" if given[0] == "secret" else "SSM parameter")
     if given[0] == "parameter":
         try:
             parameter_arn(value.replace("{environment}", "env"), partition="aws", region=region,
@@ -921,6 +930,8 @@ def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
         ))
     if not keys:
         raise fields["keys"].fail("is empty: name at least one key to expose")
+    if given[0] == "escEnvironment" and any(k.property is None for k in keys):
+        raise fields["keys"].fail("needs a property (the path of a value in the ESC environment) on every key")
     for j, key in enumerate(keys):
         if key.property is not None and key.file == whole_secret_file(index):
             raise SettingsError(f"{fields['keys'].path}[{j}].file", key.file,
@@ -932,6 +943,7 @@ def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
                             "property")
     return AppSecretSettings(secret=value if given[0] == "secret" else None, kms_key_arn=kms, keys=tuple(keys),
                              parameter=value if given[0] == "parameter" else None,
+                             esc_environment=value if given[0] == "escEnvironment" else None,
                              failover_kms_key_arn=failover_kms)
 
 
@@ -988,6 +1000,14 @@ def parse_settings(
                     raise SettingsError(f"{PROJECT}:apps[{i}].secrets[{j}].{key}", arn,
                                         f"is a key of region {arn.split(':')[3]}, but the value is read in {where}: "
                                         "give the key of that region (a multi-Region key's replica there)")
+        reads_esc = any(secret.esc_environment for secret in app.secrets)
+        if reads_esc and app.backend != "external-secrets":
+            raise SettingsError(f"{PROJECT}:apps[{i}].backend", app.backend,
+                                "cannot read escEnvironment sources: Pulumi ESC is read through the External Secrets "
+                                "Operator (backend external-secrets)")
+        if reads_esc and delivery.external_secrets.pulumi_organization is None:
+            raise SettingsError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization", None,
+                                f"is required: apps[{i}] reads a Pulumi ESC environment of that organization")
         if app.restart_on_file_rotation and not (delivery.reloader and app.secrets):
             raise SettingsError(f"{PROJECT}:apps[{i}].restartOnFileRotation", True,
                                 "needs Reloader (secretDelivery.reloader: true) and secrets of the app to watch")

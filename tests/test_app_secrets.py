@@ -342,3 +342,39 @@ def test_an_ssm_parameter_with_a_wildcard_is_refused() -> None:
         app_plan(secrets=[{"parameter": "/dev/app/*", "keys": [{"file": "x"}]}])
     assert str(caught.value).startswith(
         "AppSecretsArgs.secrets[0].parameter '/dev/app/*' contains a wildcard ('*' or '?')")
+
+
+ESC: Any = {"esc_environment": "payments/dev", "keys": [{"property": "checkout.webhookSecret", "file": "webhook"}]}
+
+
+def test_a_pulumi_esc_environment_is_read_through_an_oidc_store_with_the_same_fragment() -> None:
+    plan, fragment = app_plan(backend="external-secrets", chart="external-secrets", secrets=[SECRETS[0], ESC],
+                              esc_organization="example-org")
+    stores = {s.inputs["metadata"]["name"]: s.raw_inputs for s in
+              plan.find("kubernetes:external-secrets.io/v1:SecretStore")}
+    assert stores["app-esc-0"]["spec"]["provider"]["pulumi"] == {
+        "organization": "example-org", "project": "payments", "environment": "dev",
+        "auth": {"oidcConfig": {"organization": "example-org", "serviceAccountRef": {"name": "app"}}}}
+    data = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret").inputs["spec"]["data"]
+    assert data[-1] == {"secretKey": "webhook", "remoteRef": {"key": "checkout.webhookSecret"},
+                        "sourceRef": {"storeRef": {"name": "app-esc-0", "kind": "SecretStore"}}}
+    for document in stores.values():
+        jsonschema.validate(document, CRD_SCHEMAS["SecretStore"]())
+    # Nothing of ESC in IAM: the role reads only the AWS secret.
+    policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert [s["Resource"] for s in policy["Statement"]] == [
+        ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/app/database-??????"]]
+    assert fragment["volumes"] == [{"name": "secrets", "secret": {"secretName": "app-secrets", "defaultMode": 0o400}}]
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"secrets": [SECRETS[0], ESC], "esc_organization": "example-org"},
+     "AppSecretsArgs.backend 'csi' cannot read esc_environment sources: Pulumi ESC is read through backend "
+     "'external-secrets'"),
+    ({"secrets": [SECRETS[0], ESC], "backend": "external-secrets", "chart": "external-secrets"},
+     "AppSecretsArgs.esc_organization None is required with esc_environment sources: the Pulumi Cloud organization"),
+])
+def test_pulumi_esc_needs_the_operator_and_an_organization(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        app_plan(**overrides)
+    assert str(caught.value) == message

@@ -623,7 +623,7 @@ def test_secret_and_parameter_together_are_an_error(dev_values: dict[str, Any]) 
     dev_values["apps"][0]["secrets"][1]["secret"] = "dev/other"
     assert error_of(dev_values) == (
         "eks-config-secrets:apps[0].secrets[1] ['secret', 'parameter'] needs exactly one of secret (a Secrets Manager "
-        "secret) and parameter (an SSM parameter)")
+        "secret), parameter (an SSM parameter) and escEnvironment (a Pulumi ESC environment)")
 
 
 def test_a_failover_region_equal_to_the_stacks_region_is_an_error(dev_values: dict[str, Any]) -> None:
@@ -680,3 +680,17 @@ def test_a_target_role_needs_pod_identity_and_csi() -> None:
     prod["apps"][2]["identity"] = "irsa"
     assert error_of(prod, stack="prod").endswith(
         "needs identity pod-identity and backend csi: EKS Pod Identity chains to it (the association's targetRoleArn)")
+
+
+def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
+    staging = stack_values("staging")
+    assert parse(staging, stack="staging").apps[0].secrets[2].esc_environment == "payments/{environment}"
+    del staging["secretDelivery"]["externalSecrets"]["pulumiOrganization"]
+    assert error_of(staging, stack="staging") == (
+        "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: apps[0] reads a "
+        "Pulumi ESC environment of that organization")
+    dev = stack_values("dev")
+    dev["apps"][0]["secrets"].append({"escEnvironment": "payments/dev", "keys": [{"property": "a", "file": "a"}]})
+    assert error_of(dev) == (
+        "eks-config-secrets:apps[0].backend 'csi' cannot read escEnvironment sources: Pulumi ESC is read through the "
+        "External Secrets Operator (backend external-secrets)")
