@@ -17,8 +17,6 @@ from components.iam_policies import (
     check_no_wildcard,
     check_partition,
     check_region,
-    eks_cluster_arn,
-    pod_identity_trust_policy,
 )
 from components.validation import (
     SettingsError,
@@ -27,6 +25,7 @@ from components.validation import (
     check_dns1123_subdomain,
     parse_go_duration,
 )
+from components.workload_identity import pod_identity_trust
 
 __all__ = [
     "API_VERSION",
@@ -271,10 +270,8 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
         self._role: aws.iam.Role | None = None
         after: list[pulumi.Resource] = []
         if agent is not None:
-            trust = pulumi.Output.all(args["account_id"], agent.cluster_name).apply(
-                lambda v: json.dumps(pod_identity_trust_policy(
-                    cluster_arn=eks_cluster_arn(v[1], partition=partition, region=region, account_id=v[0]),
-                    namespace=namespace, service_account=OPERATOR_SERVICE_ACCOUNT)))
+            trust = pod_identity_trust(agent, args["account_id"], partition=partition, region=region,
+                                       namespace=namespace, service_account=OPERATOR_SERVICE_ACCOUNT)
             self._role = aws.iam.Role(f"{name}-role", description=f"External Secrets Operator ({namespace})",
                                       assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=self))
             # Before the controller starts: its first credentials come from this association.

@@ -35,7 +35,7 @@ from components.validation import (
     check_unique,
 )
 
-__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs"]
+__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs", "pod_identity_trust"]
 
 MODES = ("irsa", "pod-identity", "assumed-by-role")
 _ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -97,6 +97,16 @@ class WorkloadIdentityArgs(TypedDict):
     separate projected token; most apps never call the Kubernetes API)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of the AWS resources. Omitted: none."""
+
+
+def pod_identity_trust(agent: aws.eks.Addon, account_id: pulumi.Input[str], *, partition: str, region: str,
+                       namespace: str, service_account: str) -> pulumi.Output[str]:
+    """The Pod Identity trust policy (JSON) of a role for one ServiceAccount of the agent's cluster: the one whose
+    Pod Identity association binds the role."""
+    return pulumi.Output.all(account_id, agent.cluster_name).apply(
+        lambda v: json.dumps(pod_identity_trust_policy(
+            cluster_arn=eks_cluster_arn(v[1], partition=partition, region=region, account_id=v[0]),
+            namespace=namespace, service_account=service_account)))
 
 
 def _check_input_strings(value: object, setting: str, check: Any, allow_empty: bool) -> list[pulumi.Input[str]]:
@@ -229,13 +239,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
             trust = pulumi.Output.from_input(args["trusted_role_arn"]).apply(
                 lambda arn: json.dumps(role_trust_policy(arn, tag_session=False)))
         else:
-            # The agent's cluster: the one whose Pod Identity association binds this role.
-            trust = pulumi.Output.all(account_id, cast(aws.eks.Addon, agent).cluster_name).apply(
-                lambda v: json.dumps(pod_identity_trust_policy(
-                    cluster_arn=eks_cluster_arn(v[1], partition=partition, region=region, account_id=v[0]),
-                    namespace=namespace, service_account=service_account,
-                ))
-            )
+            trust = pod_identity_trust(cast(aws.eks.Addon, agent), account_id, partition=partition, region=region,
+                                       namespace=namespace, service_account=service_account)
         role = aws.iam.Role(
             f"{name}-role",
             description=f"Workload identity of {namespace}/{service_account} ({mode})",
