@@ -157,12 +157,14 @@ def test_a_config_map_value_updates_it_in_place_and_rolls_each_deployment_that_r
     code, document = plan_against(base_plan, project)
     changes = by_name(document)
     assert code == EXIT_OK
+    # report-worker reads LOG_LEVEL from app-config too.
     assert {name: c["op"] for name, c in changes.items()} == {
-        "dev-app-config": "update", "dev-app-deployment": "update"}
+        "dev-app-config": "update", "dev-app-deployment": "update", "dev-report-worker-deployment": "update"}
     assert changes["dev-app-config"]["paths"] == ["data.LOG_LEVEL"]
     assert changes["dev-app-deployment"]["paths"] == ['spec.template.metadata.annotations["checksum/app-config"]']
     assert [f["message"] for f in document["review"]] == [
-        "Deployment dev-app-deployment restarts its pods: checksum/app-config changed"]
+        "Deployment dev-app-deployment restarts its pods: checksum/app-config changed",
+        "Deployment dev-report-worker-deployment restarts its pods: checksum/app-config changed"]
 
 
 def test_an_immutable_config_map_change_is_a_new_config_map_created_before_the_old_one_goes(
