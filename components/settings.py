@@ -808,9 +808,10 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     for key, value in (("failoverRegion", failover), ("restartOnFileRotation", restart)):
         if value and backend != "csi":
             raise fields[key].fail("applies to the csi backend only (a Secrets Store CSI provider feature)")
-    if failover is not None:
-        check_region(failover, fields["failoverRegion"].path)
-    identity = _get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa")
+    if failover is not None and check_region(failover, fields["failoverRegion"].path) == region:
+        # The AWS provider would fail every mount: "failover region cannot be the same as the primary region".
+        raise fields["failoverRegion"].fail("is the stack's own region (aws:region): name a second region that holds "
+                                            "replicas of the app's secrets, or remove it")
     target = _get(fields, "targetRoleArn", _Node.string, None)
     if target is not None:
         check_no_wildcard(target, fields["targetRoleArn"].path, "IAM role")
@@ -819,9 +820,25 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
             raise fields["targetRoleArn"].fail("needs identity pod-identity and backend csi: EKS Pod Identity "
                                                "chains to it (the association's targetRoleArn)")
     for i, secret in enumerate(app_secrets):
-        if secret.failover_kms_key_arn and failover is None:
-            raise SettingsError(f"{node.path}.secrets[{i}].failoverKmsKeyArn", secret.failover_kms_key_arn,
+        replica_key = secret.failover_kms_key_arn
+        if replica_key and failover is None:
+            raise SettingsError(f"{node.path}.secrets[{i}].failoverKmsKeyArn", replica_key,
                                 "is set but the app has no failoverRegion")
+        if replica_key and failover:
+            # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
+            check_arn_region(replica_key, failover, f"{node.path}.secrets[{i}].failoverKmsKeyArn",
+                             "the app's failoverRegion")
+    if any(secret.esc_environment for secret in app_secrets):
+        if backend != "external-secrets":
+            raise SettingsError(f"{node.path}.backend", backend, "cannot read escEnvironment sources: Pulumi ESC is "
+                                                                 "read through the External Secrets Operator (backend "
+                                                                 "external-secrets)")
+        if delivery.external_secrets.pulumi_organization is None:
+            raise SettingsError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization", None,
+                                f"is required: {node.path} reads a Pulumi ESC environment of that organization")
+    if restart and not (delivery.reloader and app_secrets):
+        raise fields["restartOnFileRotation"].fail("needs Reloader (secretDelivery.reloader: true) and secrets of "
+                                                   "the app to watch")
     return AppSettings(
         name=name,
         image=_require(fields, "image", node.path, _Node.string),
@@ -986,31 +1003,6 @@ def parse_settings(
     check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
     _check_derived_names(apps)
     _check_release_namespaces(env_nodes, environments, apps, delivery)
-    for i, app in enumerate(apps):
-        if app.failover_region == region:
-            # The AWS provider would fail every mount: "failover region cannot be the same as the primary region".
-            raise SettingsError(f"{PROJECT}:apps[{i}].failoverRegion", app.failover_region,
-                                "is the stack's own region (aws:region): name a second region that holds replicas "
-                                "of the app's secrets, or remove it")
-        for j, secret in enumerate(app.secrets):
-            for key, arn, where in (("kmsKeyArn", secret.kms_key_arn, region),
-                                    ("failoverKmsKeyArn", secret.failover_kms_key_arn, app.failover_region)):
-                # Secrets Manager and SSM decrypt with a key of their own region; any other key is never used.
-                if arn and arn.split(":")[3] != where:
-                    raise SettingsError(f"{PROJECT}:apps[{i}].secrets[{j}].{key}", arn,
-                                        f"is a key of region {arn.split(':')[3]}, but the value is read in {where}: "
-                                        "give the key of that region (a multi-Region key's replica there)")
-        reads_esc = any(secret.esc_environment for secret in app.secrets)
-        if reads_esc and app.backend != "external-secrets":
-            raise SettingsError(f"{PROJECT}:apps[{i}].backend", app.backend,
-                                "cannot read escEnvironment sources: Pulumi ESC is read through the External Secrets "
-                                "Operator (backend external-secrets)")
-        if reads_esc and delivery.external_secrets.pulumi_organization is None:
-            raise SettingsError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization", None,
-                                f"is required: apps[{i}] reads a Pulumi ESC environment of that organization")
-        if app.restart_on_file_rotation and not (delivery.reloader and app.secrets):
-            raise SettingsError(f"{PROJECT}:apps[{i}].restartOnFileRotation", True,
-                                "needs Reloader (secretDelivery.reloader: true) and secrets of the app to watch")
     _check_references(environments, apps)
     unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
     if unknown:

@@ -518,11 +518,12 @@ def test_two_apps_deriving_one_name_are_refused(dev_values: dict[str, Any]) -> N
     dev_values["environments"].append({"name": "dev-x", "namespace": "devx"})
     dev_values["apps"][0]["environments"] = ["dev"]
     dev_values["apps"][1]["environments"] = ["dev"]
+    dev_values["apps"][2]["environments"] = ["dev"]
     dev_values["apps"].append({"name": "x-web", "image": "nginx:1", "environments": ["dev"]})
     dev_values["apps"].append({"name": "web", "image": "nginx:1", "environments": ["dev-x"]})
     assert error_of(dev_values) == (
-        "eks-config-secrets:apps[3].name 'web' in environment 'dev-x' derives the name 'dev-x-web', which "
-        "eks-config-secrets:apps[2].name in environment 'dev' derives too: rename one")
+        "eks-config-secrets:apps[4].name 'web' in environment 'dev-x' derives the name 'dev-x-web', which "
+        "eks-config-secrets:apps[3].name in environment 'dev' derives too: rename one")
 
 
 def test_duplicate_mount_paths_are_refused(dev_values: dict[str, Any]) -> None:
@@ -638,8 +639,8 @@ def test_a_replica_key_outside_the_failover_region_is_an_error() -> None:
     key = prod["apps"][0]["secrets"][0]["kmsKeyArn"]
     prod["apps"][0]["secrets"][0]["failoverKmsKeyArn"] = key
     assert error_of(prod, stack="prod") == (
-        f"eks-config-secrets:apps[0].secrets[0].failoverKmsKeyArn {key!r} is a key of region eu-west-1, but the value "
-        "is read in eu-central-1: give the key of that region (a multi-Region key's replica there)")
+        f"eks-config-secrets:apps[0].secrets[0].failoverKmsKeyArn {key!r} is in region eu-west-1, not in the app's "
+        "failoverRegion eu-central-1")
 
 
 @pytest.mark.parametrize("key", ["failoverRegion", "restartOnFileRotation"])
@@ -687,8 +688,8 @@ def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
     assert parse(staging, stack="staging").apps[0].secrets[2].esc_environment == "payments/{environment}"
     del staging["secretDelivery"]["externalSecrets"]["pulumiOrganization"]
     assert error_of(staging, stack="staging") == (
-        "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: apps[0] reads a "
-        "Pulumi ESC environment of that organization")
+        "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: "
+        "eks-config-secrets:apps[0] reads a Pulumi ESC environment of that organization")
     dev = stack_values("dev")
     dev["apps"][0]["secrets"].append({"escEnvironment": "payments/dev", "keys": [{"property": "a", "file": "a"}]})
     assert error_of(dev) == (

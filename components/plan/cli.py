@@ -261,9 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(render_tree(plan))
     else:
         print(f"{args.stack}: {len(plan.resources) + 1} resources to create")
-    _print_unset_secrets(stack_file, unset)
     if cost.by_app:
         print(cost.summary())
+    _print_unset_secrets(stack_file, unset)
     if edges and not args.base:
         # With --base the output is the change's review; a broken edge still prints as a violation below.
         print(f"\n{render_matrix(edges)}")
