@@ -129,9 +129,16 @@ def test_external_secrets_store_and_audience() -> None:
     w = world("staging")
     no_store = dataclasses.replace(w, objects=[o for o in w.objects if o.get("kind") != "SecretStore"])
     assert {link for _, link in broken(prove_access(no_store))} == {"secret-store"}
+    # Staging's stores use the operator's Pod Identity: turned back into IRSA stores, the app's token matters.
     objects = copy.deepcopy(list(w.objects))
     account = next(o for o in objects if o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "app")
-    account["metadata"]["annotations"]["eks.amazonaws.com/audience"] = "example.com"
+    account["metadata"]["annotations"] = {"eks.amazonaws.com/role-arn": app_role(w).arn,
+                                          "eks.amazonaws.com/audience": "example.com"}
+    for store in objects:
+        aws = (store.get("spec") or {}).get("provider", {}).get("aws") if store["kind"] == "SecretStore" else None
+        if aws:
+            aws.pop("role")
+            aws["auth"] = {"jwt": {"serviceAccountRef": {"name": "app"}}}
     edges = prove_access(dataclasses.replace(w, objects=objects))
     assert {link for _, link in broken(edges)} == {"token-audience"}
 
@@ -149,14 +156,19 @@ def _kms_world(key_policy: dict[str, Any] | None, iam_grants_key: bool) -> World
     role = app_role(w)
     policies = role.policies
     if iam_grants_key:
+        # Through Secrets Manager and SSM: dev reads a parameter too, and the world gives every value this key.
         policies = (*policies, {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
-                                               "Condition": {"StringEquals": {
-                                                   "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}}]})
+                                               "Condition": {"StringEquals": {"kms:ViaService": [
+                                                   "secretsmanager.eu-west-1.amazonaws.com",
+                                                   "ssm.eu-west-1.amazonaws.com"]}}}]})
     original = w.secret
 
     def secret(name: str, region: str) -> SecretFacts | None:
+        # The app's secret and parameter (report-worker's role is not granted the key).
         facts = original(name, region)
-        return dataclasses.replace(facts, kms_key_arn=KEY) if facts else None
+        if facts is None or "dev/app/" not in name:
+            return facts
+        return dataclasses.replace(facts, kms_key_arn=KEY)
 
     return dataclasses.replace(with_role(w, dataclasses.replace(role, policies=policies)), secret=secret,
                                key_policies={KEY: key_policy} if key_policy else {})
@@ -189,7 +201,7 @@ def test_an_apps_kms_key_reaches_the_plan_and_its_policy_grants_it() -> None:
                            stack="dev", config=config, secret_keys=stack.secret_keys)
     finally:
         settings_module.OFFLINE.reset(token)
-    spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "dev-app-spc-spc")
     assert json.loads(spc.outputs["metadata"]["annotations"][KMS_KEYS_ANNOTATION]) == {"dev/app/database": KEY}
     w = world_from_plan(plan)
     assert w.secret("dev/app/database", "eu-west-1").kms_key_arn == KEY  # type: ignore[union-attr]
@@ -205,7 +217,8 @@ def test_the_matrix_names_every_edge_and_its_link() -> None:
     w = world("dev")
     text = render_matrix(prove_access(dataclasses.replace(w, associations=[], secret=lambda _n, _r: None)))
     assert text.splitlines()[1].split() == ["namespace/workload", "container", "target", "secret", "access"]
-    assert "dev/app             app        env DB_PASSWORD" in text and "BROKEN: secret" in text
+    assert any(line.split()[:4] == ["dev/app", "app", "env", "DB_PASSWORD"] for line in text.splitlines())
+    assert "BROKEN: secret" in text
     assert "dev/nginx" in text and text.count("BROKEN") == 5
 
 
@@ -215,5 +228,70 @@ def test_a_secret_the_driver_or_external_secrets_never_wrote(stack: str, link: s
     unwritten = dataclasses.replace(w, objects=[o for o in w.objects if o["metadata"].get("name") != "app-secrets"])
     edges = prove_access(unwritten)
     assert {lk for _, lk in broken(edges)} == {link}
-    assert {t for t, _ in broken(edges)} == {"env DB_USERNAME", "env DB_PASSWORD"} | (
-        {"file /mnt/secrets/db-username", "file /mnt/secrets/db-password"} if stack == "staging" else set())
+    assert {t for t, _ in broken(edges)} == {"env DB_USERNAME", "env DB_PASSWORD", "env FEATURE_CHECKOUT"} | (
+        {"file /mnt/secrets/db-username", "file /mnt/secrets/db-password", "file /mnt/secrets/feature-checkout",
+         "file /mnt/secrets/payments-token", "env CHECKOUT_WEBHOOK_SECRET", "file /mnt/secrets/checkout-webhook-secret"}
+        if stack == "staging" else set())
+
+
+# --- the sources of issue 15: SSM, ESO through the operator's Pod Identity, Pulumi ESC, Pod Identity chaining ------
+
+
+def edge_of(edges: list[Edge], workload: str, target: str) -> Edge:
+    return next(e for e in edges if (e.workload, e.target) == (workload, target))
+
+
+def without_statement(role: Role, sid: str) -> Role:
+    policies = tuple({**p, "Statement": [s for s in p["Statement"] if s.get("Sid") != sid]} for p in role.policies)
+    return dataclasses.replace(role, policies=policies)
+
+
+def test_an_ssm_parameter_is_proven_against_the_backends_ssm_action_not_secrets_manager() -> None:
+    w = world("dev")
+    assert edge_of(prove_access(w), "app", "env FEATURE_CHECKOUT").ok
+    edge = edge_of(prove_access(with_role(w, without_statement(app_role(w), "ReadParameters"))), "app",
+                   "env FEATURE_CHECKOUT")
+    assert edge.broken_link == "permission"
+    assert "may not ssm:GetParameters on arn:aws:ssm:eu-west-1:123456789012:parameter/dev/app/features" in edge.detail
+
+
+def test_a_secure_string_key_is_proven_through_ssm() -> None:
+    w = world("staging")
+    role = next(r for arn, r in w.roles.items() if "staging-app-identity-role" in arn)
+    edges = prove_access(with_role(w, without_statement(role, "DecryptParametersThroughSsm")))
+    edge = edge_of(edges, "app", "env FEATURE_CHECKOUT")
+    assert edge.broken_link == "kms" and "through ssm.eu-west-1.amazonaws.com" in edge.detail
+
+
+def test_a_store_role_is_proven_through_the_operators_pod_identity() -> None:
+    w = world("staging")
+    operator = next(r for arn, r in w.roles.items() if "external-secrets-role" in arn)
+    assert edge_of(prove_access(w), "app", "env DB_PASSWORD").ok
+    edge = edge_of(prove_access(with_role(w, dataclasses.replace(operator, policies=()))), "app", "env DB_PASSWORD")
+    assert edge.broken_link == "trust"
+    assert f"role {operator.name} may not sts:AssumeRole on " in edge.detail
+
+
+def test_a_pulumi_esc_value_is_followed_to_the_service_account_it_signs_in_with() -> None:
+    w = world("staging")
+    assert edge_of(prove_access(w), "app", "env CHECKOUT_WEBHOOK_SECRET").ok
+    objects = [o for o in w.objects if not (o.get("kind") == "ServiceAccount"
+                                            and o["metadata"].get("name") == "app")]
+    edge = edge_of(prove_access(dataclasses.replace(w, objects=objects)), "app",
+                   "env CHECKOUT_WEBHOOK_SECRET")
+    assert edge.broken_link == "service-account"
+
+
+def test_a_target_role_is_proven_with_the_owners_grants_and_the_external_id() -> None:
+    w = world("prod")
+    assert edge_of(prove_access(w), "ledger-sync", "file /mnt/secrets/ledger.json").ok
+    target = w.roles["arn:aws:iam::210987654321:role/prod-ledger-sync-reader"]
+    trust = copy.deepcopy(dict(target.trust or {}))
+    trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] = "another-association"
+    edge = edge_of(prove_access(with_role(w, dataclasses.replace(target, trust=trust))), "ledger-sync",
+                   "file /mnt/secrets/ledger.json")
+    assert edge.broken_link == "trust"
+    source = next(r for arn, r in w.roles.items() if "ledger-sync-identity-role" in arn)
+    edge = edge_of(prove_access(with_role(w, dataclasses.replace(source, policies=()))), "ledger-sync",
+                   "file /mnt/secrets/ledger.json")
+    assert edge.broken_link == "trust" and "the role it chains to" in edge.detail

@@ -154,6 +154,12 @@ def _disable_sync(objects: Objects, _iam: Any) -> None:
     objects.remove(_find(objects, "ClusterRole", "secretprovidersyncing-role"))
 
 
+# The app reads a secret and an SSM parameter; report-worker, also on IRSA, a parameter.
+APP = {"dev/app/database", "/dev/app/features"}
+IRSA = APP | {"/dev/report-worker/signing-key"}
+# Which edges each mutation breaks: the app's whole identity, every IRSA edge, or only the secret's.
+BREAKS = {"drop_sts_audience": IRSA, "drop_oidc_provider": IRSA, "name_secret_without_suffix": {"dev/app/database"},
+          "rename_synced_key": {"dev/app/database"}}
 MUTATIONS: list[tuple[Callable[[Objects, Any], None], str, str]] = [
     (_drop_annotation, "role-annotation", "has no eks.amazonaws.com/role-arn"),
     (_pod_on_missing_account, "service-account", "ServiceAccount dev/payments does not exist"),
@@ -173,7 +179,7 @@ def test_the_deployed_dev_stack_proves_every_edge(dev_plan: Plan, tmp_path: Path
     seed_account(dev_plan)
     edges = doctor(cluster_objects(dev_plan), tmp_path, "ecs-dev")
     assert [e for e in edges if not e.ok] == []
-    assert {e.secret for e in edges} == {"dev/app/database", "dev/app-api", "dev/app-tls"}
+    assert {e.secret for e in edges} == IRSA | {"dev/app-api", "dev/app-tls"}
 
 
 @pytest.mark.parametrize(("mutate", "link", "detail"), MUTATIONS, ids=[m[0].__name__.strip("_") for m in MUTATIONS])
@@ -189,8 +195,8 @@ def test_each_mutation_breaks_exactly_its_link(dev_plan: Plan, tmp_path: Path,
     assert broken and broken_links(edges) == {link}
     assert all(detail in e.detail for e in broken), broken[0].detail
     assert all(e.fix and e.confirm for e in broken)
-    # Only the app's Secrets Manager edges break; nginx's TLS Secret and the app's own Secret stay ok.
-    assert {e.secret for e in broken} == {"dev/app/database"}
+    # Only the edges through the mutated link break; nginx's TLS Secret and the app's own Secret stay ok.
+    assert {e.secret for e in broken} == BREAKS.get(mutate.__name__.strip("_"), APP)
 
 
 @mock_aws
@@ -230,7 +236,8 @@ def test_pod_identity_from_a_dump(prod_plan: Plan, tmp_path: Path, associated: b
     write_kube_dump(tmp_path, cluster_objects(prod_plan))
     # Record the IAM, EKS and Secrets Manager reads moto serves; the Pod Identity files come after.
     collect_world(DumpKube(tmp_path), RecordingAws(tmp_path), cluster_name="ecs-prod", region=REGION)
-    association = prod_plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").outputs
+    association = prod_plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation",
+                                "prod-app-identity-pod-identity").outputs
     _pod_identity_dump(tmp_path, prod_plan, [{k: association[k] for k in ("namespace", "serviceAccount",
                                                                               "roleArn")}] if associated else [])
     role = association["roleArn"].rsplit("/", 1)[-1]
@@ -240,8 +247,9 @@ def test_pod_identity_from_a_dump(prod_plan: Plan, tmp_path: Path, associated: b
                                 PolicyName="secrets-read-0")
     edges = prove_access(collect_world(DumpKube(tmp_path), DumpAws(tmp_path), cluster_name="ecs-prod",
                                        region=REGION))
-    assert broken_links(edges) == (set() if associated else {"pod-identity-association"})
-    assert any(e.secret == "prod/app/database" for e in edges)
+    app = [e for e in edges if e.workload == "app"]
+    assert broken_links(app) == (set() if associated else {"pod-identity-association"})
+    assert any(e.secret == "prod/app/database" for e in app)
 
 
 def test_dump_commands_write_the_files_doctor_reads() -> None:
@@ -270,21 +278,26 @@ def test_iam_simulation_where_the_caller_may(dev_plan: Plan, tmp_path: Path) -> 
     seed_account(dev_plan)
     edges = doctor(cluster_objects(dev_plan), tmp_path, "ecs-dev")
     questions = {e.permission for e in edges if e.permission}
-    assert len(questions) == 1
+    # The app's secret and parameter, and report-worker's parameter.
+    assert len(questions) == 3
     # moto 5.2.5 does not implement SimulatePrincipalPolicy: doctor says it did not simulate, and goes on.
     assert simulate(Boto3Aws(REGION), edges)[0].startswith("IAM simulation not run")
-    # What the AWS CLI prints when IAM disagrees with the evaluator (never expected; reported when it happens).
-    role, secret, actions = questions.pop()
-    answer = {"EvaluationResults": [{"EvalActionName": a, "EvalResourceName": secret, "EvalDecision": "implicitDeny"}
-                                    for a in actions]}
-    name = dump_name("iam", "simulate-principal-policy", f"{role.rsplit('/', 1)[-1]}.{secret.rsplit(':', 1)[-1]}")
-    (tmp_path / name).write_text(json.dumps(answer))
-    assert simulate(DumpAws(tmp_path), edges) == [
+
+    def answer(decision: str) -> None:
+        # What the AWS CLI prints, for each question.
+        for role, secret, actions in questions:
+            name = dump_name("iam", "simulate-principal-policy",
+                             f"{role.rsplit('/', 1)[-1]}.{secret.rsplit(':', 1)[-1]}")
+            (tmp_path / name).write_text(json.dumps({"EvaluationResults": [
+                {"EvalActionName": a, "EvalResourceName": secret, "EvalDecision": decision} for a in actions]}))
+
+    # When IAM disagrees with the evaluator (never expected; reported when it happens).
+    answer("implicitDeny")
+    assert sorted(simulate(DumpAws(tmp_path), edges)) == sorted(
         f"IAM simulation says role {role} may not {', '.join(actions)} on {secret}, the evaluator the opposite: "
-        f"IAM is right; please report it"]
-    answer["EvaluationResults"] = [{**r, "EvalDecision": "allowed"} for r in answer["EvaluationResults"]]
-    (tmp_path / name).write_text(json.dumps(answer))
-    assert simulate(DumpAws(tmp_path), edges) == ["IAM simulation agrees on 1 permission(s)"]
+        f"IAM is right; please report it" for role, secret, actions in questions)
+    answer("allowed")
+    assert simulate(DumpAws(tmp_path), edges) == ["IAM simulation agrees on 3 permission(s)"]
 
 
 def test_driver_notes_show_rotation_provider_pods_and_mounts(dev_plan: Plan) -> None:
@@ -303,6 +316,8 @@ def test_driver_notes_show_rotation_provider_pods_and_mounts(dev_plan: Plan) -> 
              {"image": "public.ecr.aws/aws-secrets-manager/secrets-store-csi-driver-provider-aws:3"}]}},
         {"kind": "SecretProviderClassPodStatus", "metadata": {"name": "s", "namespace": "dev"},
          "status": {"podName": pod["metadata"]["name"], "mounted": True}},
+        {"kind": "SecretProviderClassPodStatus", "metadata": {"name": "w", "namespace": "dev"},
+         "status": {"podName": _find(objects, "Pod", "report-worker-")["metadata"]["name"], "mounted": True}},
     ]
     assert driver_notes(objects) == ["CSI driver: --enable-secret-rotation=true, --rotation-poll-interval=2m",
                                      "AWS provider pods: 1 (1 running)"]

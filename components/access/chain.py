@@ -27,6 +27,9 @@ from components.access.world import (
     SecretFacts,
     World,
 )
+from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
+from components.external_secrets import OPERATOR_SERVICE_ACCOUNT
+from components.iam_policies import CSI_PARAMETER_ACTIONS, ESO_PARAMETER_ACTIONS, parameter_arn
 
 __all__ = ["LINKS", "Edge", "prove_access", "render_matrix", "secret_arn_with_suffix"]
 
@@ -59,6 +62,8 @@ POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com"
 # (external-secrets/external-secrets providers/v1/aws/secretsmanager).
 _CSI_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
 _ESO_ACTIONS = ("secretsmanager:GetSecretValue",)
+# SSM parameters: what each backend calls (components.iam_policies, CSI_PARAMETER_ACTIONS and ESO_PARAMETER_ACTIONS).
+_SSM_ACTIONS = {"csi": CSI_PARAMETER_ACTIONS, "external-secrets": ESO_PARAMETER_ACTIONS}
 # Session tags EKS Pod Identity sets on every session (EKS user guide, pod-id-abac).
 _POD_IDENTITY_TAGS = ("eks-cluster-arn", "eks-cluster-name", "kubernetes-namespace", "kubernetes-service-account",
                       "kubernetes-pod-name", "kubernetes-pod-uid")
@@ -143,6 +148,11 @@ class _Spc:
     objects: list[dict[str, Any]]
     secret_objects: list[dict[str, Any]]
 
+    def services(self) -> dict[str, str]:
+        """Object name → ``secretsmanager`` or ``ssm`` (its ``objectType``, or the service of its ARN)."""
+        return {str(o.get("objectName", "")): "ssm" if o.get("objectType") == "ssmparameter"
+                or ":ssm:" in str(o.get("objectName", "")) else "secretsmanager" for o in self.objects}
+
     def files(self) -> dict[str, str]:
         """Mounted file → the object name it comes from (the provider's default file name replaces '/')."""
         files: dict[str, str] = {}
@@ -204,6 +214,8 @@ class _Identity:
     region: str
     actions: tuple[str, ...]
     pod: str
+    service: str = "secretsmanager"
+    """``secretsmanager`` or ``ssm``: the service the secret (or parameter) lives in."""
 
 
 def _kubectl_sa(namespace: str, name: str) -> str:
@@ -332,7 +344,32 @@ def _pod_identity_role(world: World, who: _Identity) -> Role:
     _check_trust(role, [Request(a, role.arn, principal, context) for a in ("sts:AssumeRole", "sts:TagSession")],
                  "Principal {Service: pods.eks.amazonaws.com}, Action [sts:AssumeRole, sts:TagSession], conditions "
                  f"that admit account {world.account}, cluster {cluster} and {ns}/{sa}", f"{ns}/{sa}")
+    if association.target_role_arn:
+        return _chained_role(world, role, str(association.target_role_arn), external_id=association.external_id,
+                             actions=("sts:AssumeRole", "sts:TagSession"), who=f"{ns}/{sa}")
     return role
+
+
+def _chained_role(world: World, source: Role, target_arn: str, *, external_id: str | None,
+                  actions: Sequence[str], who: str) -> Role:
+    """The role that ``source`` chains to: ``source`` may assume it, and it trusts ``source``. EKS Pod Identity
+    chains with session tags and the association's external id; External Secrets with a plain AssumeRole."""
+    confirm = (f"aws iam simulate-principal-policy --policy-source-arn {source.arn} --action-names "
+               f"{' '.join(actions)} --resource-arns {target_arn}")
+    for action in actions:
+        if not _decide(source.policies, Request(action, target_arn, None, {}), "trust", confirm).allowed:
+            raise Broken("trust", f"role {source.name} may not {action} on {target_arn}, the role it chains to",
+                         f"grant {', '.join(actions)} on exactly {target_arn} to role {source.name}", confirm)
+    target = _role(world, target_arn)
+    if target is None:
+        raise Broken("trust", f"role {target_arn}, which {who} chains to, is unknown (the account that owns it "
+                     f"creates it from the plan's owner_grants)", "create it in that account from "
+                     "owner-grants/<account>/", f"aws iam get-role --role-name {target_arn.rsplit('/', 1)[-1]}")
+    context: dict[str, str | list[str]] = {"sts:ExternalId": external_id} if external_id else {}
+    _check_trust(target, [Request(a, target.arn, Principal("AWS", source.arn), context) for a in actions],
+                 f"Principal {{AWS: {source.arn}}}, Action {list(actions)}"
+                 + (f", StringEquals sts:ExternalId {external_id}" if external_id else ""), who)
+    return target
 
 
 def _unknown_role() -> Role:
@@ -385,8 +422,16 @@ def _safe_allows(policies: Sequence[Mapping[str, Any]], request: Request) -> boo
         return False
 
 
-def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission | None:
+def _parameter_facts(world: World, who: _Identity) -> SecretFacts:
+    """An SSM parameter as the proof needs it: its ARN (IAM names ``parameter/<name without its leading slash>``)
+    and its key. The world knows no Parameter Store: the parameter is taken to exist."""
     facts = world.secret(who.secret, who.region)
+    return SecretFacts(parameter_arn(who.secret, partition=world.partition, region=who.region,
+                                     account_id=world.account), facts.kms_key_arn if facts else None)
+
+
+def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission | None:
+    facts = _parameter_facts(world, who) if who.service == "ssm" else world.secret(who.secret, who.region)
     if facts is None:
         raise Broken("secret", f"Secrets Manager has no secret {who.secret} in {who.region} (account "
                      f"{world.account})", "create it, or fix the name (and region) the app names",
@@ -408,7 +453,8 @@ def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission
             instead = f", or run the pod as ServiceAccount {' or '.join(readers)}, whose role can read it" \
                 if readers else ""
             raise Broken("permission", f"role {role.name} may not {action} on {facts.arn}: its policies {why}",
-                         f"grant {', '.join(who.actions)} on {_policy_arn(facts.arn)} to role {role.name} "
+                         f"grant {', '.join(who.actions)} on "
+                         f"{facts.arn if who.service == 'ssm' else _policy_arn(facts.arn)} to role {role.name} "
                          f"(WorkloadIdentity secrets){instead}", confirm, permission)
     if facts.kms_key_arn:
         _check_kms(world, who, role, facts)
@@ -430,9 +476,10 @@ def _decide(policies: Sequence[Mapping[str, Any]], request: Request, link: str, 
 
 def _check_kms(world: World, who: _Identity, role: Role, facts: SecretFacts) -> None:
     key = str(facts.kms_key_arn)
-    via = f"secretsmanager.{who.region}.amazonaws.com{'.cn' if who.region.startswith('cn-') else ''}"
+    via = f"{who.service}.{who.region}.amazonaws.com{'.cn' if who.region.startswith('cn-') else ''}"
+    # The encryption context each service passes: Secrets Manager's SecretARN, SSM's PARAMETER_ARN.
     context = {"kms:ViaService": via, "kms:CallerAccount": world.account,
-               "kms:EncryptionContext:SecretARN": facts.arn}
+               f"kms:EncryptionContext:{'PARAMETER_ARN' if who.service == 'ssm' else 'SecretARN'}": facts.arn}
     fix = (f"grant kms:Decrypt on {key} to role {role.name} with StringEquals kms:ViaService {via} (AppSecrets "
            f"kms_key_arn), and keep the key policy's account-root statement")
     policy = (world.key_policies or {}).get(key)
@@ -441,8 +488,8 @@ def _check_kms(world: World, who: _Identity, role: Role, facts: SecretFacts) -> 
         confirm = f"aws kms get-key-policy --key-id {key} --policy-name default"
         in_key = _decide([policy], Request("kms:Decrypt", key, Principal("AWS", role.arn), context), "kms", confirm)
         if not in_key.allowed:
-            raise Broken("kms", f"the key policy of {key} does not let role {role.name} decrypt through Secrets "
-                         f"Manager", fix, confirm)
+            raise Broken("kms", f"the key policy of {key} does not let role {role.name} decrypt through {via}",
+                         fix, confirm)
         through_iam = in_key.through_account
     if through_iam:
         confirm = (f"aws iam simulate-principal-policy --policy-source-arn {role.arn} --action-names kms:Decrypt "
@@ -473,9 +520,10 @@ def _mounted_spc(world: World, pod: Mapping[str, Any], volume: str) -> _Spc:
 
 def _csi_identity(world: World, pod: Mapping[str, Any], spc: _Spc, secret: str) -> _Identity:
     ns = str(_meta(pod).get("namespace"))
+    service = spc.services().get(secret, "secretsmanager")
     return _Identity(ns, str(_spec(pod).get("serviceAccountName") or "default"), spc.pod_identity,
-                     world.csi.token_audiences, secret, spc.region, _CSI_ACTIONS,
-                     str(_meta(pod).get("name")))
+                     world.csi.token_audiences, secret, spc.region,
+                     _SSM_ACTIONS["csi"] if service == "ssm" else _CSI_ACTIONS, str(_meta(pod).get("name")), service)
 
 
 def _check_sync(world: World, ns: str, spc: _Spc, secret_name: str) -> None:
@@ -556,18 +604,37 @@ def _external_secret_edge(world: World, ns: str, secret_name: str, key: str, *, 
             raise Broken("external-secret", f"ExternalSecret {ns}/{es_name} writes no key {key} into "
                          f"{secret_name}", f"add data[].secretKey {key}", f"kubectl -n {ns} get externalsecret "
                          f"{es_name} -o yaml")
-        store_ref = _spec(es).get("secretStoreRef") or {}
+        # A data entry may read from a store of its own (sourceRef.storeRef), e.g. the app's Parameter Store.
+        store_ref = ((refs[0].get("sourceRef") or {}).get("storeRef") if refs else None) or \
+            _spec(es).get("secretStoreRef") or {}
         kind = str(store_ref.get("kind") or "SecretStore")
         store = world.find(kind, ns if kind == "SecretStore" else None, str(store_ref.get("name")))
         confirm = f"kubectl -n {ns} get {kind.lower()} {store_ref.get('name')} -o yaml"
-        aws = ((_spec(store).get("provider") or {}).get("aws") or {}) if store else {}
+        provider = (_spec(store).get("provider") or {}) if store else {}
+        if provider.get("pulumi"):
+            _esc_store(world, ns, kind, str(store_ref.get("name")), provider["pulumi"], confirm=confirm)
+            _check_written(world, ns, secret_name, es_name)
+            return None
+        aws = provider.get("aws") or {}
         jwt = (aws.get("auth") or {}).get("jwt") or {}
         account_ref = jwt.get("serviceAccountRef") or {}
+        service = "ssm" if aws.get("service") == "ParameterStore" else "secretsmanager"
+        actions = _SSM_ACTIONS["external-secrets"] if service == "ssm" else _ESO_ACTIONS
+        region = str(aws.get("region", ""))
+        if aws.get("role") and not aws.get("auth"):
+            # No auth: the operator's own identity (EKS Pod Identity) assumes the store's role.
+            operator = _Identity(ESO_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, True, None, remote, region, actions,
+                                 f"{kind}/{store_ref.get('name')}", service)
+            role = _chained_role(world, _pod_identity_role(world, operator), str(aws["role"]), external_id=None,
+                                 actions=("sts:AssumeRole",), who=f"{kind} {store_ref.get('name')}")
+            permission = _check_secret_access(world, operator, role)
+            _check_written(world, ns, secret_name, es_name)
+            return permission
         if store is None or not aws or not account_ref.get("name"):
             what = "does not exist" if store is None else "has no aws provider with auth.jwt.serviceAccountRef"
             raise Broken("secret-store", f"{kind} {store_ref.get('name')} of ExternalSecret {es_name} {what}",
-                         "create the store with auth.jwt.serviceAccountRef naming the app's ServiceAccount "
-                         "(AppSecrets does)", confirm)
+                         "create the store with auth.jwt.serviceAccountRef naming the app's ServiceAccount, or a "
+                         "role the operator's Pod Identity assumes (AppSecrets does)", confirm)
         sa_ns = str(account_ref.get("namespace") or ns)
         sa_name = str(account_ref["name"])
         account = world.find("ServiceAccount", sa_ns, sa_name)
@@ -575,16 +642,29 @@ def _external_secret_edge(world: World, ns: str, secret_name: str, key: str, *, 
         # sts.amazonaws.com (external-secrets/external-secrets providers/v1/aws/auth/auth.go), plus the ref's.
         annotated = (_meta(account).get("annotations") or {}).get(AUDIENCE_ANNOTATION) if account else None
         audiences = (str(annotated or STS_AUDIENCE), *[str(a) for a in account_ref.get("audiences") or []])
-        region = str(aws.get("region", ""))
         permission = _check_identity(world, _Identity(sa_ns, sa_name, False, audiences, remote, region,
-                                                      _ESO_ACTIONS, f"{kind}/{store_ref.get('name')}"))
-        if world.find("Secret", ns, secret_name) is None:
-            raise Broken("external-secret", f"Secret {ns}/{secret_name} does not exist: External Secrets has not "
-                         f"written it (the ExternalSecret's status says why)", "fix what the status reports",
-                         f"kubectl -n {ns} get externalsecret {es_name} -o jsonpath='{{.status.conditions}}'")
+                                                      actions, f"{kind}/{store_ref.get('name')}", service))
+        _check_written(world, ns, secret_name, es_name)
         return permission
 
     return _edge(base, target, remote, check)
+
+
+def _check_written(world: World, ns: str, secret_name: str, es_name: str) -> None:
+    if world.find("Secret", ns, secret_name) is None:
+        raise Broken("external-secret", f"Secret {ns}/{secret_name} does not exist: External Secrets has not "
+                     f"written it (the ExternalSecret's status says why)", "fix what the status reports",
+                     f"kubectl -n {ns} get externalsecret {es_name} -o jsonpath='{{.status.conditions}}'")
+
+
+def _esc_store(world: World, ns: str, kind: str, name: str, pulumi: Mapping[str, Any], *, confirm: str) -> None:
+    """A Pulumi ESC store: the proof follows it to the ServiceAccount whose token it signs in with; what Pulumi
+    Cloud then allows (its OIDC issuer and policies) is outside AWS and the cluster, so it stops there."""
+    account_ref = ((pulumi.get("auth") or {}).get("oidcConfig") or {}).get("serviceAccountRef") or {}
+    if not account_ref.get("name"):
+        raise Broken("secret-store", f"{kind} {name} signs in to Pulumi Cloud without auth.oidcConfig",
+                     "sign in by OIDC with the app's ServiceAccount (AppSecrets does), not an access token", confirm)
+    _find_sa(world, str(account_ref.get("namespace") or ns), str(account_ref["name"]))
 
 
 def _kubernetes_secret_edge(world: World, ns: str, secret_name: str, key: str | None, *, target: str,

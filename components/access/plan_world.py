@@ -156,13 +156,21 @@ def _roles(plan: Plan) -> dict[str, Role]:
     return roles
 
 
+def _owner_roles(plan: Plan) -> dict[str, Role]:
+    """The roles that other accounts create from the plan's ``owner_grants`` (a Pod Identity target role): the plan
+    proves the access they give as if the owner had applied the grants, which it hands them for that."""
+    grants = plan.outputs.get("owner_grants")
+    found = [g for app in (grants.values() if isinstance(grants, dict) else []) for g in app if "role" in g]
+    return {str(g["role"]): Role(str(g["role"]), g.get("trust_policy"), (g["permissions_policy"],)) for g in found}
+
+
 def world_from_plan(plan: Plan) -> World:
     """The plan's world. Secrets Manager secrets and KMS keys it does not create are taken to exist (``doctor``
     checks them on the real account); an OIDC provider, the Pod Identity agent and associations are known only
     when the plan creates the cluster."""
     clusters = plan.find("eks:index:Cluster") + plan.find("aws:eks/cluster:Cluster")
     cluster = clusters[0].outputs if clusters else {}
-    roles = _roles(plan)
+    roles = _roles(plan) | _owner_roles(plan)
     some_arn = str(cluster.get("arn") or next(iter(roles), "arn:aws:iam::000000000000:role/none"))
     partition, account = some_arn.split(":")[1], some_arn.split(":")[4]
     providers: dict[str, OidcProvider] | None = None
@@ -199,7 +207,8 @@ def world_from_plan(plan: Plan) -> World:
         pod_identity_agent=any(r.outputs.get("addonName") == _POD_IDENTITY_AGENT
                                for r in plan.find("aws:eks/addon:Addon")) if cluster else None,
         associations=[Association(str(r.outputs.get("namespace")), str(r.outputs.get("serviceAccount")),
-                                  str(r.outputs.get("roleArn")))
+                                  str(r.outputs.get("roleArn")), r.outputs.get("targetRoleArn"),
+                                  r.outputs.get("externalId"))
                       for r in plan.find("aws:eks/podIdentityAssociation:PodIdentityAssociation")]
         if cluster else None,
         roles=roles,

@@ -64,6 +64,10 @@ class Association:
     namespace: str
     service_account: str
     role_arn: str
+    target_role_arn: str | None = None
+    """The role EKS Pod Identity chains to after ``role_arn`` (the association's ``targetRoleArn``)."""
+    external_id: str | None = None
+    """The id EKS passes as ``sts:ExternalId`` when it assumes the target role."""
 
 
 @dataclass(frozen=True)
