@@ -6,6 +6,11 @@ audience, trust conditions on ``sub``/``aud``; Pod Identity: agent, association,
 secret itself, the permission on its exact ARN, its KMS key, the object and key in the SecretProviderClass, and
 the driver's sync. :func:`prove_access` walks them in that order over a :class:`~components.access.world.World`
 and reports, per edge, the first broken link with the command that confirms it and the fix.
+
+An SSM parameter is proven like a secret, against the action its backend calls and its key through SSM; a store
+with a ``role`` through the operator's own Pod Identity and the role it assumes; an association with a target
+role through that role (as the owner account creates it from the plan's ``owner_grants``); a Pulumi ESC store up
+to the ServiceAccount it signs in with (what Pulumi Cloud allows is beyond the proof).
 """
 
 from __future__ import annotations
