@@ -238,6 +238,9 @@ def test_a_secret_of_another_account_comes_with_what_its_owner_applies() -> None
         "key_policy_statements": [key_policy_statement(OWNER_KEY, role_arn)],
     }]
     assert grants[0]["resource_policy"]["Statement"][0]["Principal"] == {"AWS": role_arn}
+    # The owner's documents pass parliament as well (resource and key policies, each naming the role).
+    assert parliament_findings(grants[0]["resource_policy"]) == []
+    assert parliament_findings({"Version": "2012-10-17", "Statement": grants[0]["key_policy_statements"]}) == []
 
 
 def test_a_secret_of_another_account_without_its_key_is_refused() -> None:
