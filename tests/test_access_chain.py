@@ -295,3 +295,18 @@ def test_a_target_role_is_proven_with_the_owners_grants_and_the_external_id() ->
     edge = edge_of(prove_access(with_role(w, dataclasses.replace(source, policies=()))), "ledger-sync",
                    "file /mnt/secrets/ledger.json")
     assert edge.broken_link == "trust" and "the role it chains to" in edge.detail
+
+
+def test_a_failover_region_is_proven_on_the_replica_too() -> None:
+    w = world("prod")
+    assert edge_of(prove_access(w), "app", "env DB_PASSWORD").ok
+    role = next(r for arn, r in w.roles.items() if "prod-app-identity-role" in arn)
+    replica = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/app/database-??????"
+    policies = tuple({**p, "Statement": [{**st, "Resource": [x for x in st["Resource"] if x != replica]}
+                                         if st.get("Sid") == "ReadSecrets" else st for st in p["Statement"]]}
+                     for p in role.policies)
+    edge = edge_of(prove_access(with_role(w, dataclasses.replace(role, policies=policies))), "app",
+                   "env DB_PASSWORD")
+    assert edge.broken_link == "permission"
+    assert "on arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/app/database-" in edge.detail
+

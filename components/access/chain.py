@@ -34,7 +34,7 @@ from components.access.world import (
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.external_secrets import OPERATOR_SERVICE_ACCOUNT
-from components.iam_policies import CSI_PARAMETER_ACTIONS, ESO_PARAMETER_ACTIONS, parameter_arn
+from components.iam_policies import CSI_PARAMETER_ACTIONS, ESO_PARAMETER_ACTIONS, in_region, parameter_arn
 
 __all__ = ["LINKS", "Edge", "prove_access", "render_matrix", "secret_arn_with_suffix"]
 
@@ -152,6 +152,7 @@ class _Spc:
     pod_identity: bool
     objects: list[dict[str, Any]]
     secret_objects: list[dict[str, Any]]
+    failover_region: str | None = None
 
     def services(self) -> dict[str, str]:
         """Object name → ``secretsmanager`` or ``ssm`` (its ``objectType``, or the service of its ARN)."""
@@ -203,7 +204,8 @@ def _parse_spc(o: Mapping[str, Any]) -> _Spc:
     return _Spc(name=str(_meta(o).get("name")), region=str(parameters.get("region", "")),
                 pod_identity=str(parameters.get("usePodIdentity", "false")).lower() == "true",
                 objects=[x for x in objects if isinstance(x, dict)],
-                secret_objects=list(_spec(o).get("secretObjects") or []))
+                secret_objects=list(_spec(o).get("secretObjects") or []),
+                failover_region=str(parameters["failoverRegion"]) if parameters.get("failoverRegion") else None)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,8 @@ class _Identity:
     pod: str
     service: str = "secretsmanager"
     """``secretsmanager`` or ``ssm``: the service the secret (or parameter) lives in."""
+    failover_region: str | None = None
+    """The CSI provider's ``failoverRegion``: it reads the replica there too, on every mount and poll."""
 
 
 def _kubectl_sa(namespace: str, name: str) -> str:
@@ -449,17 +453,20 @@ def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission
         context |= {k: v for k, v in _pod_identity_context(world, who).items() if k.startswith("aws:PrincipalTag/")}
     confirm = (f"aws iam simulate-principal-policy --policy-source-arn {role.arn} --action-names "
                f"{' '.join(who.actions)} --resource-arns {facts.arn}")
-    for action in who.actions:
-        result = _decide(role.policies, Request(action, facts.arn, None, context), "permission", confirm)
+    # The provider asks the failover region as well (a replica keeps the name and suffix: only its region differs).
+    replica = [in_region(facts.arn, who.failover_region)] if who.failover_region else []
+    for action, arn in ((a, r) for r in (facts.arn, *replica) for a in who.actions):
+        in_arn_region = {**context, "aws:RequestedRegion": arn.split(":")[3]}
+        result = _decide(role.policies, Request(action, arn, None, in_arn_region), "permission", confirm)
         if not result.allowed:
             why = f"denies it in statement {result.statement}" if result.decision == "explicit-deny" else \
                 "allow it in no statement"
             readers = _readers(world, facts.arn, who.actions)
             instead = f", or run the pod as ServiceAccount {' or '.join(readers)}, whose role can read it" \
                 if readers else ""
-            raise Broken("permission", f"role {role.name} may not {action} on {facts.arn}: its policies {why}",
+            raise Broken("permission", f"role {role.name} may not {action} on {arn}: its policies {why}",
                          f"grant {', '.join(who.actions)} on "
-                         f"{facts.arn if who.service == 'ssm' else _policy_arn(facts.arn)} to role {role.name} "
+                         f"{arn if who.service == 'ssm' else _policy_arn(arn)} to role {role.name} "
                          f"(WorkloadIdentity secrets){instead}", confirm, permission)
     if facts.kms_key_arn:
         _check_kms(world, who, role, facts)
@@ -528,7 +535,8 @@ def _csi_identity(world: World, pod: Mapping[str, Any], spc: _Spc, secret: str) 
     service = spc.services().get(secret, "secretsmanager")
     return _Identity(ns, str(_spec(pod).get("serviceAccountName") or "default"), spc.pod_identity,
                      world.csi.token_audiences, secret, spc.region,
-                     _SSM_ACTIONS["csi"] if service == "ssm" else _CSI_ACTIONS, str(_meta(pod).get("name")), service)
+                     _SSM_ACTIONS["csi"] if service == "ssm" else _CSI_ACTIONS, str(_meta(pod).get("name")), service,
+                     spc.failover_region)
 
 
 def _check_sync(world: World, ns: str, spc: _Spc, secret_name: str) -> None:
