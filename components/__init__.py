@@ -13,6 +13,8 @@ from components.external_secrets import ExternalSecretsOperator, ExternalSecrets
 from components.iam_policies import (
     envelope_key_policy,
     irsa_trust_policy,
+    owner_grants,
+    parameter_arn,
     pod_identity_trust_policy,
     secret_arn,
     secrets_read_policy,
@@ -59,6 +61,8 @@ __all__ = [
     "__version__",
     "envelope_key_policy",
     "irsa_trust_policy",
+    "owner_grants",
+    "parameter_arn",
     "pod_identity_trust_policy",
     "secret_arn",
     "secrets_read_policy",
