@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.access.world import KMS_KEYS_ANNOTATION
+from components.access.world import KMS_KEYS_ANNOTATION, replica_key
 from components.external_secrets import (
     RemoteKey,
     esc_store_manifest,
@@ -24,6 +24,7 @@ from components.iam_policies import (
     check_partition,
     check_region,
     in_region,
+    name_in_region,
     parameter_arn,
     secret_arn,
 )
@@ -224,6 +225,10 @@ class AppSecrets(pulumi.ComponentResource):
         # Which key encrypts which secret or parameter: the access proof reads it to prove the key's link (the
         # policy grants kms:Decrypt on keys, not per secret).
         kms_keys = {s.get("secret") or s.get("parameter"): s["kms_key_arn"] for s in secrets if "kms_key_arn" in s}
+        # A replica's key, under the name it is read by in the failover region (see access.world.kms_key_of).
+        kms_keys |= {replica_key(name_in_region(str(s.get("secret") or s.get("parameter")), failover), failover):
+                     s["failover_kms_key_arn"]
+                     for s in secrets if failover is not None and "failover_kms_key_arn" in s}
         annotations = {KMS_KEYS_ANNOTATION: json.dumps(kms_keys, sort_keys=True)} if kms_keys else {}
         # Built (and so checked) before anything is registered; the resources below only carry them.
         if backend == "csi":

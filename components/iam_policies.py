@@ -30,6 +30,7 @@ __all__ = [
     "in_region",
     "irsa_trust_policy",
     "key_policy_statement",
+    "name_in_region",
     "owner_grants",
     "parameter_arn",
     "partition_of",
@@ -263,6 +264,12 @@ def in_region(arn: str, region: str) -> str:
     ARN differs only in the region field (and a parameter kept in step by hand has the same name)."""
     parts = arn.split(":", 5)
     return ":".join([*parts[:3], region, *parts[4:]])
+
+
+def name_in_region(name_or_arn: str, region: str) -> str:
+    """How a secret or parameter given by name or ARN is read in another region: a replica keeps its name, and an
+    ARN differs only in its region field."""
+    return in_region(name_or_arn, region) if name_or_arn.startswith("arn:") else name_or_arn
 
 
 def parameter_arn(name_or_arn: str, *, partition: str, region: str, account_id: str) -> str:

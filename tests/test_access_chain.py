@@ -310,3 +310,19 @@ def test_a_failover_region_is_proven_on_the_replica_too() -> None:
     assert edge.broken_link == "permission"
     assert "on arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/app/database-" in edge.detail
 
+
+
+def test_a_failover_replica_is_proven_under_its_own_key() -> None:
+    """The replica is decrypted in the failover region under its own key (prod's failoverKmsKeyArn): a role that may
+    use the primary's key only cannot read it there."""
+    w = world("prod")
+    assert edge_of(prove_access(w), "app", "env DB_PASSWORD").ok
+    role = app_role(w)
+    replica_key = "arn:aws:kms:eu-central-1:123456789012:key/mrk-0c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5"
+    policies = tuple({**p, "Statement": [st for st in p["Statement"] if replica_key not in json.dumps(st)]}
+                     for p in role.policies)
+    assert policies != role.policies
+    edge = edge_of(prove_access(with_role(w, dataclasses.replace(role, policies=policies))), "app",
+                   "env DB_PASSWORD")
+    assert edge.broken_link == "kms"
+    assert replica_key in edge.detail and "secretsmanager.eu-central-1.amazonaws.com" in edge.detail

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -34,7 +34,13 @@ from components.access.world import (
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.external_secrets import OPERATOR_SERVICE_ACCOUNT
-from components.iam_policies import CSI_PARAMETER_ACTIONS, ESO_PARAMETER_ACTIONS, in_region, parameter_arn
+from components.iam_policies import (
+    CSI_PARAMETER_ACTIONS,
+    ESO_PARAMETER_ACTIONS,
+    in_region,
+    name_in_region,
+    parameter_arn,
+)
 
 __all__ = ["LINKS", "Edge", "prove_access", "render_matrix", "secret_arn_with_suffix"]
 
@@ -470,6 +476,12 @@ def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission
                          f"(WorkloadIdentity secrets){instead}", confirm, permission)
     if facts.kms_key_arn:
         _check_kms(world, who, role, facts)
+    if who.failover_region:
+        # The replica is decrypted in its own region, under its own key where it has one.
+        there = replace(who, region=who.failover_region, secret=name_in_region(who.secret, who.failover_region))
+        replica_facts = world.secret(there.secret, there.region)
+        if replica_facts is not None and replica_facts.kms_key_arn:
+            _check_kms(world, there, role, replica_facts)
     return permission
 
 

@@ -24,6 +24,7 @@ from components.access.world import (
     Role,
     SecretFacts,
     World,
+    replica_key,
 )
 from components.plan.engine import Plan, RecordedResource
 from components.policy_rules import CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART, HELM_RELEASE
@@ -194,7 +195,7 @@ def world_from_plan(plan: Plan) -> World:
 
     def secret(name: str, region: str) -> SecretFacts:
         arn = secret_arn_with_suffix(name, partition=partition, region=region, account=account)
-        return SecretFacts(arn, secret_keys.get(name))
+        return SecretFacts(arn, secret_keys.get(replica_key(name, region), secret_keys.get(name)))
 
     return World(
         objects=objects,

@@ -36,6 +36,14 @@ KMS_KEYS_ANNOTATION = "eks-config-secrets.io/kms-keys"
 """On a SecretProviderClass or ExternalSecret: JSON ``{secret name or ARN: KMS key ARN}`` for the secrets
 encrypted with a customer-managed key, so that the plan (which never sees the secrets) can prove the key's
 link; on a cluster, ``DescribeSecret`` tells it."""
+
+
+def replica_key(name: str, region: str) -> str:
+    """The :data:`KMS_KEYS_ANNOTATION` entry of a failover replica: the name it is read by there, ``@`` its region
+    (a replica may have a key of its own, and keeps its primary's name)."""
+    return f"{name}@{region}"
+
+
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 
 
