@@ -11,7 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.access.world import KMS_KEYS_ANNOTATION, replica_key
+from components.access.world import replica_key
+from components.conventions import KMS_KEYS_ANNOTATION
 from components.external_secrets import (
     RemoteKey,
     esc_store_manifest,
@@ -181,7 +182,7 @@ class AppSecrets(pulumi.ComponentResource):
         namespace = check_dns1123_label(args["namespace"], "AppSecretsArgs.namespace")
         region = check_region(args["region"], "AppSecretsArgs.region")
         partition = check_partition(args.get("partition", "aws"), "AppSecretsArgs.partition")
-        backend, identity = args.get("backend", "csi"), args.get("identity", "irsa")
+        backend, identity = args.get("backend", BACKENDS[0]), args.get("identity", IDENTITIES[0])
         if backend not in BACKENDS:
             raise SettingsError("AppSecretsArgs.backend", backend, f"is not one of: {', '.join(BACKENDS)}")
         if identity not in IDENTITIES:

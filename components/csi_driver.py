@@ -16,12 +16,12 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.conventions import CSI_ADDON, CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART
 from components.helm import PinnedChart, pinned_release
 from components.iam_policies import check_region
 from components.validation import SettingsError, check_dns1123_label, parse_go_duration
 
 __all__ = [
-    "ADDON_NAME",
     "AWS_PROVIDER_CHART",
     "DEFAULT_ROTATION_POLL_INTERVAL",
     "DRIVER_CHART",
@@ -33,16 +33,15 @@ __all__ = [
 ]
 
 DRIVER_CHART: PinnedChart = {
-    "chart": "secrets-store-csi-driver",
+    "chart": CSI_DRIVER_CHART,
     "version": "1.6.0",
     "repo": "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
 }
 AWS_PROVIDER_CHART: PinnedChart = {
-    "chart": "secrets-store-csi-driver-provider-aws",
+    "chart": CSI_AWS_PROVIDER_CHART,
     "version": "3.1.1",
     "repo": "https://aws.github.io/secrets-store-csi-driver-provider-aws",
 }
-ADDON_NAME = "aws-secrets-store-csi-driver-provider"
 INSTALLS = ("helm", "addon")
 DEFAULT_ROTATION_POLL_INTERVAL = "1h"
 """AWS's suggestion for the rotation poll: every poll describes each mounted secret, per pod, and costs API calls
@@ -67,7 +66,7 @@ def aws_provider_values(region: str) -> dict[str, Any]:
     """Values of the AWS provider chart, with its bundled driver off (ours is the only one)."""
     return {
         "awsRegion": region,
-        "secrets-store-csi-driver": {"install": False},
+        CSI_DRIVER_CHART: {"install": False},
     }
 
 
@@ -113,7 +112,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
     """Helm release names: the driver's, then the provider's (none with the add-on)."""
 
     def __init__(self, name: str, args: SecretsStoreCsiDriverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        install = args.get("install", "helm")
+        install = args.get("install", INSTALLS[0])
         if install not in INSTALLS:
             raise SettingsError("SecretsStoreCsiDriverArgs.install", install, f"is not one of: {', '.join(INSTALLS)}")
         region = check_region(args["region"], "SecretsStoreCsiDriverArgs.region")
@@ -134,7 +133,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
             addon = aws.eks.Addon(
                 f"{name}-addon",
                 cluster_name=args["cluster_name"],
-                addon_name=ADDON_NAME,
+                addon_name=CSI_ADDON,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.crd_dependencies = [addon]

@@ -8,6 +8,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.conventions import CHECKSUM_ANNOTATION_PREFIX
 from components.validation import (
     SECRET_SHOWN_AS,
     SettingsError,
@@ -105,7 +106,7 @@ class Environment(pulumi.ComponentResource):
     def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         namespace = check_dns1123_label(args["namespace"], "EnvironmentArgs.namespace")
         environment = check_dns1123_label(args.get("environment", namespace), "EnvironmentArgs.environment")
-        level = args.get("pod_security", "restricted")
+        level = args.get("pod_security", POD_SECURITY_LEVELS[0])
         if level not in POD_SECURITY_LEVELS:
             raise SettingsError("EnvironmentArgs.pod_security", level,
                                 f"is not one of: {', '.join(POD_SECURITY_LEVELS)}")
@@ -191,7 +192,7 @@ class Environment(pulumi.ComponentResource):
     def _add_secret(self, args: EnvironmentSecretArgs) -> k8s.core.v1.Secret:
         if self._checksum_key is None:
             raise _missing_checksum_key()
-        kind = args.get("type", "Opaque")
+        kind = args.get("type", SECRET_TYPES[0])
         string_data: pulumi.Input[Mapping[str, str]]
         if kind == "Opaque":
             string_data = pulumi.Output.all(**dict(args["string_data"])).apply(dict)
@@ -237,7 +238,7 @@ def check_checksum_key(key: str, setting: str) -> str:
 def check_checksummed_name(name: str, setting: str) -> str:
     """A ConfigMap or Secret name, which also becomes its consumers' pod annotation key ``checksum/<name>``."""
     check_dns1123_subdomain(name, setting)
-    check_annotation_key(f"checksum/{name}", setting, name)
+    check_annotation_key(f"{CHECKSUM_ANNOTATION_PREFIX}{name}", setting, name)
     return name
 
 
@@ -270,7 +271,7 @@ _REQUIRED = {
 
 def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
     check_checksummed_name(args["name"], f"{setting}.name")
-    kind = args.get("type", "Opaque")
+    kind = args.get("type", SECRET_TYPES[0])
     if kind not in SECRET_TYPES:
         raise SettingsError(f"{setting}.type", kind, f"is not one of: {', '.join(SECRET_TYPES)}")
     for field in _REQUIRED[kind]:

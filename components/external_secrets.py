@@ -10,6 +10,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from components.conventions import ESO_CHART
 from components.helm import PinnedChart, pinned_release
 from components.iam_policies import (
     assume_roles_policy,
@@ -46,7 +47,7 @@ __all__ = [
 DEFAULT_NAMESPACE = "external-secrets"
 """Namespace of the operator's release when ``ExternalSecretsOperatorArgs.namespace`` is omitted."""
 
-CHART: PinnedChart = {"chart": "external-secrets", "version": "2.9.0", "repo": "https://charts.external-secrets.io"}
+CHART: PinnedChart = {"chart": ESO_CHART, "version": "2.9.0", "repo": "https://charts.external-secrets.io"}
 # Chart 2.9.0 serves external-secrets.io/v1 only; v1beta1 is still in the CRD but not served since v0.17.
 API_VERSION = "external-secrets.io/v1"
 STORE_KINDS = ("SecretStore", "ClusterSecretStore")

@@ -24,6 +24,30 @@ from typing import Any, Literal
 
 import yaml
 
+from components.conventions import (
+    AUTOMOUNT_REASON_ANNOTATION,
+    CHECKSUM_ANNOTATION_PREFIX,
+    CONFIG_MAP,
+    CSI_ADDON,
+    CSI_AWS_PROVIDER_CHART,
+    CSI_DRIVER_CHART,
+    DEPLOYMENT,
+    EKS_ADDON,
+    EKS_CLUSTER,
+    EKS_COMPONENT,
+    ESO_CHART,
+    HELM_RELEASE,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    KMS_KEY,
+    KUBERNETES_PROVIDER,
+    NAMESPACE,
+    ROLE,
+    ROLE_BINDING,
+    SERVICE_ACCOUNT,
+)
 from components.iam_policies import POD_IDENTITY_SESSION_TAGS
 from components.validation import parse_go_duration
 
@@ -45,36 +69,21 @@ UNKNOWN = "[unknown]"
 Enforcement = Literal["mandatory", "advisory"]
 
 # Resource types.
-KMS_KEY = "aws:kms/key:Key"
-EKS_COMPONENT = "eks:index:Cluster"
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
-EKS_ADDON = "aws:eks/addon:Addon"
-IAM_ROLE = "aws:iam/role:Role"
-IAM_POLICY = "aws:iam/policy:Policy"
-IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
 KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"
 SECRETSMANAGER_SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 # Attachments of a managed policy, each with a `policyArn` (pulumi-aws iam module).
-_POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+_POLICY_ATTACHMENTS = (IAM_ROLE_POLICY_ATTACHMENT,
                        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
                        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
                        "aws:iam/policyAttachment:PolicyAttachment")
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HELM_CHART = "kubernetes:helm.sh/v4:Chart"
 _HELM = (HELM_RELEASE, HELM_CHART)
 CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"
-NAMESPACE = "kubernetes:core/v1:Namespace"
-SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
-CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
-ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
-KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
 # Where each workload kind keeps its pod spec (the path of keys under the resource's inputs).
 _POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -101,14 +110,7 @@ SERVED_CRD_VERSIONS: Mapping[str, tuple[str, ...]] = {
 """The versions the API server serves for the custom resources of the charts we pin (the CSI driver chart 1.6.0
 serves v1 and v1alpha1; the External Secrets chart 2.9.0 serves only v1, ``v1beta1`` is in its CRDs with
 ``served: false``). A test checks this against the CRDs vendored under ``reference/``."""
-CSI_DRIVER_CHART = "secrets-store-csi-driver"
-CSI_AWS_PROVIDER_CHART = "secrets-store-csi-driver-provider-aws"
-ESO_CHART = "external-secrets"
-CSI_ADDON = "aws-secrets-store-csi-driver-provider"
 
-AUTOMOUNT_REASON_ANNOTATION = "eks-config-secrets.io/automount-token-reason"
-"""Annotation (on a ServiceAccount or pod template) that states why a workload mounts its API token; with a
-non-empty reason the automount rule accepts ``automountServiceAccountToken: true``."""
 
 _SENSITIVE_SERVICES = ("secretsmanager", "ssm", "kms")
 _CREDENTIAL_KEY = re.compile(
@@ -851,7 +853,7 @@ def deployment_checksum_annotations(r: ResourceView) -> list[str]:
     annotations = _pod_metadata(r).get("annotations")
     if spec is None or r.partial or _opaque(annotations) or not _consumes_config(spec):
         return []
-    if not any(isinstance(k, str) and k.startswith("checksum/") for k in _mapping(annotations)):
+    if not any(isinstance(k, str) and k.startswith(CHECKSUM_ANNOTATION_PREFIX) for k in _mapping(annotations)):
         return ["Deployment consumes ConfigMaps or Secrets but its pod template has no checksum/ annotation: add "
                 "checksum/<name> annotations so that a changed value rolls the pods (env vars and subPath mounts "
                 "never see updates)"]

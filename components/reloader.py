@@ -8,6 +8,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
+from components.conventions import RELOAD_SECRET_PROVIDER_CLASSES_ANNOTATION, RELOAD_SECRETS_ANNOTATION
 from components.helm import PinnedChart, pinned_release
 from components.validation import (
     SYSTEM_NAMESPACES,
@@ -34,15 +35,6 @@ DEFAULT_NAMESPACE = "reloader"
 # stakater/Reloader tag chart-v2.2.16 (app v1.4.21); its values.yaml and values.schema.json are vendored in
 # reference/reloader/2.2.16, and the tests check our values against both.
 CHART: PinnedChart = {"chart": "reloader", "version": "2.2.16", "repo": "https://stakater.github.io/stakater-charts"}
-RELOAD_SECRETS_ANNOTATION = "secret.reloader.stakater.com/reload"
-"""Read by Reloader on a workload's own metadata (not the pod template): a rolling restart when one of the named
-Secrets (comma-separated) changes."""
-
-RELOAD_SECRET_PROVIDER_CLASSES_ANNOTATION = "secretproviderclass.reloader.stakater.com/reload"
-"""Read on a workload's metadata when the chart runs with ``reloader.enableCSIIntegration``: a rolling restart when
-the driver rewrites the files of one of the named SecretProviderClasses (Reloader watches their
-SecretProviderClassPodStatus objects; chart-v2.2.16 ``internal/pkg/options/flags.go``)."""
-
 
 def reload_on_secrets(secret_names: Sequence[str]) -> dict[str, str]:
     """The Deployment annotation that makes Reloader roll it when one of these Secrets changes.

@@ -28,14 +28,22 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
 from components.app_secrets import (
+    BACKENDS,
     DEFAULT_MOUNT_PATH,
+    IDENTITIES,
     check_env_needs_sync,
     whole_secret_file,
 )
 from components.cluster import SUPPORT_TYPES
-from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, check_install_mode
+from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, INSTALLS, check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
-from components.environment import check_checksum_key, check_checksummed_name, check_registry_username
+from components.environment import (
+    POD_SECURITY_LEVELS,
+    SECRET_TYPES,
+    check_checksum_key,
+    check_checksummed_name,
+    check_registry_username,
+)
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.iam_policies import check_no_wildcard, check_region, parameter_arn, partition_of
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
@@ -339,8 +347,6 @@ class StackSettings:
 T = TypeVar("T")
 D = TypeVar("D")
 
-_POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
-_SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONFIG_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -538,11 +544,11 @@ def _secret_delivery(node: _Node) -> SecretDeliverySettings:
     eso = _section(fields, "externalSecrets", node.path).object(KEYS["secretDelivery.externalSecrets"])
     refresh = _get(eso, "refreshInterval", _Node.string, "1h")
     parse_go_duration(refresh, f"{node.path}.externalSecrets.refreshInterval")
-    install = _get(csi, "install", lambda n: n.choice(("helm", "addon")), "helm")
+    install = _get(csi, "install", lambda n: n.choice(INSTALLS), INSTALLS[0])
     sync_secret = _get(csi, "syncSecret", _Node.boolean, True)
     check_install_mode(install, sync_secret, f"{node.path}.csi.install")
     return SecretDeliverySettings(
-        backend=_get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), "csi"),
+        backend=_get(fields, "backend", lambda n: n.choice(BACKENDS), BACKENDS[0]),
         csi=CsiSettings(
             install=install,
             sync_secret=sync_secret,
@@ -682,7 +688,7 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
     return EnvironmentSettings(
         name=name,
         namespace=namespace,
-        pod_security=_get(fields, "podSecurity", lambda n: n.choice(_POD_SECURITY_LEVELS), "restricted"),
+        pod_security=_get(fields, "podSecurity", lambda n: n.choice(POD_SECURITY_LEVELS), POD_SECURITY_LEVELS[0]),
         config_maps=config_maps,
         secrets=env_secrets,
         checksum_key=checksum_key,
@@ -735,7 +741,7 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
 def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
     fields = node.object(KEYS["environments[].secrets[]"])
     name = check_checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
-    kind = _get(fields, "type", lambda n: n.choice(_SECRET_TYPES), "Opaque")
+    kind = _get(fields, "type", lambda n: n.choice(SECRET_TYPES), SECRET_TYPES[0])
     needed = {
         "Opaque": ("stringData",),
         "kubernetes.io/tls": ("certificate", "privateKey"),
@@ -791,8 +797,8 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     secret_volumes = _records(fields, "secretVolumes", "apps[].secretVolumes[]", lambda f, path: SecretVolumeMount(
         secret=_text(f, "secret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
     app_secrets = tuple(_app_secret(n, region, j) for j, n in enumerate(_get(fields, "secrets", _Node.items, [])))
-    identity = _get(fields, "identity", lambda n: n.choice(("irsa", "pod-identity")), "irsa")
-    backend = _get(fields, "backend", lambda n: n.choice(("csi", "external-secrets")), delivery.backend)
+    identity = _get(fields, "identity", lambda n: n.choice(IDENTITIES), IDENTITIES[0])
+    backend = _get(fields, "backend", lambda n: n.choice(BACKENDS), delivery.backend)
     if backend == "csi":
         check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secrets[{j}].keys[{k}].env", key.env)
                                                         for j, secret in enumerate(app_secrets)

@@ -8,7 +8,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.policy_rules import AUTOMOUNT_REASON_ANNOTATION
+from components.conventions import AUTOMOUNT_REASON_ANNOTATION
 from components.rbac import SecretReader
 from components.validation import SettingsError, check_dns1123_label
 from components.workloads import pod_security_context, restricted_security_context

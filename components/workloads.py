@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from components.conventions import CHECKSUM_ANNOTATION_PREFIX
 from components.validation import SettingsError
 
 __all__ = [
@@ -176,7 +177,7 @@ def checksum(data: Mapping[str, str], key: str | None = None) -> str:
 
 def checksum_annotation(name: str, data: Mapping[str, str]) -> dict[str, str]:
     """``{"checksum/<name>": <sha256>}`` for non-secret content (ConfigMaps), as Helm's ``checksum/config``."""
-    return {f"checksum/{name}": checksum(data)}
+    return {f"{CHECKSUM_ANNOTATION_PREFIX}{name}": checksum(data)}
 
 
 def secret_checksum_annotation(
@@ -194,7 +195,7 @@ def secret_checksum_annotation(
     def keyed(values: list[Any]) -> str:
         return checksum(values[0], values[1])
 
-    return {f"checksum/{name}": pulumi.Output.unsecret(pulumi.Output.all(data, key).apply(keyed))}
+    return {f"{CHECKSUM_ANNOTATION_PREFIX}{name}": pulumi.Output.unsecret(pulumi.Output.all(data, key).apply(keyed))}
 
 
 def check_tls_pair(certificate: str, private_key: str, certificate_setting: str, key_setting: str) -> None:

@@ -16,7 +16,8 @@ import pytest
 from components import settings as settings_module
 from components.access.chain import Edge, prove_access, render_matrix
 from components.access.plan_world import world_from_plan
-from components.access.world import KMS_KEYS_ANNOTATION, Role, SecretFacts, World
+from components.access.world import Role, SecretFacts, World
+from components.conventions import KMS_KEYS_ANNOTATION
 from components.plan.cli import EXIT_OK, EXIT_POLICY, evaluate_stack, load_stack_file, main
 from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies

@@ -9,8 +9,9 @@ import pulumi
 import pytest
 
 from components.cluster import SecureCluster, SecureClusterArgs, deploying_principal
+from components.conventions import SECRET_MARKER
 from components.iam_policies import envelope_key_policy, service_trust_policy
-from components.plan.engine import SECRET, Plan, RecordedResource, run_program
+from components.plan.engine import Plan, RecordedResource, run_program
 from components.validation import SettingsError
 
 CLUSTER = "eks:index:Cluster"
@@ -234,7 +235,7 @@ def test_node_role_has_the_worker_cni_and_registry_policies(plan: Plan) -> None:
 
 def test_kubernetes_provider_takes_the_kubeconfig_as_a_secret(plan: Plan) -> None:
     provider = plan.one("pulumi:providers:kubernetes", "ecs-test-k8s")
-    assert provider.inputs["kubeconfig"] == SECRET
+    assert provider.inputs["kubeconfig"] == SECRET_MARKER
     assert json.loads(provider.raw_inputs["kubeconfig"])["kind"] == "Config"
     assert provider.parent == plan.one("eks-config-secrets:index:SecureCluster").urn
 
@@ -243,7 +244,7 @@ def test_outputs_come_from_the_cluster_and_the_kubeconfig_stays_secret(plan: Pla
     assert plan.outputs == {
         "cluster_name": "ecs-test",
         "kms_key_arn": plan.one(KEY).outputs["arn"],
-        "kubeconfig": SECRET,
+        "kubeconfig": SECRET_MARKER,
         "oidc_issuer": cluster.outputs["oidcIssuer"],
         "oidc_provider_arn": cluster.outputs["oidcProviderArn"],
     }

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from components.conventions import SECRET_MARKER
 from components.plan.cli import EXIT_DATA_LOSS, EXIT_OK, main
 from components.plan.diff import changed_paths, diff_plans, flatten
-from components.plan.engine import SECRET
 from tests.conftest import ROOT
 from tests.test_plan_cli import own_project
 
@@ -34,7 +34,7 @@ def plan(*resources: dict[str, Any]) -> dict[str, Any]:
 
 def k8s_provider(kubeconfig_digest: str) -> dict[str, Any]:
     provider = resource("k8s", "pulumi:providers:kubernetes",
-                        {"kubeconfig": SECRET, "enableConfigMapMutable": "true", "enableSecretMutable": "true"},
+                        {"kubeconfig": SECRET_MARKER, "enableConfigMapMutable": "true", "enableSecretMutable": "true"},
                         secret_digests={"kubeconfig": kubeconfig_digest})
     provider["urn"] = PROVIDER
     return provider
@@ -61,11 +61,11 @@ def test_new_and_removed_resources_are_created_and_deleted() -> None:
 
 
 def test_secrets_compare_by_digest_and_show_only_their_path() -> None:
-    old = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}},
+    old = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET_MARKER}},
                    secret_digests={"stringData.token": "1111"})
-    same = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}},
+    same = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET_MARKER}},
                     secret_digests={"stringData.token": "1111"})
-    rotated = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}},
+    rotated = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET_MARKER}},
                        secret_digests={"stringData.token": "2222"})
     assert changed_paths(old, same) == []
     assert changed_paths(old, rotated) == ["stringData.token"]
@@ -231,8 +231,8 @@ def test_the_readme_example_is_what_the_command_prints(base_plan: Path, tmp_path
 
 
 def test_a_secret_without_digest_in_an_older_base_plan_counts_as_unchanged() -> None:
-    old = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}})
+    old = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET_MARKER}})
     del old["secret_digests"]
-    new = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET}},
+    new = resource("s", "kubernetes:core/v1:Secret", {"stringData": {"token": SECRET_MARKER}},
                    secret_digests={"stringData.token": "2222"})
     assert changed_paths(old, new) == []

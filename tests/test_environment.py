@@ -11,8 +11,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.conventions import SECRET_MARKER
 from components.environment import Environment, EnvironmentArgs
-from components.plan.engine import SECRET, Plan, run_program
+from components.plan.engine import Plan, run_program
 from components.validation import SettingsError
 from components.workload import Workload
 from components.workloads import (
@@ -227,10 +228,10 @@ def test_three_secret_types_with_secret_values_only() -> None:
     ]})
     secrets = {s.name: s for s in plan.find("kubernetes:core/v1:Secret")}
     assert {n: (s.inputs["type"], s.inputs["stringData"], s.secret_paths) for n, s in secrets.items()} == {
-        "dev-api": ("Opaque", {"TOKEN": SECRET, "USER": SECRET}, ["stringData.TOKEN", "stringData.USER"]),
-        "dev-tls": ("kubernetes.io/tls", {"tls.crt": SECRET, "tls.key": SECRET},
+        "dev-api": ("Opaque", {"TOKEN": SECRET_MARKER, "USER": SECRET_MARKER}, ["stringData.TOKEN", "stringData.USER"]),
+        "dev-tls": ("kubernetes.io/tls", {"tls.crt": SECRET_MARKER, "tls.key": SECRET_MARKER},
                     ['stringData["tls.crt"]', 'stringData["tls.key"]']),
-        "dev-registry": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET},
+        "dev-registry": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET_MARKER},
                          ['stringData[".dockerconfigjson"]'])}
     assert secrets["dev-api"].raw_inputs["stringData"] == {"TOKEN": "t0ken", "USER": "app"}
     assert secrets["dev-tls"].raw_inputs["stringData"] == {"tls.crt": certificate, "tls.key": key}

@@ -14,8 +14,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from components.conventions import SECRET_MARKER
 from components.plan.cli import evaluate_stack
-from components.plan.engine import SECRET, Plan
+from components.plan.engine import Plan
 from components.plan.render import write_manifests
 from tests.conftest import REFERENCE, ROOT, STACKS, empty_fields
 
@@ -73,7 +74,7 @@ def test_written_secrets_keep_their_type_and_keys_with_each_value_redacted(stack
     planned = {r.inputs["metadata"]["name"]: (r.inputs["type"], r.inputs["stringData"])
                for r in plan_of(stack).find("kubernetes:core/v1:Secret")}
     assert found == planned
-    assert all(data and set(data.values()) == {SECRET} for _, data in found.values())
+    assert all(data and set(data.values()) == {SECRET_MARKER} for _, data in found.values())
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.conventions import SECRET_MARKER
 from components.plan.cli import (
     EXIT_DATA_LOSS,
     EXIT_INVALID,
@@ -23,7 +24,6 @@ from components.plan.cli import (
     load_stack_file,
     main,
 )
-from components.plan.engine import SECRET
 from components.settings import offline_placeholder
 from tests.conftest import ROOT
 
@@ -190,7 +190,7 @@ def test_a_stack_importing_esc_environments_plans_with_its_secrets_taken_as_supp
     assert stack_file.environments == ("eks-config-secrets/dev",)
     api = plan.one("kubernetes:core/v1:Secret", "dev-app-api")
     assert api.raw_inputs["stringData"] == {"API_TOKEN": offline_placeholder("eks-config-secrets:apiToken")}
-    assert api.inputs["stringData"] == {"API_TOKEN": SECRET}
+    assert api.inputs["stringData"] == {"API_TOKEN": SECRET_MARKER}
 
 
 @pytest.mark.parametrize("environment, imported", [

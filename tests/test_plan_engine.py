@@ -10,7 +10,8 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.plan.engine import SECRET, run_program
+from components.conventions import SECRET_MARKER
+from components.plan.engine import run_program
 from components.plan.fake_cloud import ACCOUNT_ID
 
 
@@ -62,8 +63,8 @@ def test_records_the_explicit_provider(plan) -> None:  # type: ignore[no-untyped
 def test_secret_values_are_redacted_but_kept_for_tests(plan) -> None:  # type: ignore[no-untyped-def]
     secret = plan.one("kubernetes:core/v1:Secret")
     # pulumi_kubernetes marks a Secret's whole stringData secret: its keys stay, each value is redacted.
-    assert secret.inputs["stringData"] == {"password": SECRET}
-    assert secret.outputs["stringData"] == {"password": SECRET}
+    assert secret.inputs["stringData"] == {"password": SECRET_MARKER}
+    assert secret.outputs["stringData"] == {"password": SECRET_MARKER}
     assert secret.raw_inputs["stringData"] == {"password": "hunter2"}
     assert secret.secret_paths == ["stringData.password"]
     assert "hunter2" not in json.dumps(plan.as_json())
@@ -84,12 +85,12 @@ def test_only_the_secret_leaf_of_a_structure_is_redacted() -> None:
     rpc.py, ``deserialize_properties``); the wire keeps it on the one value, and so does the plan."""
     plan = run_program(_one_secret_leaf)
     deployment = plan.one("kubernetes:apps/v1:Deployment")
-    container = {"env": [{"name": "TOKEN", "value": SECRET}], "image": "app:1", "name": "app"}
+    container = {"env": [{"name": "TOKEN", "value": SECRET_MARKER}], "image": "app:1", "name": "app"}
     assert deployment.inputs["spec"]["template"]["spec"]["containers"] == [container]
     assert deployment.outputs["spec"]["template"]["spec"]["containers"] == [container]
     assert deployment.secret_paths == ["spec.template.spec.containers[0].env[0].value"]
     assert deployment.raw_inputs["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == "hunter2"
-    assert plan.outputs["settings"] == {"name": "app", "token": SECRET}
+    assert plan.outputs["settings"] == {"name": "app", "token": SECRET_MARKER}
     assert "hunter2" not in json.dumps(plan.as_json())
 
 
@@ -104,8 +105,8 @@ def test_dependencies_and_keys_are_sorted() -> None:
 
 
 def test_kubeconfig_is_secret_end_to_end(plan) -> None:  # type: ignore[no-untyped-def]
-    assert plan.one("pulumi:providers:kubernetes").inputs["kubeconfig"] == SECRET
-    assert plan.outputs["kubeconfig"] == SECRET
+    assert plan.one("pulumi:providers:kubernetes").inputs["kubeconfig"] == SECRET_MARKER
+    assert plan.outputs["kubeconfig"] == SECRET_MARKER
 
 
 def test_oidc_issuer_has_no_scheme(plan) -> None:  # type: ignore[no-untyped-def]

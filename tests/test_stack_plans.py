@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from components import settings as settings_module
+from components.conventions import SECRET_MARKER
 from components.plan.cli import EXIT_OK, evaluate_stack, load_stack_file, main
-from components.plan.engine import SECRET, Plan, RecordedResource, run_program
+from components.plan.engine import Plan, RecordedResource, run_program
 from components.plan.policies import check_policies
 from components.plan.render import render_tree, write_manifests
 from tests.conftest import ROOT, STACKS
@@ -56,7 +57,7 @@ def test_every_kubernetes_resource_uses_the_clusters_provider(stack: str) -> Non
     plan = stack_plan(stack)
     provider = plan.one(K8S_PROVIDER)
     assert provider.parent == plan.one("eks-config-secrets:index:SecureCluster").urn
-    assert provider.inputs["kubeconfig"] == SECRET
+    assert provider.inputs["kubeconfig"] == SECRET_MARKER
     kubernetes = [r for r in plan.resources if r.type.startswith("kubernetes:")]
     assert len(kubernetes) > 15
     assert {r.provider for r in kubernetes} == {provider.urn}
@@ -247,9 +248,9 @@ def test_environment_namespace_config_maps_and_secrets(stack: str, log_level: st
     assert nginx.inputs["data"]["nginx.conf"] == (ROOT / "config" / "nginx.conf").read_text()
     secrets = {s.inputs["metadata"]["name"]: s.inputs for s in plan.find("kubernetes:core/v1:Secret")}
     assert {name: (s["type"], s["stringData"]) for name, s in secrets.items()} == {
-        "app-api": ("Opaque", {"API_TOKEN": SECRET}),
-        "app-tls": ("kubernetes.io/tls", {"tls.crt": SECRET, "tls.key": SECRET}),
-        "registry-credentials": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET}),
+        "app-api": ("Opaque", {"API_TOKEN": SECRET_MARKER}),
+        "app-tls": ("kubernetes.io/tls", {"tls.crt": SECRET_MARKER, "tls.key": SECRET_MARKER}),
+        "registry-credentials": ("kubernetes.io/dockerconfigjson", {".dockerconfigjson": SECRET_MARKER}),
     }
 
 

@@ -17,7 +17,6 @@ from components.access.chain import secret_arn_with_suffix
 from components.access.iam_eval import policy_document
 from components.access.world import (
     CSI_DRIVER,
-    KMS_KEYS_ANNOTATION,
     SYNC_CLUSTER_ROLE,
     Association,
     OidcProvider,
@@ -26,8 +25,22 @@ from components.access.world import (
     World,
     replica_key,
 )
+from components.conventions import (
+    CSI_AWS_PROVIDER_CHART,
+    CSI_DRIVER_CHART,
+    EKS_ADDON,
+    EKS_CLUSTER,
+    EKS_COMPONENT,
+    HELM_RELEASE,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    KMS_KEY,
+    KMS_KEYS_ANNOTATION,
+    POD_IDENTITY_ASSOCIATION,
+)
 from components.plan.engine import Plan, RecordedResource
-from components.policy_rules import CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART, HELM_RELEASE
 
 __all__ = ["cluster_objects", "pod_of", "world_from_plan"]
 
@@ -138,18 +151,18 @@ def _written_secrets(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _roles(plan: Plan) -> dict[str, Role]:
     by_name: dict[str, list[Mapping[str, Any]]] = {}
     policies = {str(r.outputs.get("arn")): policy_document(r.outputs.get("policy")) for r in plan.resources
-                if r.type == "aws:iam/policy:Policy"}
+                if r.type == IAM_POLICY}
     for r in plan.resources:
         document = None
-        if r.type == "aws:iam/rolePolicy:RolePolicy":
+        if r.type == IAM_ROLE_POLICY:
             document = policy_document(r.outputs.get("policy"))
-        elif r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        elif r.type == IAM_ROLE_POLICY_ATTACHMENT:
             # AWS managed policies are outside the plan; only the plan's own customer-managed ones are read.
             document = policies.get(str(r.outputs.get("policyArn")))
         if document is not None:
             by_name.setdefault(str(r.outputs.get("role")), []).append(document)
     roles = {}
-    for r in plan.find("aws:iam/role:Role"):
+    for r in plan.find(IAM_ROLE):
         name, arn = str(r.outputs.get("name")), str(r.outputs.get("arn"))
         inline = [d for p in r.outputs.get("inlinePolicies") or [] if (d := policy_document(p.get("policy")))]
         roles[arn] = Role(arn, policy_document(r.outputs.get("assumeRolePolicy")),
@@ -169,7 +182,7 @@ def world_from_plan(plan: Plan) -> World:
     """The plan's world. Secrets Manager secrets and KMS keys it does not create are taken to exist (``doctor``
     checks them on the real account); an OIDC provider, the Pod Identity agent and associations are known only
     when the plan creates the cluster."""
-    clusters = plan.find("eks:index:Cluster") + plan.find("aws:eks/cluster:Cluster")
+    clusters = plan.find(EKS_COMPONENT) + plan.find(EKS_CLUSTER)
     cluster = clusters[0].outputs if clusters else {}
     roles = _roles(plan) | _owner_roles(plan)
     some_arn = str(cluster.get("arn") or next(iter(roles), "arn:aws:iam::000000000000:role/none"))
@@ -186,7 +199,7 @@ def world_from_plan(plan: Plan) -> World:
             host = str(r.outputs.get("url", "")).removeprefix("https://")
             arn = f"arn:{partition}:iam::{account}:oidc-provider/{host}"
             providers[arn] = OidcProvider(arn, tuple(r.outputs.get("clientIdLists") or ()))
-    keys = {str(r.outputs.get("arn")): d for r in plan.find("aws:kms/key:Key")
+    keys = {str(r.outputs.get("arn")): d for r in plan.find(KMS_KEY)
             if (d := policy_document(r.outputs.get("policy"))) is not None}
     objects = cluster_objects(plan)
     secret_keys: dict[str, str] = {}
@@ -206,11 +219,11 @@ def world_from_plan(plan: Plan) -> World:
         oidc_issuer=str(cluster["oidcIssuer"]).removeprefix("https://") if cluster.get("oidcIssuer") else None,
         oidc_providers=providers,
         pod_identity_agent=any(r.outputs.get("addonName") == _POD_IDENTITY_AGENT
-                               for r in plan.find("aws:eks/addon:Addon")) if cluster else None,
+                               for r in plan.find(EKS_ADDON)) if cluster else None,
         associations=[Association(str(r.outputs.get("namespace")), str(r.outputs.get("serviceAccount")),
                                   str(r.outputs.get("roleArn")), r.outputs.get("targetRoleArn"),
                                   r.outputs.get("externalId"))
-                      for r in plan.find("aws:eks/podIdentityAssociation:PodIdentityAssociation")]
+                      for r in plan.find(POD_IDENTITY_ASSOCIATION)]
         if cluster else None,
         roles=roles,
         secret=secret,

@@ -14,7 +14,6 @@ from typing import Any
 
 __all__ = [
     "CSI_DRIVER",
-    "KMS_KEYS_ANNOTATION",
     "ROLE_ARN_ANNOTATION",
     "SYNC_CLUSTER_ROLE",
     "Association",
@@ -32,15 +31,9 @@ SYNC_CLUSTER_ROLE = "secretprovidersyncing-role"
 ``syncSecret.enabled`` (kubernetes-sigs/secrets-store-csi-driver v1.6.0,
 charts/secrets-store-csi-driver/templates/role-syncsecret.yaml); the driver has no flag for sync of its own."""
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
-KMS_KEYS_ANNOTATION = "eks-config-secrets.io/kms-keys"
-"""On a SecretProviderClass or ExternalSecret: JSON ``{secret name or ARN: KMS key ARN}`` for the secrets
-encrypted with a customer-managed key, so that the plan (which never sees the secrets) can prove the key's
-link; on a cluster, ``DescribeSecret`` tells it."""
-
-
 def replica_key(name: str, region: str) -> str:
-    """The :data:`KMS_KEYS_ANNOTATION` entry of a failover replica: the name it is read by there, ``@`` its region
-    (a replica may have a key of its own, and keeps its primary's name)."""
+    """The :data:`components.conventions.KMS_KEYS_ANNOTATION` entry of a failover replica: the name it is read by
+    there, ``@`` its region (a replica may have a key of its own, and keeps its primary's name)."""
     return f"{name}@{region}"
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from components.access.chain import Edge, prove_access
 from components.access.plan_world import cluster_objects
 from components.access.world import CSI_DRIVER
+from components.conventions import CSI_AWS_PROVIDER_CHART
 from components.doctor.collect import POD_IDENTITY_AGENT, collect_world, secret_references
 from components.doctor.sources import KINDS, AwsSource, Boto3Aws, DumpAws, DumpKube, LiveKube, Unreadable, dump_name
 from components.validation import SettingsError
@@ -137,7 +138,7 @@ def driver_notes(objects: Sequence[Mapping[str, Any]]) -> list[str]:
                 flags = [a for a in args if a.startswith(("--enable-secret-rotation", "--rotation-poll-interval"))]
                 notes.append("CSI driver: " + (", ".join(flags) or "rotation off (no --enable-secret-rotation)"))
     providers = [o for o in objects if o.get("kind") == "Pod"
-                 and any("secrets-store-csi-driver-provider-aws" in str(c.get("image")) for c in _containers(o))]
+                 and any(CSI_AWS_PROVIDER_CHART in str(c.get("image")) for c in _containers(o))]
     running = sum((o.get("status") or {}).get("phase") == "Running" for o in providers)
     notes.append(f"AWS provider pods: {len(providers)} ({running} running)")
     mounted = {(str((o.get("metadata") or {}).get("namespace")), str((o.get("status") or {}).get("podName")))

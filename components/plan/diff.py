@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.plan.engine import SECRET, property_path
+from components.conventions import NAMESPACE, SECRET_MARKER
+from components.plan.engine import property_path
 from components.plan.replacements import REPLACING, classify, replacement_op
 
 __all__ = ["Change", "changed_paths", "diff_plans", "flatten", "index"]
@@ -71,7 +72,7 @@ def changed_paths(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]
     return [
         path for path in sorted(old.keys() | new.keys())
         if path not in old or path not in new or old[path] != new[path]
-        or (old[path] == SECRET and path in old_digests and path in new_digests
+        or (old[path] == SECRET_MARKER and path in old_digests and path in new_digests
             and old_digests[path] != new_digests[path])
     ]
 
@@ -100,7 +101,7 @@ def _computed_from(resource: Mapping[str, Any], cause: Mapping[str, Any]) -> lis
     found = []
     for key in scopes or list(inputs):
         for path, value in flatten({key: inputs.get(key)}).items():
-            if value == SECRET and scopes:
+            if value == SECRET_MARKER and scopes:
                 found.append(path)  # a secret computed from it (a kubeconfig): unknown, so changed
             elif value == cause["urn"] or (
                     isinstance(value, str) and any(_mentions(value, i) for i in cause.get("identifiers", []))):
@@ -120,7 +121,7 @@ def _forced(old: Mapping[str, Any], new: Mapping[str, Any], removed: Sequence[Ma
     for gone in removed:
         if gone["urn"] == old.get("provider"):
             return f"its provider {gone['name']} is replaced"
-        if gone["type"] == "kubernetes:core/v1:Namespace" and _namespace(old) \
+        if gone["type"] == NAMESPACE and _namespace(old) \
                 and gone["inputs"].get("metadata", {}).get("name") == _namespace(old) \
                 and gone.get("provider") == old.get("provider"):
             return f"its namespace {_namespace(old)} is replaced or deleted, and deleting a Namespace deletes " \

@@ -34,12 +34,11 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.conventions import SECRET_MARKER, STACK
 from components.plan.fake_cloud import FakeCloud
 
-__all__ = ["SECRET", "Plan", "RecordedResource", "digest_key", "property_path", "run_program"]
+__all__ = ["Plan", "RecordedResource", "digest_key", "property_path", "run_program"]
 
-SECRET = "[secret]"
-"""What a Pulumi secret looks like in a plan: the value never leaves the engine."""
 
 
 @dataclass
@@ -186,7 +185,7 @@ def _redact(value: Any, path: str = "", secret_paths: list[str] | None = None, s
         return value
     if secret_paths is not None:
         secret_paths.append(path)
-    return SECRET
+    return SECRET_MARKER
 
 
 _IDENTIFIER_OUTPUTS = ("arn", "name", "keyId", "uniqueId", "associationArn", "associationId", "oidcProviderArn",
@@ -199,7 +198,7 @@ def _identifiers(resource_id: str, outputs: Mapping[str, Any]) -> list[str]:
     found = {resource_id, *(outputs.get(k) for k in _IDENTIFIER_OUTPUTS)}
     if isinstance(metadata, dict):
         found |= {metadata.get("name"), metadata.get("uid")}
-    return sorted(v for v in found if isinstance(v, str) and v and v != SECRET)
+    return sorted(v for v in found if isinstance(v, str) and v and v != SECRET_MARKER)
 
 
 def digest_key(project: str, stack: str) -> bytes:
@@ -252,7 +251,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         # Not the stock mock's: it decodes inputs with the SDK's deserializer, which lifts nested secret marks.
         urn = self.make_urn(request.parent, request.type, request.name)
-        if request.type == "pulumi:pulumi:Stack":
+        if request.type == STACK:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         inputs = _decode(json_format.MessageToDict(request.object))
         answered_id, state = self.cloud.new_resource(pulumi_mocks.MockResourceArgs(

@@ -14,6 +14,20 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
+from components.conventions import (
+    EKS_ADDON,
+    EKS_CLUSTER,
+    EKS_COMPONENT,
+    HELM_RELEASE,
+    IAM_POLICY,
+    IAM_ROLE,
+    KMS_ALIAS,
+    KMS_KEY,
+    LAUNCH_TEMPLATE,
+    LOG_GROUP,
+    POD_IDENTITY_ASSOCIATION,
+)
+
 __all__ = ["ACCOUNT_ID", "FakeCloud"]
 
 ACCOUNT_ID = "123456789012"
@@ -89,7 +103,7 @@ class FakeCloud(pulumi.runtime.Mocks):
     def _kubernetes_object(
         self, args: pulumi.runtime.MockResourceArgs, state: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
-        if args.typ == "kubernetes:helm.sh/v3:Release":
+        if args.typ == HELM_RELEASE:
             name = _physical_name(args, state.get("name"))
             namespace = state.get("namespace") or "default"
             state["name"] = name
@@ -211,14 +225,14 @@ def _kubeconfig(name: str, endpoint: str, region: str) -> dict[str, Any]:
 
 
 _HANDLERS: dict[str, Any] = {
-    "aws:kms/key:Key": FakeCloud._kms_key,
-    "aws:kms/alias:Alias": FakeCloud._kms_alias,
-    "aws:iam/role:Role": _iam_entity("role"),
-    "aws:iam/policy:Policy": _iam_entity("policy"),
-    "aws:cloudwatch/logGroup:LogGroup": FakeCloud._log_group,
-    "eks:index:Cluster": FakeCloud._eks_cluster,
-    "aws:eks/cluster:Cluster": FakeCloud._eks_cluster,
-    "aws:eks/addon:Addon": FakeCloud._eks_addon,
-    "aws:ec2/launchTemplate:LaunchTemplate": FakeCloud._launch_template,
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation": FakeCloud._pod_identity_association,
+    KMS_KEY: FakeCloud._kms_key,
+    KMS_ALIAS: FakeCloud._kms_alias,
+    IAM_ROLE: _iam_entity("role"),
+    IAM_POLICY: _iam_entity("policy"),
+    LOG_GROUP: FakeCloud._log_group,
+    EKS_COMPONENT: FakeCloud._eks_cluster,
+    EKS_CLUSTER: FakeCloud._eks_cluster,
+    EKS_ADDON: FakeCloud._eks_addon,
+    LAUNCH_TEMPLATE: FakeCloud._launch_template,
+    POD_IDENTITY_ASSOCIATION: FakeCloud._pod_identity_association,
 }

@@ -14,8 +14,9 @@ from typing import Any
 from components.access.chain import Edge, prove_access
 from components.access.plan_world import world_from_plan
 from components.access.rule import access_violations
-from components.plan.engine import SECRET, Plan
-from components.policy_rules import DEPLOYMENT, ResourceView, Violation, evaluate
+from components.conventions import DEPLOYMENT, SECRET_MARKER
+from components.plan.engine import Plan
+from components.policy_rules import ResourceView, Violation, evaluate
 from components.validation import SECRET_SHOWN_AS
 
 __all__ = ["Violation", "check_policies", "prove_plan_access", "secret_texts"]
@@ -41,7 +42,7 @@ def _leaves(value: Any) -> Iterator[str]:
 
 def secret_texts(raw: Any, redacted: Any) -> set[str]:
     """The text of every value that ``redacted`` shows as ``[secret]``, found beside it in ``raw``."""
-    if redacted == SECRET and raw != SECRET:
+    if redacted == SECRET_MARKER and raw != SECRET_MARKER:
         return set(_leaves(raw))
     if isinstance(raw, dict) and isinstance(redacted, dict):
         return {t for k in raw.keys() & redacted.keys() for t in secret_texts(raw[k], redacted[k])}

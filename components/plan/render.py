@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from components.conventions import HELM_RELEASE, STACK
 from components.plan.engine import Plan, RecordedResource
 
 __all__ = ["OWNER_GRANTS_DIR", "render_graph", "render_tree", "write_manifests", "write_owner_grants"]
@@ -19,7 +20,6 @@ __all__ = ["OWNER_GRANTS_DIR", "render_graph", "render_tree", "write_manifests",
 OWNER_GRANTS_DIR = "owner-grants"
 """The folder, beside the namespaces' folders, of what other accounts must apply (the ``owner_grants`` output)."""
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 def _children(plan: Plan) -> dict[str | None, list[RecordedResource]]:
@@ -34,7 +34,7 @@ def _children(plan: Plan) -> dict[str | None, list[RecordedResource]]:
 def render_tree(plan: Plan) -> str:
     """A `pulumi preview`-like tree: type and name, nested under the parent component."""
     children = _children(plan)
-    rows: list[tuple[str, str]] = [("pulumi:pulumi:Stack", f"{plan.project}-{plan.stack}")]
+    rows: list[tuple[str, str]] = [(STACK, f"{plan.project}-{plan.stack}")]
 
     def walk(parent: str | None, prefix: str) -> None:
         kids = children.get(parent, [])

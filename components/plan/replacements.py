@@ -23,6 +23,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.conventions import (
+    CONFIG_MAP,
+    DEPLOYMENT,
+    EKS_ADDON,
+    EKS_COMPONENT,
+    EXTERNAL_SECRET,
+    HELM_RELEASE,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    KMS_ALIAS,
+    KMS_KEY,
+    KUBERNETES_PROVIDER,
+    KUBERNETES_SECRET,
+    LAUNCH_TEMPLATE,
+    LOG_GROUP,
+    NAMESPACE,
+    POD_IDENTITY_ASSOCIATION,
+    ROLE,
+    ROLE_BINDING,
+    SECRET_PROVIDER_CLASS,
+    SECRET_STORE,
+    SERVICE_ACCOUNT,
+)
+
 __all__ = ["ANY_OTHER_PATH", "OPS", "REPLACING", "RULES", "Rule", "Verdict", "classify", "path_matches",
            "replacement_op"]
 
@@ -56,42 +81,42 @@ def _kubernetes(*replace_on: str) -> Rule:
 
 RULES: dict[str, Rule] = {
     # -- AWS (terraform-provider-aws schemas behind pulumi-aws) ------------------------------------------------
-    "aws:kms/key:Key": Rule(
+    KMS_KEY: Rule(
         ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
         ("description", "deletionWindowInDays", "enableKeyRotation", "isEnabled", "policy", "rotationPeriodInDays",
          "bypassPolicyLockoutSafetyCheck", "tags"),
         _TF + "kms/key.go resourceKey",
     ),
-    "aws:kms/alias:Alias": Rule(("name", "namePrefix"), ("targetKeyId",), _TF + "kms/alias.go ResourceAlias"),
-    "aws:iam/role:Role": Rule(
+    KMS_ALIAS: Rule(("name", "namePrefix"), ("targetKeyId",), _TF + "kms/alias.go ResourceAlias"),
+    IAM_ROLE: Rule(
         ("name", "namePrefix", "path"),
         ("assumeRolePolicy", "description", "maxSessionDuration", "permissionsBoundary", "inlinePolicies",
          "managedPolicyArns", "forceDetachPolicies", "tags"),
         _TF + "iam/role.go resourceRole",
     ),
-    "aws:iam/rolePolicy:RolePolicy": Rule(("name", "namePrefix", "role"), ("policy",),
+    IAM_ROLE_POLICY: Rule(("name", "namePrefix", "role"), ("policy",),
                                           _TF + "iam/role_policy.go resourceRolePolicy"),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": Rule(
+    IAM_ROLE_POLICY_ATTACHMENT: Rule(
         ("role", "policyArn"), (), _TF + "iam/role_policy_attachment.go resourceRolePolicyAttachment"),
-    "aws:cloudwatch/logGroup:LogGroup": Rule(
+    LOG_GROUP: Rule(
         ("name", "namePrefix", "logGroupClass"), ("retentionInDays", "kmsKeyId", "skipDestroy", "tags"),
         _TF + "logs/group.go resourceGroup",
     ),
-    "aws:eks/addon:Addon": Rule(
+    EKS_ADDON: Rule(
         ("addonName", "clusterName"),
         ("addonVersion", "configurationValues", "resolveConflictsOnCreate", "resolveConflictsOnUpdate",
          "serviceAccountRoleArn", "podIdentityAssociations", "preserve", "tags"),
         _TF + "eks/addon.go resourceAddon",
     ),
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation": Rule(
+    POD_IDENTITY_ASSOCIATION: Rule(
         ("clusterName", "namespace", "serviceAccount"), ("roleArn", "targetRoleArn", "disableSessionTags", "tags"),
         _TF + "eks/pod_identity_association.go Schema (RequiresReplace)",
     ),
     # Every other launch template attribute makes a new version of the same template.
-    "aws:ec2/launchTemplate:LaunchTemplate": Rule(("name", "namePrefix"), (ANY_OTHER_PATH,),
+    LAUNCH_TEMPLATE: Rule(("name", "namePrefix"), (ANY_OTHER_PATH,),
                                                   _TF + "ec2/ec2_launch_template.go"),
     # -- pulumi-eks components: the input, and the aws.eks.Cluster/NodeGroup attribute it feeds ----------------
-    "eks:index:Cluster": Rule(
+    EKS_COMPONENT: Rule(
         # name, roleArn, kubernetes_network_config.*, bootstrap_self_managed_addons: ForceNew in eks/cluster.go.
         ("name", "serviceRole", "kubernetesServiceIpAddressRange", "ipFamily", "bootstrapSelfManagedAddons"),
         ("version", "endpointPrivateAccess", "endpointPublicAccess", "publicAccessCidrs", "enabledClusterLogTypes",
@@ -113,21 +138,21 @@ RULES: dict[str, Rule] = {
         _EKS + "nodes/nodegroup.ts createManagedNodeGroupInternal -> " + _TF + "eks/node_group.go resourceNodeGroup",
     ),
     # -- Kubernetes -------------------------------------------------------------------------------------------
-    "kubernetes:core/v1:Namespace": _kubernetes(),
+    NAMESPACE: _kubernetes(),
     # ConfigMap and Secret data: see _kubernetes_data_rule (depends on the provider's mutability flags).
-    "kubernetes:core/v1:ConfigMap": _kubernetes(),
-    "kubernetes:core/v1:Secret": _kubernetes("type"),
-    "kubernetes:core/v1:ServiceAccount": _kubernetes(),
+    CONFIG_MAP: _kubernetes(),
+    KUBERNETES_SECRET: _kubernetes("type"),
+    SERVICE_ACCOUNT: _kubernetes(),
     "kubernetes:core/v1:Service": _kubernetes("spec.clusterIP"),
-    "kubernetes:apps/v1:Deployment": _kubernetes(*_LABEL_SELECTOR),
-    "kubernetes:rbac.authorization.k8s.io/v1:Role": _kubernetes(),
-    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": _kubernetes("roleRef"),
-    "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": _kubernetes(),
-    "kubernetes:external-secrets.io/v1:SecretStore": _kubernetes(),
-    "kubernetes:external-secrets.io/v1:ExternalSecret": _kubernetes(),
-    "kubernetes:helm.sh/v3:Release": Rule(("name", "namespace"), (ANY_OTHER_PATH,),
+    DEPLOYMENT: _kubernetes(*_LABEL_SELECTOR),
+    ROLE: _kubernetes(),
+    ROLE_BINDING: _kubernetes("roleRef"),
+    SECRET_PROVIDER_CLASS: _kubernetes(),
+    SECRET_STORE: _kubernetes(),
+    EXTERNAL_SECRET: _kubernetes(),
+    HELM_RELEASE: Rule(("name", "namespace"), (ANY_OTHER_PATH,),
                                           "pulumi/pulumi-kubernetes provider/pkg/provider/helm_release.go Diff"),
-    "pulumi:providers:kubernetes": Rule(
+    KUBERNETES_PROVIDER: Rule(
         ("kubeconfig", "context", "cluster", "clusterIdentifier", "renderYamlToDirectory"), (ANY_OTHER_PATH,),
         "pulumi/pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig; pulumi/pulumi-eks#764",
     ),
@@ -173,22 +198,22 @@ def _replace_on(type_: str, rule: Rule, head: Mapping[str, Any], provider: Mappi
     ``immutable: true``.
     """
     immutable = head.get("immutable") is True
-    if type_ == "kubernetes:core/v1:Secret" and (immutable or not _flag(provider, "enableSecretMutable")):
+    if type_ == KUBERNETES_SECRET and (immutable or not _flag(provider, "enableSecretMutable")):
         return (*rule.replace_on, "stringData", "data")
-    if type_ == "kubernetes:core/v1:ConfigMap" and (immutable or not _flag(provider, "enableConfigMapMutable")):
+    if type_ == CONFIG_MAP and (immutable or not _flag(provider, "enableConfigMapMutable")):
         return (*rule.replace_on, "data", "binaryData")
     return rule.replace_on
 
 
 def _special_case(type_: str, path: str, base: Mapping[str, Any], head: Mapping[str, Any]) -> Verdict | None:
-    if type_ == "pulumi:providers:kubernetes" and path in ("kubeconfig", "context", "cluster"):
+    if type_ == KUBERNETES_PROVIDER and path in ("kubeconfig", "context", "cluster"):
         identifier = head.get("clusterIdentifier")
         if identifier and base.get("clusterIdentifier") == identifier:
             return Verdict("update", f"{path} changed but clusterIdentifier {identifier!r} did not: no replacement "
                                      "(provider.go DiffConfig; pulumi/pulumi-eks#764)")
-    if type_ == "pulumi:providers:kubernetes" and path == "clusterIdentifier" and not base.get(path):
+    if type_ == KUBERNETES_PROVIDER and path == "clusterIdentifier" and not base.get(path):
         return Verdict("update", "clusterIdentifier added: on-boarding does not replace (provider.go DiffConfig)")
-    if type_ == "eks:index:Cluster" and path == "encryptionConfigKeyArn" and "encryptionConfigKeyArn" not in head:
+    if type_ == EKS_COMPONENT and path == "encryptionConfigKeyArn" and "encryptionConfigKeyArn" not in head:
         return Verdict("replace", "encryptionConfigKeyArn removed: envelope encryption cannot be disabled "
                                   "(eks/cluster.go CustomizeDiff ForceNewIfChange encryption_config)")
     return None
@@ -207,7 +232,7 @@ def replacement_op(type_: str, base: Mapping[str, Any], head: Mapping[str, Any],
     """The kind of replacement: who goes first, the old object or the new one."""
     if delete_before_replace:
         return "delete-before-replace"
-    if type_.startswith("kubernetes:") and type_ != "kubernetes:helm.sh/v3:Release":
+    if type_.startswith("kubernetes:") and type_ != HELM_RELEASE:
         return "delete-before-replace" if _kubernetes_delete_first(base, head) else "create-before-replace"
     return "replace"
 

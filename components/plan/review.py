@@ -12,6 +12,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.conventions import (
+    CHECKSUM_ANNOTATION_PREFIX,
+    DEPLOYMENT,
+    EKS_COMPONENT,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    KMS_KEY,
+    KUBERNETES_SECRET,
+    LOG_GROUP,
+    NAMESPACE,
+    POD_IDENTITY_ASSOCIATION,
+    ROLE,
+    SERVICE_ACCOUNT,
+)
 from components.plan.diff import Change, index
 
 __all__ = ["DATA_LOSS", "SEVERITIES", "Finding", "review"]
@@ -20,11 +35,11 @@ SEVERITIES = ("error", "high", "medium", "info")
 """``error``: the engine refuses the change; ``high``: access widens or data is lost; ``medium``: worth a look."""
 
 DATA_LOSS: dict[str, str] = {
-    "aws:kms/key:Key": "every Secret encrypted with the key becomes unreadable once its deletion window ends",
-    "eks:index:Cluster": "every Kubernetes object and Secret stored in the cluster is lost",
-    "aws:cloudwatch/logGroup:LogGroup": "the log group's logs (the control plane's audit trail) are deleted",
-    "kubernetes:core/v1:Namespace": "deleting a Namespace deletes every object in it",
-    "kubernetes:core/v1:Secret": "the Secret is gone until it is recreated; pods that start meanwhile fail",
+    KMS_KEY: "every Secret encrypted with the key becomes unreadable once its deletion window ends",
+    EKS_COMPONENT: "every Kubernetes object and Secret stored in the cluster is lost",
+    LOG_GROUP: "the log group's logs (the control plane's audit trail) are deleted",
+    NAMESPACE: "deleting a Namespace deletes every object in it",
+    KUBERNETES_SECRET: "the Secret is gone until it is recreated; pods that start meanwhile fail",
 }
 """Types whose replacement or deletion loses data, and what is lost."""
 
@@ -77,7 +92,7 @@ def _grants(document: Any) -> set[tuple[str, str, str, str]]:
 
 def _role_names(plan: Mapping[str, Any]) -> dict[str, str]:
     """Physical role name -> the Role resource's logical name (what a reader recognizes)."""
-    return {ident: r["name"] for r in plan["resources"] if r["type"] == "aws:iam/role:Role"
+    return {ident: r["name"] for r in plan["resources"] if r["type"] == IAM_ROLE
             for ident in r.get("identifiers", [])}
 
 
@@ -86,9 +101,9 @@ def _permissions(plan: Mapping[str, Any]) -> dict[str, set[tuple[str, str, str, 
     granted: dict[str, set[tuple[str, str, str, str]]] = {}
     for r in plan["resources"]:
         role = str(r["inputs"].get("role"))
-        if r["type"] == "aws:iam/rolePolicy:RolePolicy":
+        if r["type"] == IAM_ROLE_POLICY:
             granted.setdefault(role, set()).update(_grants(r["inputs"].get("policy")))
-        elif r["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        elif r["type"] == IAM_ROLE_POLICY_ATTACHMENT:
             granted.setdefault(role, set()).add(("Attach", "managed policy", str(r["inputs"].get("policyArn")), "{}"))
     return granted
 
@@ -160,7 +175,7 @@ def _trust_findings(urn: str, name: str, base: Any, head: Any) -> list[Finding]:
 def _pod_identity_findings(changes: Sequence[Change], plan: Mapping[str, Any]) -> list[Finding]:
     findings = []
     for c in changes:
-        if c.type != "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+        if c.type != POD_IDENTITY_ASSOCIATION:
             continue
         if c.op == "delete":
             findings.append(Finding("iam", "info", c.urn, f"Pod Identity association {c.name} is removed"))
@@ -229,10 +244,10 @@ def _kubernetes_findings(base: Mapping[str, Any], head: Mapping[str, Any]) -> li
     findings = []
     for r in head["resources"]:
         before = old.get(r["urn"])
-        if r["type"] == "kubernetes:rbac.authorization.k8s.io/v1:Role":
+        if r["type"] == ROLE:
             findings += _role_findings(r["urn"], r["name"], (before or {}).get("inputs", {}).get("rules"),
                                        r["inputs"].get("rules"))
-        elif r["type"] == "kubernetes:apps/v1:Deployment":
+        elif r["type"] == DEPLOYMENT:
             for mount in sorted(_writable(_pod_spec(r)) - (_writable(_pod_spec(before)) if before else set())):
                 findings.append(Finding("secrets", "high", r["urn"],
                                         f"Deployment {r['name']} mounts writable: {mount}"))
@@ -240,7 +255,7 @@ def _kubernetes_findings(base: Mapping[str, Any], head: Mapping[str, Any]) -> li
                     before is None or _pod_spec(before).get("automountServiceAccountToken") is False):
                 findings.append(Finding("secrets", "high", r["urn"],
                                         f"Deployment {r['name']}'s pods automount the API token"))
-        elif r["type"] == "kubernetes:core/v1:ServiceAccount" and r["inputs"].get("automountServiceAccountToken") \
+        elif r["type"] == SERVICE_ACCOUNT and r["inputs"].get("automountServiceAccountToken") \
                 is not False and (before is None or before["inputs"].get("automountServiceAccountToken") is False):
             findings.append(Finding("secrets", "high", r["urn"], f"ServiceAccount {r['name']} automounts its token"))
     return findings
@@ -274,7 +289,7 @@ def _key_switch_findings(changes: Sequence[Change], base: Mapping[str, Any], hea
                 f"{new[c.urn]['inputs'].get('encryptionConfigKeyArn')}, which EKS never applies to an encrypted "
                 "cluster: its Secrets stay encrypted with the old key, which must not be deleted")
         for c in changes
-        if c.type == "eks:index:Cluster" and c.op == "update" and "encryptionConfigKeyArn" in c.paths
+        if c.type == EKS_COMPONENT and c.op == "update" and "encryptionConfigKeyArn" in c.paths
         and old[c.urn]["inputs"].get("encryptionConfigKeyArn")
     ]
 
@@ -282,10 +297,10 @@ def _key_switch_findings(changes: Sequence[Change], base: Mapping[str, Any], hea
 def _rollout_findings(changes: Sequence[Change]) -> list[Finding]:
     findings = []
     for c in changes:
-        if c.type != "kubernetes:apps/v1:Deployment" or c.op in ("create", "delete"):
+        if c.type != DEPLOYMENT or c.op in ("create", "delete"):
             continue
         checksums = sorted(p.split('["', 1)[1].rstrip('"]') for p in c.paths
-                           if p.startswith('spec.template.metadata.annotations["checksum/'))
+                           if p.startswith(f'spec.template.metadata.annotations["{CHECKSUM_ANNOTATION_PREFIX}'))
         template = [p for p in c.paths if p.startswith("spec.template")]
         if c.replaces:
             why = f"the Deployment is replaced ({c.reason})"
@@ -324,7 +339,7 @@ def _uncompared_secrets(base: Mapping[str, Any]) -> list[Finding]:
 def review(base: Mapping[str, Any], head: Mapping[str, Any], changes: Sequence[Change]) -> list[Finding]:
     """Every finding of the change from ``base`` to ``head``, most severe first."""
     old = index(base)
-    trust = [f for r in head["resources"] if r["type"] == "aws:iam/role:Role" and r["urn"] in old
+    trust = [f for r in head["resources"] if r["type"] == IAM_ROLE and r["urn"] in old
              for f in _trust_findings(r["urn"], r["name"], old[r["urn"]]["inputs"].get("assumeRolePolicy"),
                                       r["inputs"].get("assumeRolePolicy"))]
     findings = (_loss_findings(changes, base) + _key_switch_findings(changes, base, head) + _uncompared_secrets(base)

@@ -24,6 +24,14 @@ from typing import Any
 
 import yaml
 
+from components.conventions import (
+    CSI_DRIVER_CHART,
+    DEPLOYMENT,
+    EXTERNAL_SECRET,
+    HELM_RELEASE,
+    SECRET_PROVIDER_CLASS,
+    SECRET_STORE,
+)
 from components.plan.engine import Plan, RecordedResource
 from components.policy_rules import Violation
 from components.settings import RotationCostSettings
@@ -34,12 +42,6 @@ __all__ = ["HOURS_PER_MONTH", "AppRotationCost", "RotationCost", "estimate_rotat
 HOURS_PER_MONTH = 730
 """The month AWS prices by (8,760 hours a year / 12)."""
 _SSM_BATCH = 10  # GetParameters takes at most ten names (the provider's batchSize).
-_SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
-_EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
-_STORE = "kubernetes:external-secrets.io/v1:SecretStore"
-_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-_RELEASE = "kubernetes:helm.sh/v3:Release"
-_DRIVER_CHART = "secrets-store-csi-driver"
 
 
 @dataclass(frozen=True)
@@ -117,9 +119,9 @@ def _per_hour(interval: object, setting: str) -> float:
 
 
 def _csi_polls_per_hour(plan: Plan) -> float:
-    for release in plan.find(_RELEASE):
+    for release in plan.find(HELM_RELEASE):
         values = release.inputs.get("values") or {}
-        if str(release.inputs.get("chart", "")).rsplit("/", 1)[-1] == _DRIVER_CHART and isinstance(values, Mapping):
+        if str(release.inputs.get("chart", "")).rsplit("/", 1)[-1] == CSI_DRIVER_CHART and isinstance(values, Mapping):
             if values.get("enableSecretRotation") is not True:
                 return 0.0
             return _per_hour(values.get("rotationPollInterval"), "rotationPollInterval")
@@ -140,9 +142,10 @@ def _class_calls(spc: RecordedResource) -> tuple[float, float]:
 
 def _csi_costs(plan: Plan) -> list[AppRotationCost]:
     polls = _csi_polls_per_hour(plan)
-    classes = {(s.inputs["metadata"].get("namespace"), s.inputs["metadata"].get("name")): s for s in plan.find(_SPC)}
+    classes = {(s.inputs["metadata"].get("namespace"), s.inputs["metadata"].get("name")): s
+               for s in plan.find(SECRET_PROVIDER_CLASS)}
     costs = []
-    for deployment in plan.find(_DEPLOYMENT):
+    for deployment in plan.find(DEPLOYMENT):
         metadata = deployment.inputs.get("metadata", {})
         namespace = metadata.get("namespace")
         spec = deployment.inputs.get("spec", {})
@@ -161,12 +164,12 @@ def _csi_costs(plan: Plan) -> list[AppRotationCost]:
 
 def _eso_costs(plan: Plan) -> list[AppRotationCost]:
     services = {}
-    for store in plan.find(_STORE):
+    for store in plan.find(SECRET_STORE):
         metadata = store.inputs.get("metadata", {})
         aws = store.inputs.get("spec", {}).get("provider", {}).get("aws") or {}
         services[(metadata.get("namespace"), metadata.get("name"))] = aws.get("service")
     costs = []
-    for external in plan.find(_EXTERNAL_SECRET):
+    for external in plan.find(EXTERNAL_SECRET):
         metadata = external.inputs.get("metadata", {})
         namespace, spec = metadata.get("namespace"), external.inputs.get("spec", {})
         refreshes = _per_hour(spec.get("refreshInterval"), "refreshInterval")
