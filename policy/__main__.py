@@ -1,8 +1,8 @@
 """The eks-config-secrets policy pack: `pulumi preview --policy-pack policy`.
 
-The rules live in ``components/policy_rules.py`` (run by the offline plan and the tests too); the pack imports them
-from the repository it sits in, so one checkout is one version of the rules. ``PolicyPack`` serves the rules and
-never returns.
+The rules live in the ``components/policy_rules/`` package (run by the offline plan and the tests too); the pack
+imports them from the repository it sits in, so one checkout is one version of the rules. ``PolicyPack`` serves the
+rules and never returns.
 """
 
 import sys

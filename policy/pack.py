@@ -1,5 +1,9 @@
 """The pulumi-policy wrappers of :mod:`components.policy_rules`: one policy per rule, the same code the plan runs.
 
+Each policy carries its rule's description, enforcement, severity, remediation and ``config_schema``; a rule's
+configuration (``protectedStacks``) comes from the pack's config (``pulumi preview --policy-pack policy
+--policy-pack-config config.json``) through ``get_config()``, with the schema's defaults otherwise.
+
 Kept apart from ``__main__.py`` because creating the ``PolicyPack`` starts a server that never returns; the tests
 import this module and call the wrappers with hand-built ``ResourceValidationArgs`` / ``StackValidationArgs``.
 """
@@ -12,10 +16,12 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
+    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -83,20 +89,28 @@ def _level(rule: ResourceRule | StackRule) -> EnforcementLevel:
     return EnforcementLevel.MANDATORY if rule.mandatory else EnforcementLevel.ADVISORY
 
 
+def _described(rule: ResourceRule | StackRule) -> dict[str, Any]:
+    """What pulumi-policy's ``Policy`` carries beside the validation: the rule's own fields."""
+    schema = PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config_schema.items()}) \
+        if rule.config_schema else None
+    return {"enforcement_level": _level(rule), "severity": Severity(rule.severity),
+            "remediation_steps": rule.remediation, "config_schema": schema}
+
+
 def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in rule.run(view_of_args(args)):
+        for message in rule.run(view_of_args(args), args.get_config()):
             report_violation(message, None)
 
-    return ResourceValidationPolicy(rule.name, rule.description, validate, _level(rule))
+    return ResourceValidationPolicy(rule.name, rule.description, validate, **_described(rule))
 
 
 def stack_policy(rule: StackRule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for urn, message in rule.run([view_of_resource(r) for r in args.resources]):
+        for urn, message in rule.run([view_of_resource(r) for r in args.resources], args.get_config()):
             report_violation(message, urn)
 
-    return StackValidationPolicy(rule.name, rule.description, validate, _level(rule))
+    return StackValidationPolicy(rule.name, rule.description, validate, **_described(rule))
 
 
 def policies() -> list[Policy]:

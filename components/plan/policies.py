@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from components.access.chain import Edge, prove_access
@@ -90,4 +91,4 @@ def check_policies(plan: Plan, edges: Sequence[Edge] | None = None) -> list[Viol
                  r.urn for r in plan.find(DEPLOYMENT)}
     access = access_violations(prove_plan_access(plan) if edges is None else edges, workloads)
     found_all = sorted(evaluate(views) + access, key=lambda v: (not v.mandatory, v.rule, v.urn))
-    return [Violation(v.rule, v.urn, _blank(v.message, secrets), v.mandatory) for v in found_all]
+    return [replace(v, message=_blank(v.message, secrets)) for v in found_all]

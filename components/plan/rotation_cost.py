@@ -108,7 +108,9 @@ class RotationCost:
             f"rotation and refresh would cost about USD {self.usd_per_month():,.2f} a month, above "
             f"secretDelivery.rotationCost.advisoryUsdPerMonth ({self.prices.advisory_usd_per_month:g}); most from "
             f"{top.app} ({top.calls_per_hour:,.0f} calls/hour): poll less often (AWS suggests rotationPollInterval "
-            f"1h) or raise the threshold", mandatory=False)]
+            f"1h) or raise the threshold", mandatory=False, severity="low",
+            remediation="Poll less often (AWS suggests rotationPollInterval 1h), or raise "
+                        "secretDelivery.rotationCost.advisoryUsdPerMonth when the cost is meant.")]
 
 
 def _per_hour(interval: object, setting: str) -> float:
