@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from components.conventions import EKS_CLUSTER, EKS_COMPONENT, KMS_KEY
-from components.policy_rules import (
-    UNKNOWN,
-    ResourceView,
-    kms_eks,
-)
+from components.conventions import EKS_CLUSTER, EKS_COMPONENT, KMS_KEY, LOG_GROUP
+from components.policy_rules import UNKNOWN, ResourceView, kms_eks
 from tests.policy_rules.helpers import urn, view
 
 
@@ -102,3 +100,51 @@ def test_public_endpoint_open_to_everyone_is_an_advisory(cidr: str) -> None:
     cluster = view(EKS_COMPONENT, {"publicAccessCidrs": ["203.0.113.0/24", cidr]})
     assert len(kms_eks.eks_public_endpoint_open(cluster)) == 1
     assert kms_eks.eks_public_endpoint_open(view(EKS_COMPONENT, {"publicAccessCidrs": ["203.0.113.0/24"]})) == []
+
+
+@pytest.mark.parametrize(("stack", "window", "flagged"), [("prod", 7, True), ("prod", 30, False), ("prod", None, False),
+                                                          ("dev", 7, False)])
+def test_short_deletion_window_in_a_protected_stack_is_an_advisory(stack: str, window: int | None,
+                                                                   flagged: bool) -> None:
+    props: dict[str, Any] = {"enableKeyRotation": True}
+    if window is not None:
+        props["deletionWindowInDays"] = window
+    found = kms_eks.kms_deletion_window(view(KMS_KEY, props, stack=stack))
+    assert found == ([f"KMS key in stack prod waits {window} days before deletion: set deletionWindowInDays: 30 so "
+                      f"that a scheduled deletion can be noticed and cancelled"] if flagged else [])
+
+
+def test_deletion_window_follows_the_configured_protected_stacks() -> None:
+    key = view(KMS_KEY, {"deletionWindowInDays": 7}, stack="dr")
+    assert kms_eks.kms_deletion_window(key) == []
+    assert len(kms_eks.kms_deletion_window(key, {"protectedStacks": ["dr"]})) == 1
+
+
+@pytest.mark.parametrize(("props", "flagged"), [
+    ({"name": "/aws/eks/dev/cluster", "retentionInDays": 90}, False),
+    ({"name": "/aws/eks/dev/cluster"}, True),
+    ({"name": "/aws/eks/dev/cluster", "retentionInDays": 0}, True),
+    ({"name": "/aws/eks/dev/cluster", "retentionInDays": UNKNOWN}, False),
+    ({"name": "/app/logs"}, False),
+])
+def test_eks_log_group_without_retention_is_an_advisory(props: dict[str, Any], flagged: bool) -> None:
+    assert bool(kms_eks.eks_log_retention(view(LOG_GROUP, props))) is flagged
+
+
+@pytest.mark.parametrize(("type_", "props"), [
+    (EKS_COMPONENT, {"endpointPublicAccess": True}),
+    (EKS_COMPONENT, {}),
+    (EKS_CLUSTER, {"vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": []}}),
+])
+def test_public_endpoint_without_cidrs_is_open_to_everyone(type_: str, props: dict[str, Any]) -> None:
+    """EKS defaults publicAccessCidrs to 0.0.0.0/0, and pulumi-eks and the AWS provider default the endpoint to
+    public (pulumi_eks/cluster.py, pulumi_aws/eks/_inputs.py ClusterVpcConfig)."""
+    assert kms_eks.eks_public_endpoint_open(view(type_, props)) == [
+        "public API endpoint has no publicAccessCidrs, so EKS opens it to 0.0.0.0/0: set endpointPublicAccess: "
+        "false, or list the CIDR blocks of your offices, VPN or CI runners"]
+
+
+def test_private_endpoint_needs_no_cidrs() -> None:
+    assert kms_eks.eks_public_endpoint_open(view(EKS_COMPONENT, {"endpointPublicAccess": False})) == []
+    assert kms_eks.eks_public_endpoint_open(
+        view(EKS_CLUSTER, {"vpcConfig": {"endpointPublicAccess": False}})) == []
