@@ -114,3 +114,11 @@ def test_secret_texts_pairs_raw_values_with_redacted_ones() -> None:
     raw = {"a": {"b": "hunter22", "c": "plain"}, "d": ["x", {"e": 7}]}
     redacted = {"a": {"b": "[secret]", "c": "plain"}, "d": ["x", "[secret]"]}
     assert secret_texts(raw, redacted) == {"hunter22", "7"}
+
+
+def test_readme_lists_every_rule_as_declared() -> None:
+    """The README's table of rules is the registry's: a rule added, renamed or re-graded shows up here."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| `") and line.count(" | ") == 4]
+    listed = [tuple(cell.strip(" `") for cell in row.strip("|").split(" | ")[:4]) for row in rows]
+    assert listed == [(r.name, r.check.__module__.rsplit(".", 1)[-1], r.enforcement, r.severity) for r in RULES]
