@@ -22,8 +22,6 @@ from components.external_secrets import (
 from components.iam_policies import (
     CSI_PARAMETER_ACTIONS,
     ESO_PARAMETER_ACTIONS,
-    check_partition,
-    check_region,
     in_region,
     name_in_region,
     parameter_arn,
@@ -40,7 +38,14 @@ from components.secret_provider_class import (
     jmes_path_expression,
     secret_provider_class_manifest,
 )
-from components.validation import SettingsError, check_arn, check_dns1123_label, check_unique
+from components.validation import (
+    SettingsError,
+    check_arn,
+    check_dns1123_label,
+    check_partition,
+    check_region,
+    check_unique,
+)
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.workloads import (
     csi_secret_volume,

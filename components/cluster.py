@@ -12,11 +12,12 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components.encryption_key import DEFAULT_PROTECT, EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
-from components.iam_policies import check_account_id, check_partition, check_region, service_trust_policy
+from components.iam_policies import service_trust_policy
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
     SettingsError,
+    check_account_id,
     check_arn,
     check_arn_region,
     check_cluster_name,
@@ -27,7 +28,9 @@ from components.validation import (
     check_log_retention_days,
     check_log_types,
     check_node_group_sizes,
+    check_partition,
     check_principal_arn,
+    check_region,
     check_subnet_ids,
     check_unique,
     check_vpc_id,

@@ -18,8 +18,7 @@ import pulumi_aws as aws
 
 from components.conventions import CSI_ADDON, CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART
 from components.helm import PinnedChart, pinned_release
-from components.iam_policies import check_region
-from components.validation import SettingsError, check_dns1123_label, parse_go_duration
+from components.validation import SettingsError, check_dns1123_label, check_region, parse_go_duration
 
 __all__ = [
     "AWS_PROVIDER_CHART",

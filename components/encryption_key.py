@@ -10,8 +10,8 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.iam_policies import check_account_id, check_partition, envelope_key_policy
-from components.validation import SettingsError, check_arn
+from components.iam_policies import envelope_key_policy
+from components.validation import SettingsError, check_account_id, check_arn, check_partition
 
 __all__ = ["DEFAULT_PROTECT", "EnvelopeEncryptionKey", "EnvelopeEncryptionKeyArgs"]
 

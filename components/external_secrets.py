@@ -12,18 +12,16 @@ import pulumi_aws as aws
 
 from components.conventions import ESO_CHART
 from components.helm import PinnedChart, pinned_release
-from components.iam_policies import (
-    assume_roles_policy,
-    check_account_id,
-    check_no_wildcard,
-    check_partition,
-    check_region,
-)
+from components.iam_policies import assume_roles_policy
 from components.validation import (
     SettingsError,
+    check_account_id,
     check_arn,
     check_dns1123_label,
     check_dns1123_subdomain,
+    check_no_wildcard,
+    check_partition,
+    check_region,
     parse_go_duration,
 )
 from components.workload_identity import pod_identity_trust

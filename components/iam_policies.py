@@ -11,20 +11,23 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import pulumi_aws as aws
-
-from components.validation import SettingsError, check_arn, check_dns1123_label, check_dns1123_subdomain
+from components.validation import (
+    WILDCARDS,
+    SettingsError,
+    check_account_id,
+    check_arn,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_no_wildcard,
+    check_partition,
+    check_region,
+)
 
 __all__ = [
     "CSI_PARAMETER_ACTIONS",
     "ESO_PARAMETER_ACTIONS",
-    "PARTITIONS",
     "POD_IDENTITY_SESSION_TAGS",
     "assume_roles_policy",
-    "check_account_id",
-    "check_no_wildcard",
-    "check_partition",
-    "check_region",
     "eks_cluster_arn",
     "envelope_key_policy",
     "in_region",
@@ -33,7 +36,6 @@ __all__ = [
     "name_in_region",
     "owner_grants",
     "parameter_arn",
-    "partition_of",
     "pod_identity_trust_policy",
     "role_trust_policy",
     "secret_arn",
@@ -43,18 +45,11 @@ __all__ = [
 ]
 
 VERSION = "2012-10-17"
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
-
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d$")
-_REGIONS = frozenset(region.value for region in aws.Region)
-_UNSUPPORTED_PARTITION = re.compile(r"^([a-z]{2}-iso[a-z]*-|eusc-)")
 # Secrets Manager secret names: 1-512 of ASCII letters, digits and /_+=.@- (CreateSecret API reference).
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 # SSM parameter names: letters, digits and _.-/ (a leading '/' for hierarchies), up to 1011 characters
 # (PutParameter API reference, "Name").
 _PARAMETER_NAME = re.compile(r"^/?[A-Za-z0-9_.\-/]{1,1011}$")
-_WILDCARDS = ("*", "?")
 
 CSI_PARAMETER_ACTIONS = ("ssm:GetParameters",)
 """What the Secrets Store CSI AWS provider calls for ``ssmparameter`` objects: one ``GetParameters`` (with decryption)
@@ -69,55 +64,6 @@ more, are not used."""
 
 def _document(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": VERSION, "Statement": list(statements)}
-
-
-def check_partition(value: object, setting: str) -> str:
-    """Return ``value`` if it is an AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
-    if value not in PARTITIONS:
-        raise SettingsError(setting, value, f"is not an AWS partition (one of: {', '.join(PARTITIONS)})")
-    return str(value)
-
-
-def check_account_id(value: object, setting: str) -> str:
-    """Return ``value`` if it is a 12-digit AWS account id."""
-    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
-        raise SettingsError(setting, value, "is not an AWS account id (12 digits)")
-    return value
-
-
-def check_region(value: object, setting: str) -> str:
-    """Return ``value`` if it is an AWS region (``eu-west-1``, ``us-gov-west-1``) that exists.
-
-    The regions are those of the pinned pulumi-aws SDK (its ``Region`` enum, generated from the provider's schema):
-    a well-formed code such as ``eu-west-9`` is refused as AWS would refuse it.
-    """
-    if not isinstance(value, str) or not _REGION.match(value):
-        raise SettingsError(setting, value, "is not an AWS region code such as 'eu-west-1'")
-    if value not in _REGIONS:
-        raise SettingsError(setting, value, f"is not an AWS region (known: {', '.join(sorted(_REGIONS))})")
-    if _UNSUPPORTED_PARTITION.match(value):
-        # Their ARNs, endpoints and DNS suffixes differ from those our policies and trust documents are built for.
-        raise SettingsError(setting, value, "is in an isolated or sovereign partition; regions of "
-                                            f"{', '.join(PARTITIONS)} are supported")
-    return value
-
-
-def partition_of(region: str) -> str:
-    """The partition of a region that :func:`check_region` accepts: ``cn-`` regions are ``aws-cn``, ``us-gov-``
-    regions ``aws-us-gov``, the rest ``aws``."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def check_no_wildcard(value: object, setting: str, what: str) -> None:
-    """Refuse a ``*`` or ``?`` anywhere in a name or ARN: IAM would read it as a pattern and grant every match
-    (another account's, another region's or another app's secrets)."""
-    if isinstance(value, str) and any(w in value for w in _WILDCARDS):
-        raise SettingsError(setting, value, f"contains a wildcard ('*' or '?'): name exactly one {what} (its full "
-                                            "name, or an ARN with its account, region and name)")
 
 
 def _dns_suffix(region: str) -> str:
@@ -174,7 +120,7 @@ def irsa_trust_policy(
         ("namespace", namespace, check_dns1123_label),
         ("service_account", service_account, check_dns1123_subdomain),
     ):
-        has_wildcard = isinstance(value, str) and any(w in value for w in _WILDCARDS)
+        has_wildcard = isinstance(value, str) and any(w in value for w in WILDCARDS)
         if has_wildcard and not allow_wildcard:
             raise SettingsError(
                 setting,

@@ -15,8 +15,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.iam_policies import check_region
-from components.validation import SettingsError, check_arn_region, check_dns1123_label, check_dns1123_subdomain
+from components.validation import (
+    SettingsError,
+    check_arn_region,
+    check_dns1123_label,
+    check_dns1123_subdomain,
+    check_region,
+)
 
 __all__ = [
     "API_VERSION",

@@ -45,7 +45,7 @@ from components.environment import (
     check_registry_username,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
-from components.iam_policies import check_no_wildcard, check_region, parameter_arn, partition_of
+from components.iam_policies import parameter_arn
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.validation import (
     ACCESS_POLICIES,
@@ -66,12 +66,15 @@ from components.validation import (
     check_label_value,
     check_log_retention_days,
     check_log_types,
+    check_no_wildcard,
     check_node_group_sizes,
     check_principal_arn,
+    check_region,
     check_subnet_ids,
     check_unique,
     check_vpc_id,
     parse_go_duration,
+    partition_of,
 )
 from components.workload import SCRATCH_MOUNT_PATH
 from components.workloads import check_tls_pair

@@ -12,17 +12,22 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+import pulumi_aws as aws
+
 __all__ = [
     "ACCESS_POLICIES",
     "CONFIG_MAP_MAX_BYTES",
     "EKS_VERSIONS",
     "LOG_RETENTION_DAYS",
     "LOG_TYPES",
+    "PARTITIONS",
     "REQUIRED_LOG_TYPES",
     "SECRET_SHOWN_AS",
     "SYSTEM_NAMESPACES",
+    "WILDCARDS",
     "MissingSettingError",
     "SettingsError",
+    "check_account_id",
     "check_annotation_key",
     "check_arn",
     "check_arn_region",
@@ -38,12 +43,16 @@ __all__ = [
     "check_label_value",
     "check_log_retention_days",
     "check_log_types",
+    "check_no_wildcard",
     "check_node_group_sizes",
+    "check_partition",
     "check_principal_arn",
+    "check_region",
     "check_subnet_ids",
     "check_unique",
     "check_vpc_id",
     "parse_go_duration",
+    "partition_of",
 ]
 
 
@@ -362,3 +371,64 @@ def check_node_group_sizes(sizes: Mapping[str, int], setting: str) -> None:
     if not low <= desired <= high:
         raise SettingsError(f"{setting}.{desired_name}", desired,
                             f"is not between {low_name} {low} and {high_name} {high}")
+
+
+# -- AWS ids ------------------------------------------------------------------------------------------------
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d$")
+_REGIONS = frozenset(region.value for region in aws.Region)
+_UNSUPPORTED_PARTITION = re.compile(r"^([a-z]{2}-iso[a-z]*-|eusc-)")
+WILDCARDS = ("*", "?")
+"""What IAM reads as a pattern in a name or ARN."""
+
+
+def check_partition(value: object, setting: str) -> str:
+    """Return ``value`` if it is an AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+    if value not in PARTITIONS:
+        raise SettingsError(setting, value, f"is not an AWS partition (one of: {', '.join(PARTITIONS)})")
+    return str(value)
+
+
+def check_account_id(value: object, setting: str) -> str:
+    """Return ``value`` if it is a 12-digit AWS account id."""
+    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+        raise SettingsError(setting, value, "is not an AWS account id (12 digits)")
+    return value
+
+
+def check_region(value: object, setting: str) -> str:
+    """Return ``value`` if it is an AWS region (``eu-west-1``, ``us-gov-west-1``) that exists.
+
+    The regions are those of the pinned pulumi-aws SDK (its ``Region`` enum, generated from the provider's schema):
+    a well-formed code such as ``eu-west-9`` is refused as AWS would refuse it.
+    """
+    if not isinstance(value, str) or not _REGION.match(value):
+        raise SettingsError(setting, value, "is not an AWS region code such as 'eu-west-1'")
+    if value not in _REGIONS:
+        raise SettingsError(setting, value, f"is not an AWS region (known: {', '.join(sorted(_REGIONS))})")
+    if _UNSUPPORTED_PARTITION.match(value):
+        # Their ARNs, endpoints and DNS suffixes differ from those our policies and trust documents are built for.
+        raise SettingsError(setting, value, "is in an isolated or sovereign partition; regions of "
+                                            f"{', '.join(PARTITIONS)} are supported")
+    return value
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region that :func:`check_region` accepts: ``cn-`` regions are ``aws-cn``, ``us-gov-``
+    regions ``aws-us-gov``, the rest ``aws``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def check_no_wildcard(value: object, setting: str, what: str) -> None:
+    """Refuse a ``*`` or ``?`` anywhere in a name or ARN: IAM would read it as a pattern and grant every match
+    (another account's, another region's or another app's secrets)."""
+    if isinstance(value, str) and any(w in value for w in WILDCARDS):
+        raise SettingsError(setting, value, f"contains a wildcard ('*' or '?'): name exactly one {what} (its full "
+                                            "name, or an ARN with its account, region and name)")

@@ -13,10 +13,6 @@ import pulumi_kubernetes as k8s
 from components.iam_policies import (
     CSI_PARAMETER_ACTIONS,
     assume_roles_policy,
-    check_account_id,
-    check_no_wildcard,
-    check_partition,
-    check_region,
     eks_cluster_arn,
     in_region,
     irsa_trust_policy,
@@ -29,9 +25,13 @@ from components.iam_policies import (
 )
 from components.validation import (
     SettingsError,
+    check_account_id,
     check_arn,
     check_dns1123_label,
     check_dns1123_subdomain,
+    check_no_wildcard,
+    check_partition,
+    check_region,
     check_unique,
 )
 

@@ -1,0 +1,99 @@
+"""Handles: what a component takes instead of the loose values that describe the thing it relates to.
+
+A component that needs the cluster takes its :class:`ClusterIdentity` and derives the IRSA trust or the Pod
+Identity association from it; one that reads secrets takes the :class:`AwsTarget` they live in. Modelled on AWS
+CDK's ``ICluster`` / ``Cluster.fromClusterAttributes`` (aws/aws-cdk, packages/aws-cdk-lib/aws-eks/lib/cluster.ts)
+and ``ServiceAccount`` taking one ``cluster`` (aws-eks/lib/service-account.ts): a cluster this program creates and
+one that exists already give the same handle, so nobody splits an OIDC provider ARN by hand.
+
+Handles are concrete dataclasses (no unions, no generic resources): the SDK's component analyzer, which hosts
+components for other languages, refuses both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam_policies import eks_cluster_arn
+from components.validation import SettingsError, check_account_id, check_arn, check_partition, check_region
+
+__all__ = ["AwsTarget", "ClusterIdentity"]
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where AWS resources are read and created: region, account and partition, checked once here."""
+
+    region: str
+    """The AWS region (``eu-west-1``)."""
+    account_id: pulumi.Input[str]
+    """The 12-digit account id (an Output, such as ``aws.get_caller_identity_output().account_id``, is checked
+    by AWS instead)."""
+    partition: str = "aws"
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+
+    def __post_init__(self) -> None:
+        check_region(self.region, "AwsTarget.region")
+        check_partition(self.partition, "AwsTarget.partition")
+        if isinstance(self.account_id, str):
+            check_account_id(self.account_id, "AwsTarget.account_id")
+
+
+def _no_agent() -> aws.eks.Addon:
+    raise SettingsError("ClusterIdentity.pod_identity_agent", None,
+                        "is not known for this existing cluster: pass its eks-pod-identity-agent add-on "
+                        "(aws.eks.Addon.get) to ClusterIdentity.from_attributes")
+
+
+@dataclass(frozen=True)
+class ClusterIdentity:
+    """How workloads of one EKS cluster prove who they are to AWS: IRSA through the cluster's IAM OIDC provider,
+    or EKS Pod Identity through its agent add-on (created on demand, once)."""
+
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster's name."""
+    cluster_arn: pulumi.Input[str]
+    """The EKS cluster's ARN."""
+    oidc_provider_arn: pulumi.Input[str]
+    """ARN of the cluster's IAM OIDC provider, which IRSA trust policies name."""
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer without ``https://``, as IAM condition keys spell it."""
+    agent: Callable[[], aws.eks.Addon] = field(default=_no_agent, repr=False, compare=False)
+    """Returns the cluster's Pod Identity agent add-on; call :meth:`pod_identity_agent` instead."""
+
+    def pod_identity_agent(self) -> aws.eks.Addon:
+        """The ``eks-pod-identity-agent`` add-on, installed on the first call (``SecureCluster``) or given
+        (an existing cluster); Pod Identity associations are created after it."""
+        return self.agent()
+
+    @classmethod
+    def from_attributes(
+        cls,
+        *,
+        cluster_name: str,
+        oidc_provider_arn: str,
+        region: str,
+        account_id: str,
+        partition: str = "aws",
+        pod_identity_agent: aws.eks.Addon | None = None,
+    ) -> ClusterIdentity:
+        """The identity of a cluster that this program does not create, from what ``aws eks describe-cluster``
+        and ``aws iam list-open-id-connect-providers`` report. The issuer is the provider's own host, as IAM
+        writes it in the ARN (``arn:aws:iam::<account>:oidc-provider/<issuer>``)."""
+        target = AwsTarget(region=region, account_id=account_id, partition=partition)
+        check_arn(oidc_provider_arn, "ClusterIdentity.oidc_provider_arn", service="iam",
+                  resource_prefix="oidc-provider/")
+        agent = (lambda: pod_identity_agent) if pod_identity_agent is not None else _no_agent
+        return cls(
+            cluster_name=cluster_name,
+            cluster_arn=eks_cluster_arn(cluster_name, partition=target.partition, region=target.region,
+                                        account_id=account_id),
+            oidc_provider_arn=oidc_provider_arn,
+            oidc_issuer=oidc_provider_arn.split(":oidc-provider/", 1)[1],
+            agent=agent,
+        )
+
