@@ -17,6 +17,7 @@ from components import (
     AppSecretKeyArgs,
     AppSecrets,
     AppSecretsArgs,
+    AwsTarget,
     Environment,
     EnvironmentArgs,
     EnvironmentSecretArgs,
@@ -83,26 +84,28 @@ on_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})
 
 # -- secret delivery, installed once per cluster for the backends that the apps use ------------------------
 delivery = settings.secret_delivery
+target = AwsTarget(region=settings.region, account_id=account_id, partition=settings.partition)
 backends = {app.backend for app in settings.apps if app.secrets}
-installed_by = {}
+csi_driver = None
 if "csi" in backends:
-    installed_by["csi"] = SecretsStoreCsiDriver("secrets-store-csi", {
+    csi_driver = SecretsStoreCsiDriver("secrets-store-csi", {
         "region": settings.region,
         "install": delivery.csi.install,
         "cluster_name": cluster.cluster_name,
         "sync_secret": delivery.csi.sync_secret,
         "enable_secret_rotation": delivery.csi.enable_secret_rotation,
         "rotation_poll_interval": delivery.csi.rotation_poll_interval,
-    }, opts=on_cluster).crd_dependencies
+    }, opts=on_cluster)
 operator = None
 if "external-secrets" in backends:
-    operator_args: ExternalSecretsOperatorArgs = {}
+    operator_args: ExternalSecretsOperatorArgs = {"refresh_interval": delivery.external_secrets.refresh_interval}
+    if delivery.external_secrets.pulumi_organization:
+        operator_args["pulumi_organization"] = delivery.external_secrets.pulumi_organization
     if any(app.backend == "external-secrets" and app.identity == "pod-identity" for app in settings.apps):
         # The operator's own Pod Identity role assumes each such app's role (external-secrets.io "AWS access").
-        operator_args = {"pod_identity_agent": cluster.pod_identity_agent(), "account_id": account_id,
-                         "region": settings.region, "partition": settings.partition}
+        operator_args |= {"pod_identity_agent": cluster.pod_identity_agent(), "account_id": account_id,
+                          "region": settings.region, "partition": settings.partition}
     operator = ExternalSecretsOperator("external-secrets", operator_args, opts=on_cluster)
-    installed_by["external-secrets"] = operator.crd_dependencies
 assumed_by_operator: list[pulumi.Output[str]] = []
 # What the accounts that own an app's secrets must apply, per app: `python -m components plan --manifests` writes each
 # beside the manifests, and `pulumi stack output owner_grants` shows them after a deployment.
@@ -177,32 +180,22 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
             "namespace": env.namespace,
             "app_name": app.name,
             "secrets": [app_secret_args(s, env.name) for s in app.secrets],
-            "region": settings.region,
-            "account_id": account_id,
-            "partition": settings.partition,
-            "backend": app.backend,
+            "cluster": cluster.identity,
+            "target": target,
             "identity": app.identity,
-            "installed_by": installed_by[app.backend],
-            "sync_secret": delivery.csi.sync_secret,
-            "refresh_interval": delivery.external_secrets.refresh_interval,
         }
+        if app.backend == "csi" and csi_driver is not None:
+            secrets_args["csi_driver"] = csi_driver
+        elif operator is not None:
+            secrets_args["external_secrets"] = operator
         if app.failover_region:
             secrets_args["failover_region"] = app.failover_region
         if app.restart_on_file_rotation:
             secrets_args["restart_on_file_rotation"] = True
-        if delivery.external_secrets.pulumi_organization:
-            secrets_args["esc_organization"] = delivery.external_secrets.pulumi_organization
         if app.target_role_arn:
             secrets_args["target_role_arn"] = app.target_role_arn
-        if app.identity == "irsa":
-            secrets_args["oidc_provider_arn"] = cluster.oidc_provider_arn
-            secrets_args["oidc_issuer"] = cluster.oidc_issuer
-        elif app.backend == "external-secrets" and operator is not None and operator.role_arn is not None:
-            secrets_args["external_secrets_role_arn"] = operator.role_arn
-        else:
-            secrets_args["pod_identity_agent"] = cluster.pod_identity_agent()
         app_secrets = AppSecrets(name, secrets_args, opts=in_environment)
-        if "external_secrets_role_arn" in secrets_args:
+        if app.backend == "external-secrets" and app.identity == "pod-identity":
             assumed_by_operator.append(app_secrets.role_arn)
         owner_grants[name] = app_secrets.owner_grants
         workload["service_account_name"] = app_secrets.service_account_name
@@ -241,7 +234,9 @@ if delivery.reloader:
     Reloader("reloader", {"namespaces": [env.namespace for env in settings.environments],
                           "csi_integration": settings.restarts_on_file_rotation},
              opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(
-                 depends_on=[*environments, *(installed_by["csi"] if settings.restarts_on_file_rotation else [])])))
+                 depends_on=[*environments, *(csi_driver.crd_dependencies
+                                              if csi_driver is not None and settings.restarts_on_file_rotation
+                                              else [])])))
 
 pulumi.export("cluster_name", cluster.cluster_name)
 pulumi.export("kms_key_arn", cluster.kms_key_arn)

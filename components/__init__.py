@@ -10,6 +10,7 @@ from components.csi_driver import SecretsStoreCsiDriver, SecretsStoreCsiDriverAr
 from components.encryption_key import EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
 from components.environment import ConfigMapArgs, Environment, EnvironmentArgs, EnvironmentSecretArgs
 from components.external_secrets import ExternalSecretsOperator, ExternalSecretsOperatorArgs
+from components.handles import AwsTarget, ClusterIdentity
 from components.iam_policies import (
     envelope_key_policy,
     irsa_trust_policy,
@@ -33,7 +34,9 @@ __all__ = [
     "AppSecretKeyArgs",
     "AppSecrets",
     "AppSecretsArgs",
+    "AwsTarget",
     "ClusterAccessEntryArgs",
+    "ClusterIdentity",
     "ClusterNodeGroupArgs",
     "ConfigMapArgs",
     "EnvelopeEncryptionKey",

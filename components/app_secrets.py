@@ -8,17 +8,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.access.world import replica_key
 from components.conventions import KMS_KEYS_ANNOTATION
+from components.csi_driver import SecretsStoreCsiDriver
 from components.external_secrets import (
+    ExternalSecretsOperator,
     RemoteKey,
     esc_store_manifest,
     external_secret_manifest,
     secret_store_manifest,
 )
+from components.handles import AwsTarget, ClusterIdentity
 from components.iam_policies import (
     CSI_PARAMETER_ACTIONS,
     ESO_PARAMETER_ACTIONS,
@@ -42,7 +44,6 @@ from components.validation import (
     SettingsError,
     check_arn,
     check_dns1123_label,
-    check_partition,
     check_region,
     check_unique,
 )
@@ -63,6 +64,8 @@ DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
 
 BACKENDS = ("csi", "external-secrets")
+"""The backends an app's secrets come through, as a stack names them: ``csi`` gives ``AppSecretsArgs.csi_driver``,
+``external-secrets`` ``external_secrets``; the first is the default."""
 IDENTITIES = ("irsa", "pod-identity")
 _VOLUME = "secrets"
 
@@ -105,43 +108,26 @@ class AppSecretsArgs(TypedDict):
     ``<app_name>-secrets`` derive from it."""
     secrets: Sequence[AppSecretArgs]
     """The app's secrets and parameters; at least one. Its IAM role can read exactly these."""
-    region: str
-    """Region of the secrets (and of the SecretProviderClass or SecretStore)."""
-    account_id: pulumi.Input[str]
-    """Account of the secrets given by name."""
-    installed_by: Sequence[pulumi.Resource]
-    """The backend's CRD installers (``SecretsStoreCsiDriver.crd_dependencies`` or
-    ``ExternalSecretsOperator.crd_dependencies``); the custom resources are created after them. At least one."""
-    partition: NotRequired[str]
-    """AWS partition. Omitted: ``aws``."""
-    backend: NotRequired[str]
-    """``csi`` (Secrets Store CSI Driver) or ``external-secrets`` (External Secrets Operator). Omitted: ``csi``."""
+    cluster: ClusterIdentity
+    """The cluster the app runs on (``SecureCluster.identity``, or ``ClusterIdentity.from_attributes`` for one that
+    exists): its OIDC provider for ``irsa``, its Pod Identity agent for ``pod-identity``."""
+    target: AwsTarget
+    """Region, account and partition of the secrets given by name (and of the class or stores)."""
+    csi_driver: NotRequired[SecretsStoreCsiDriver]
+    """Deliver through this Secrets Store CSI Driver: the class is created after its CRD, and the keys are synced
+    into a Kubernetes Secret when some key names an env var and the driver syncs. Exactly one of ``csi_driver``
+    and ``external_secrets``."""
+    external_secrets: NotRequired[ExternalSecretsOperator]
+    """Deliver through this External Secrets Operator: stores and the ExternalSecret are created after its CRDs,
+    refreshed at its ``refresh_interval``, and ESC sources read in its ``pulumi_organization``."""
     identity: NotRequired[str]
-    """``irsa`` or ``pod-identity``. With ``external-secrets``, ``pod-identity`` means the operator's own Pod
-    Identity role assumes the app's role (``external_secrets_role_arn``). Omitted: ``irsa``."""
-    oidc_provider_arn: NotRequired[pulumi.Input[str]]
-    """The cluster's IAM OIDC provider (``SecureCluster.oidc_provider_arn``). Required with ``irsa``."""
-    oidc_issuer: NotRequired[pulumi.Input[str]]
-    """The cluster's OIDC issuer as EKS reports it (``SecureCluster.oidc_issuer``). Required with ``irsa``."""
-    pod_identity_agent: NotRequired[aws.eks.Addon]
-    """The cluster's Pod Identity agent add-on (``SecureCluster.pod_identity_agent()``). Required with ``csi`` and
-    ``pod-identity``."""
-    external_secrets_role_arn: NotRequired[pulumi.Input[str]]
-    """The External Secrets Operator's own role (``ExternalSecretsOperator.role_arn``), the only principal the app's
-    role trusts. Required with ``external-secrets`` and ``pod-identity``."""
-    esc_organization: NotRequired[str]
-    """The Pulumi Cloud organization of ``esc_environment`` sources; its stores sign in by OIDC with the app's
-    ServiceAccount token (Pulumi Cloud must trust the cluster's OIDC issuer). Required with such sources."""
-    sync_secret: NotRequired[bool]
-    """csi: sync the keys into the Kubernetes Secret when some key names an env var (must match the driver's
-    ``sync_secret``; env vars need it). An app whose keys are all files gets no synced Secret. Omitted: true."""
-    refresh_interval: NotRequired[str]
-    """external-secrets: how often to re-read Secrets Manager (Go duration). Omitted: ``1h``."""
+    """``irsa`` or ``pod-identity``. With ``external_secrets``, ``pod-identity`` means the operator's own Pod
+    Identity role (``ExternalSecretsOperator.role_arn``) assumes the app's role. Omitted: ``irsa``."""
     mount_path: NotRequired[str]
     """Where the secret files are mounted (read-only). Omitted: ``/mnt/secrets``."""
     file_permission: NotRequired[str]
     """csi: mode of the mounted files (four octal digits). Omitted: the most restrictive one that pods of
-    ``Workload`` (``workloads.pod_security_context()``) can read, see ``workloads.secret_file_permission``."""
+    ``Workload`` (``pod_spec.pod_security_context()``) can read, see ``pod_spec.secret_file_permission``."""
     failover_region: NotRequired[str]
     """csi: a second region that every secret and parameter is also read from (the provider's ``failoverRegion``;
     by name, or the replica of an ARN); the role may read both. Omitted: none."""
@@ -185,19 +171,34 @@ class AppSecrets(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = check_dns1123_label(args["app_name"], "AppSecretsArgs.app_name")
         namespace = check_dns1123_label(args["namespace"], "AppSecretsArgs.namespace")
-        region = check_region(args["region"], "AppSecretsArgs.region")
-        partition = check_partition(args.get("partition", "aws"), "AppSecretsArgs.partition")
-        backend, identity = args.get("backend", BACKENDS[0]), args.get("identity", IDENTITIES[0])
-        if backend not in BACKENDS:
-            raise SettingsError("AppSecretsArgs.backend", backend, f"is not one of: {', '.join(BACKENDS)}")
+        target, cluster = args["target"], args["cluster"]
+        region, partition = target.region, target.partition
+        driver, operator = args.get("csi_driver"), args.get("external_secrets")
+        if driver is not None and operator is None:
+            backend, installed_by = "csi", driver.crd_dependencies
+        elif operator is not None and driver is None:
+            backend, installed_by = "external-secrets", operator.crd_dependencies
+        else:
+            raise SettingsError("AppSecretsArgs.csi_driver", driver,
+                                "and external_secrets: give exactly one, the backend that delivers the secrets")
+        # What the backend decides for every app it delivers to; never passed again, so never in disagreement.
+        sync_secret = driver.sync_secret if driver is not None else True
+        refresh_interval = operator.refresh_interval if operator is not None else ""
+        organization = operator.pulumi_organization if operator is not None else None
+        operator_role = operator.role_arn if operator is not None else None
+        identity = args.get("identity", IDENTITIES[0])
         if identity not in IDENTITIES:
             raise SettingsError("AppSecretsArgs.identity", identity, f"is not one of: {', '.join(IDENTITIES)}")
-        _check_identity_inputs(args, backend, identity)
+        eso_pod_identity = backend == "external-secrets" and identity == "pod-identity"
+        if eso_pod_identity and operator_role is None:
+            raise SettingsError("AppSecretsArgs.identity", identity,
+                                "with external_secrets needs the operator's own identity: create the "
+                                "ExternalSecretsOperator with pod_identity_agent")
         if backend != "csi":
             for csi_only in ("failover_region", "file_permission", "restart_on_file_rotation"):
                 if csi_only in args:
                     raise SettingsError(f"AppSecretsArgs.{csi_only}", args[csi_only],
-                                        "applies to backend 'csi' only (a Secrets Store CSI provider parameter)")
+                                        "applies to csi_driver only (a Secrets Store CSI provider parameter)")
         failover = args.get("failover_region")
         if failover is not None and check_region(failover, "AppSecretsArgs.failover_region") == region:
             raise SettingsError("AppSecretsArgs.failover_region", failover,
@@ -207,24 +208,18 @@ class AppSecrets(pulumi.ComponentResource):
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
         _check_secrets(secrets, partition, region, failover)
         if backend == "csi" and any("esc_environment" in s for s in secrets):
-            raise SettingsError("AppSecretsArgs.backend", backend, "cannot read esc_environment sources: Pulumi ESC "
-                                                                   "is read through backend 'external-secrets'")
+            raise SettingsError("AppSecretsArgs.csi_driver", backend, "cannot read esc_environment sources: Pulumi "
+                                                                      "ESC is read through external_secrets")
         if all("esc_environment" in s for s in secrets):
             raise SettingsError("AppSecretsArgs.secrets", [s["esc_environment"] for s in secrets],
                                 "are all Pulumi ESC sources: the app's ServiceAccount comes with its IAM role, so "
                                 "give it at least one AWS secret or parameter, or read ESC with a store of your own")
         keys = [key for secret in secrets for key in secret["keys"]]
-        sync = args.get("sync_secret", True)
         wants_env = any("env" in k for k in keys)
         if backend == "csi":
-            check_env_needs_sync(sync, [(f"AppSecretsArgs.secrets[{i}].keys[{j}].env", key["env"])
+            check_env_needs_sync(sync_secret, [(f"AppSecretsArgs.secrets[{i}].keys[{j}].env", key["env"])
                                         for i, secret in enumerate(secrets)
                                         for j, key in enumerate(secret["keys"]) if "env" in key])
-        installed_by = list(args["installed_by"])
-        if not installed_by:
-            raise SettingsError("AppSecretsArgs.installed_by", [],
-                                "is empty: pass the backend's releases, so its custom resources are created after "
-                                "their CRDs")
         # A Secret that nothing reads would only widen who can read the values: file-only csi apps sync none.
         self.synced_secret_name = f"{app}-secrets" if backend != "csi" or wants_env else None
         file_permission = args.get("file_permission", secret_file_permission(pod_security_context()))
@@ -249,9 +244,8 @@ class AppSecrets(pulumi.ComponentResource):
         else:
             stores = _stores(app, secrets)
             checked_role = _STAND_IN_ROLE if identity == "pod-identity" else None
-            organization = args.get("esc_organization")
             if any(source.startswith(_ESC) for source in stores) and organization is None:
-                raise SettingsError("AppSecretsArgs.esc_organization", None,
+                raise SettingsError("ExternalSecretsOperatorArgs.pulumi_organization", None,
                                     "is required with esc_environment sources: the Pulumi Cloud organization")
             for source, store_name in stores.items():
                 if source.startswith(_ESC):
@@ -261,7 +255,7 @@ class AppSecrets(pulumi.ComponentResource):
                                           service_account=None if checked_role else app)
             external = external_secret_manifest(
                 app, namespace, store=next(iter(stores.values())), target=f"{app}-secrets",
-                refresh_interval=args.get("refresh_interval", "1h"), data=_remote_keys(secrets, stores),
+                refresh_interval=refresh_interval, data=_remote_keys(secrets, stores),
             )
             if annotations:
                 external["metadata"] = {**external["metadata"], "annotations": annotations}
@@ -271,11 +265,12 @@ class AppSecrets(pulumi.ComponentResource):
         restart = args.get("restart_on_file_rotation", False)
         if not isinstance(restart, bool):
             raise SettingsError("AppSecretsArgs.restart_on_file_rotation", restart, "is not a boolean")
+        # Before this component, as the agent was when callers passed it: the cluster's add-on, created once.
+        agent = cluster.pod_identity_agent() if identity == "pod-identity" and not eso_pod_identity else None
 
         super().__init__("eks-config-secrets:index:AppSecrets", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        eso_pod_identity = backend == "external-secrets" and identity == "pod-identity"
         identity_args: WorkloadIdentityArgs = {
             "namespace": namespace,
             "service_account_name": app,
@@ -287,19 +282,21 @@ class AppSecrets(pulumi.ComponentResource):
             "parameter_kms_key_arns": [k for s in secrets if "parameter" in s
                                        for k in (s.get("kms_key_arn"), s.get("failover_kms_key_arn")) if k],
             "region": region,
-            "account_id": args["account_id"],
+            "account_id": target.account_id,
             "partition": partition,
             "mode": "assumed-by-role" if eso_pod_identity else identity,
         }
         if failover is not None:
             identity_args["failover_region"] = failover
-        if eso_pod_identity:
-            identity_args["trusted_role_arn"] = args["external_secrets_role_arn"]
+        if operator_role is not None and eso_pod_identity:
+            identity_args["trusted_role_arn"] = operator_role
         if "target_role_arn" in args:
             identity_args["target_role_arn"] = args["target_role_arn"]
-        for optional in ("oidc_provider_arn", "oidc_issuer", "pod_identity_agent"):
-            if optional in args and not eso_pod_identity:
-                identity_args[optional] = args[optional]
+        if agent is not None:
+            identity_args["pod_identity_agent"] = agent
+        elif identity == "irsa":
+            identity_args["oidc_provider_arn"] = cluster.oidc_provider_arn
+            identity_args["oidc_issuer"] = cluster.oidc_issuer
         workload_identity = WorkloadIdentity(f"{name}-identity", identity_args, opts=child)
         self.service_account_name = workload_identity.service_account_name
         self.role_arn = workload_identity.role_arn
@@ -330,7 +327,7 @@ class AppSecrets(pulumi.ComponentResource):
                 if service.startswith(_ESC):
                     store_resources.append(_custom_resource(
                         f"{name}-esc-store-{n}",
-                        _esc_store(store_name, namespace, str(args.get("esc_organization")), service, app), after))
+                        _esc_store(store_name, namespace, str(organization), service, app), after))
                     continue
                 if eso_pod_identity:
                     store = secret_store_manifest(store_name, namespace, region=region, service=service,
@@ -387,18 +384,6 @@ def _esc_store(name: str, namespace: str, organization: str, source: str, servic
     project, environment = source.removeprefix(_ESC).split("/")
     return esc_store_manifest(name, namespace, organization=organization, project=project, environment=environment,
                               service_account=service_account)
-
-
-def _check_identity_inputs(args: AppSecretsArgs, backend: str, identity: str) -> None:
-    if backend == "external-secrets" and identity == "pod-identity":
-        needed: tuple[str, ...] = ("external_secrets_role_arn",)
-        where = "backend 'external-secrets' and identity 'pod-identity' (ExternalSecretsOperator.role_arn)"
-    else:
-        needed = ("oidc_provider_arn", "oidc_issuer") if identity == "irsa" else ("pod_identity_agent",)
-        where = f"identity '{identity}' (take it from SecureCluster)"
-    for key in needed:
-        if key not in args:
-            raise SettingsError(f"AppSecretsArgs.{key}", None, f"is required with {where}")
 
 
 def whole_secret_file(index: int) -> str:

@@ -12,7 +12,8 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components.encryption_key import DEFAULT_PROTECT, EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
-from components.iam_policies import service_trust_policy
+from components.handles import ClusterIdentity
+from components.iam_policies import eks_cluster_arn, service_trust_policy
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
@@ -279,6 +280,9 @@ class SecureCluster(pulumi.ComponentResource):
     """The kubeconfig (JSON, secret); it calls ``aws eks get-token`` and holds no static credential."""
     provider: k8s.Provider
     """The Kubernetes provider for this cluster: pass it to every Kubernetes resource."""
+    identity: ClusterIdentity
+    """The cluster's identity handle (name, ARN, OIDC provider and issuer, the Pod Identity agent on demand): pass
+    it to ``AppSecrets`` and ``WorkloadIdentity``."""
 
     def __init__(self, name: str, args: SecureClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         settings = _Settings(args)
@@ -447,6 +451,15 @@ class SecureCluster(pulumi.ComponentResource):
         self._name = name
         self._tags = settings.tags
         self._pod_identity_agent: aws.eks.Addon | None = None
+        partition, region = settings.partition, settings.region
+        self.identity = ClusterIdentity(
+            cluster_name=self.cluster_name,
+            cluster_arn=pulumi.Output.all(self.cluster_name, args["account_id"]).apply(
+                lambda v: eks_cluster_arn(v[0], partition=partition, region=region, account_id=v[1])),
+            oidc_provider_arn=self.oidc_provider_arn,
+            oidc_issuer=self.oidc_issuer,
+            agent=self.pod_identity_agent,
+        )
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

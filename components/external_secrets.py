@@ -31,6 +31,7 @@ __all__ = [
     "AWS_SERVICES",
     "CHART",
     "DEFAULT_NAMESPACE",
+    "DEFAULT_REFRESH_INTERVAL",
     "OPERATOR_SERVICE_ACCOUNT",
     "STORE_KINDS",
     "ExternalSecretsOperator",
@@ -44,6 +45,9 @@ __all__ = [
 
 DEFAULT_NAMESPACE = "external-secrets"
 """Namespace of the operator's release when ``ExternalSecretsOperatorArgs.namespace`` is omitted."""
+DEFAULT_REFRESH_INTERVAL = "1h"
+"""How often an ExternalSecret re-reads its source when ``ExternalSecretsOperatorArgs.refresh_interval`` is
+omitted."""
 
 CHART: PinnedChart = {"chart": ESO_CHART, "version": "2.9.0", "repo": "https://charts.external-secrets.io"}
 # Chart 2.9.0 serves external-secrets.io/v1 only; v1beta1 is still in the CRD but not served since v0.17.
@@ -234,6 +238,12 @@ class ExternalSecretsOperatorArgs(TypedDict):
     """The cluster's region. Required with ``pod_identity_agent``."""
     partition: NotRequired[str]
     """AWS partition. Omitted: ``aws``."""
+    refresh_interval: NotRequired[str]
+    """How often the apps' ExternalSecrets re-read their sources (Go duration; each refresh calls AWS once per
+    key). Omitted: :data:`DEFAULT_REFRESH_INTERVAL`."""
+    pulumi_organization: NotRequired[str]
+    """The Pulumi Cloud organization whose ESC environments apps read (``AppSecretArgs.esc_environment``); its
+    stores sign in by OIDC with the app's ServiceAccount token. Omitted: apps cannot read Pulumi ESC."""
 
 
 class ExternalSecretsOperator(pulumi.ComponentResource):
@@ -247,12 +257,19 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
     """Namespace of the operator."""
     release_name: pulumi.Output[str]
     """Name of the Helm release."""
+    refresh_interval: str
+    """How often the apps' ExternalSecrets re-read their sources (Go duration)."""
+    pulumi_organization: str | None
+    """The Pulumi Cloud organization of the ESC environments apps read; None when they read none."""
 
     def __init__(
         self, name: str, args: ExternalSecretsOperatorArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE),
                                         "ExternalSecretsOperatorArgs.namespace")
+        self.refresh_interval = args.get("refresh_interval", DEFAULT_REFRESH_INTERVAL)
+        parse_go_duration(self.refresh_interval, "ExternalSecretsOperatorArgs.refresh_interval")
+        self.pulumi_organization = args.get("pulumi_organization")
         agent = args.get("pod_identity_agent")
         if agent is not None:
             for key in ("account_id", "region"):

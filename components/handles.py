@@ -76,22 +76,20 @@ class ClusterIdentity:
         *,
         cluster_name: str,
         oidc_provider_arn: str,
-        region: str,
-        account_id: str,
-        partition: str = "aws",
+        target: AwsTarget,
         pod_identity_agent: aws.eks.Addon | None = None,
     ) -> ClusterIdentity:
         """The identity of a cluster that this program does not create, from what ``aws eks describe-cluster``
-        and ``aws iam list-open-id-connect-providers`` report. The issuer is the provider's own host, as IAM
-        writes it in the ARN (``arn:aws:iam::<account>:oidc-provider/<issuer>``)."""
-        target = AwsTarget(region=region, account_id=account_id, partition=partition)
+        and ``aws iam list-open-id-connect-providers`` report; ``target`` is the cluster's region and account.
+        The issuer is the provider's own host, as IAM writes it in the ARN
+        (``arn:aws:iam::<account>:oidc-provider/<issuer>``), never rebuilt from the region."""
         check_arn(oidc_provider_arn, "ClusterIdentity.oidc_provider_arn", service="iam",
                   resource_prefix="oidc-provider/")
         agent = (lambda: pod_identity_agent) if pod_identity_agent is not None else _no_agent
         return cls(
             cluster_name=cluster_name,
-            cluster_arn=eks_cluster_arn(cluster_name, partition=target.partition, region=target.region,
-                                        account_id=account_id),
+            cluster_arn=pulumi.Output.from_input(target.account_id).apply(lambda account: eks_cluster_arn(
+                cluster_name, partition=target.partition, region=target.region, account_id=account)),
             oidc_provider_arn=oidc_provider_arn,
             oidc_issuer=oidc_provider_arn.split(":oidc-provider/", 1)[1],
             agent=agent,

@@ -45,6 +45,7 @@ from components.environment import (
     check_registry_username,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
+from components.external_secrets import DEFAULT_REFRESH_INTERVAL
 from components.iam_policies import parameter_arn
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.validation import (
@@ -545,7 +546,7 @@ def _secret_delivery(node: _Node) -> SecretDeliverySettings:
     interval = _get(csi, "rotationPollInterval", _Node.string, DEFAULT_ROTATION_POLL_INTERVAL)
     parse_go_duration(interval, f"{node.path}.csi.rotationPollInterval")
     eso = _section(fields, "externalSecrets", node.path).object(KEYS["secretDelivery.externalSecrets"])
-    refresh = _get(eso, "refreshInterval", _Node.string, "1h")
+    refresh = _get(eso, "refreshInterval", _Node.string, DEFAULT_REFRESH_INTERVAL)
     parse_go_duration(refresh, f"{node.path}.externalSecrets.refreshInterval")
     install = _get(csi, "install", lambda n: n.choice(INSTALLS), INSTALLS[0])
     sync_secret = _get(csi, "syncSecret", _Node.boolean, True)

@@ -15,6 +15,9 @@ import pytest
 import yaml
 
 from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.csi_driver import SecretsStoreCsiDriver
+from components.external_secrets import ExternalSecretsOperator, ExternalSecretsOperatorArgs
+from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import Plan, run_program
 from components.validation import SettingsError
 from tests.conftest import REFERENCE
@@ -49,28 +52,42 @@ CRD_SCHEMAS = {
 
 
 def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
+    """One AppSecrets on a cluster handle and the backend named by ``backend`` (``csi`` or ``external-secrets``);
+    ``sync_secret`` goes to the driver, ``esc_organization`` and ``operator_identity`` to the operator, the rest
+    to the component's args (``drop`` removes keys)."""
     fragment: dict[str, Any] = {}
+    backend = overrides.pop("backend", "csi")
 
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
         opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
-        release = k8s.helm.v3.Release("installer", chart=overrides.pop("chart", "secrets-store-csi-driver"),
-                                      opts=pulumi.ResourceOptions(provider=provider))
+        agent = cache(lambda: aws.eks.Addon("agent", cluster_name="c", addon_name="eks-pod-identity-agent"))
+        cluster = ClusterIdentity(cluster_name="c", cluster_arn="arn:aws:eks:eu-west-1:123456789012:cluster/c",
+                                  oidc_provider_arn=f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}",
+                                  oidc_issuer=ISSUER, agent=agent)
         args: AppSecretsArgs = {
-            "namespace": "dev", "app_name": "app", "secrets": SECRETS, "region": "eu-west-1",
-            "account_id": "123456789012", "installed_by": [release],
-            "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}", "oidc_issuer": ISSUER,
+            "namespace": "dev", "app_name": "app", "secrets": SECRETS, "cluster": cluster,
+            "target": AwsTarget(region="eu-west-1", account_id="123456789012"),
         }
-        if overrides.get("identity") == "pod-identity":
-            args.pop("oidc_provider_arn")
-            args.pop("oidc_issuer")
-            args["pod_identity_agent"] = aws.eks.Addon("agent", cluster_name="c", addon_name="eks-pod-identity-agent")
+        if backend == "csi":
+            args["csi_driver"] = SecretsStoreCsiDriver(
+                "installer", {"region": "eu-west-1", "sync_secret": overrides.pop("sync_secret", True)}, opts=opts)
+        else:
+            operator: ExternalSecretsOperatorArgs = {}
+            if "esc_organization" in overrides:
+                operator["pulumi_organization"] = overrides.pop("esc_organization")
+            if overrides.pop("operator_identity", False):
+                operator |= {"pod_identity_agent": agent(), "account_id": "123456789012", "region": "eu-west-1"}
+            args["external_secrets"] = ExternalSecretsOperator("installer", operator, opts=opts)
         merged: dict[str, Any] = {**args, **overrides}
         for key in merged.pop("drop", ()):
             merged.pop(key)
         app = AppSecrets("dev-app", merged, opts=opts)  # type: ignore[arg-type]
         fragment.update(volumes=app.volumes, volume_mounts=app.volume_mounts, env=app.env,
-                        reload=app.reload_annotations)
+                        reload=app.reload_annotations, synced=app.synced_secret_name)
+        app.service_account_name.apply(lambda v: fragment.update(service_account=v))
+        if "csi" in app.volumes[0]:
+            app.volumes[0]["csi"]["volumeAttributes"]["secretProviderClass"].apply(lambda v: fragment.update(spc=v))
 
     return run_program(program), fragment
 
@@ -92,7 +109,8 @@ def test_csi_backend_mounts_the_class_and_syncs_the_keys() -> None:
     spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
     assert spc.inputs["spec"]["secretObjects"] == [{"secretName": "app-secrets", "type": "Opaque", "data": [
         {"objectName": "db-password", "key": "db-password"}, {"objectName": "api-key", "key": "api-key"}]}]
-    assert plan.one("kubernetes:helm.sh/v3:Release").urn in spc.dependencies
+    # After both releases of the driver handle: the CRD and the provider.
+    assert {r.urn for r in plan.find("kubernetes:helm.sh/v3:Release")} <= set(spc.dependencies)
     assert fragment["volumes"][0]["csi"]["readOnly"] is True
     assert fragment["volume_mounts"] == [{"name": "secrets", "mountPath": "/mnt/secrets", "readOnly": True}]
     assert fragment["env"] == [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "app-secrets",
@@ -102,7 +120,7 @@ def test_csi_backend_mounts_the_class_and_syncs_the_keys() -> None:
 
 def test_external_secrets_backend_keeps_the_same_fragment_shape() -> None:
     _, csi = app_plan()
-    eso_plan, eso = app_plan(backend="external-secrets", chart="external-secrets")
+    eso_plan, eso = app_plan(backend="external-secrets")
     assert eso["env"] == csi["env"] and eso["volume_mounts"] == csi["volume_mounts"]
     assert eso["volumes"] == [{"name": "secrets", "secret": {"secretName": "app-secrets", "defaultMode": 0o400}}]
     store = eso_plan.one("kubernetes:external-secrets.io/v1:SecretStore")
@@ -131,10 +149,9 @@ def test_pod_identity_sets_use_pod_identity_and_an_association() -> None:
 
 
 def test_external_secrets_with_pod_identity_stores_assume_the_apps_role_with_the_operators_identity() -> None:
-    operator = "arn:aws:iam::123456789012:role/external-secrets"
-    plan, fragment = app_plan(backend="external-secrets", identity="pod-identity", chart="external-secrets",
-                              drop=("pod_identity_agent",), external_secrets_role_arn=operator)
-    role = plan.one("aws:iam/role:Role")
+    plan, fragment = app_plan(backend="external-secrets", identity="pod-identity", operator_identity=True)
+    operator = plan.one("aws:iam/role:Role", "installer-role").outputs["arn"]
+    role = plan.one("aws:iam/role:Role", "dev-app-identity-role")
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
         {"Effect": "Allow", "Principal": {"AWS": operator}, "Action": "sts:AssumeRole"}]
     store = plan.one("kubernetes:external-secrets.io/v1:SecretStore")
@@ -143,16 +160,18 @@ def test_external_secrets_with_pod_identity_stores_assume_the_apps_role_with_the
                                                       "role": role.outputs["arn"]}
     account = plan.one("kubernetes:core/v1:ServiceAccount")
     assert "annotations" not in account.inputs["metadata"] or not account.inputs["metadata"]["annotations"]
-    assert plan.find("aws:eks/podIdentityAssociation:PodIdentityAssociation") == []
+    # The operator's association only: the app's role is assumed by the operator, never by a pod.
+    associations = plan.find("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert [a.inputs["serviceAccount"] for a in associations] == ["external-secrets"]
     assert fragment["volumes"] == [{"name": "secrets", "secret": {"secretName": "app-secrets", "defaultMode": 0o400}}]
 
 
 def test_external_secrets_with_pod_identity_needs_the_operators_role() -> None:
     with pytest.raises(SettingsError) as caught:
-        app_plan(backend="external-secrets", identity="pod-identity", chart="external-secrets")
+        app_plan(backend="external-secrets", identity="pod-identity")
     assert str(caught.value) == (
-        "AppSecretsArgs.external_secrets_role_arn None is required with backend 'external-secrets' and identity "
-        "'pod-identity' (ExternalSecretsOperator.role_arn)")
+        "AppSecretsArgs.identity 'pod-identity' with external_secrets needs the operator's own identity: create the "
+        "ExternalSecretsOperator with pod_identity_agent")
 
 
 def test_env_vars_without_sync_are_refused() -> None:
@@ -171,8 +190,8 @@ def test_duplicate_file_names_are_refused() -> None:
 
 
 def test_every_kubernetes_resource_uses_the_explicit_provider() -> None:
-    for backend, chart in (("csi", "secrets-store-csi-driver"), ("external-secrets", "external-secrets")):
-        plan, _ = app_plan(backend=backend, chart=chart)
+    for backend in ("csi", "external-secrets"):
+        plan, _ = app_plan(backend=backend)
         kubernetes = [r for r in plan.resources if r.type.startswith("kubernetes:")]
         assert len(kubernetes) >= 5
         assert {r.provider for r in kubernetes} == {plan.one("pulumi:providers:kubernetes").urn}
@@ -180,7 +199,7 @@ def test_every_kubernetes_resource_uses_the_explicit_provider() -> None:
 
 def test_custom_resources_validate_against_the_upstream_crds() -> None:
     documents = [r.raw_inputs for r in app_plan()[0].find(SPC)]
-    eso_plan, _ = app_plan(backend="external-secrets", chart="external-secrets")
+    eso_plan, _ = app_plan(backend="external-secrets")
     documents += [r.raw_inputs for r in eso_plan.resources if r.type.startswith("kubernetes:external-secrets.io/")]
     assert [d["kind"] for d in documents] == ["SecretProviderClass", "ExternalSecret", "SecretStore"]
     for document in documents:
@@ -198,7 +217,7 @@ def test_csi_objects_mount_the_whole_secret_and_each_property() -> None:
 
 
 def test_the_store_waits_for_the_service_account_it_authenticates_as() -> None:
-    plan, _ = app_plan(backend="external-secrets", chart="external-secrets")
+    plan, _ = app_plan(backend="external-secrets")
     store = plan.one("kubernetes:external-secrets.io/v1:SecretStore")
     external = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret")
     # A component in depends_on stands for its children: the ServiceAccount among them.
@@ -207,30 +226,15 @@ def test_the_store_waits_for_the_service_account_it_authenticates_as() -> None:
 
 
 def test_outputs_name_the_service_account_and_the_synced_secret() -> None:
-    seen: dict[str, Any] = {}
-
-    def program() -> None:
-        provider = k8s.Provider("k8s", kubeconfig="{}")
-        release = k8s.helm.v3.Release("installer", chart="secrets-store-csi-driver",
-                                      opts=pulumi.ResourceOptions(provider=provider))
-        app = AppSecrets("dev-app", {
-            "namespace": "dev", "app_name": "app", "secrets": SECRETS, "region": "eu-west-1",
-            "account_id": "123456789012", "installed_by": [release],
-            "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}", "oidc_issuer": ISSUER,
-        }, opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
-        seen["synced"] = app.synced_secret_name
-        app.service_account_name.apply(lambda v: seen.update(service_account=v))
-        app.volumes[0]["csi"]["volumeAttributes"]["secretProviderClass"].apply(lambda v: seen.update(spc=v))
-
-    run_program(program)
-    assert seen == {"synced": "app-secrets", "service_account": "app", "spc": "dev-app-spc"}
+    _, fragment = app_plan()
+    assert (fragment["synced"], fragment["service_account"], fragment["spc"]) == ("app-secrets", "app", "dev-app-spc")
 
 
-def test_irsa_without_the_oidc_provider_is_refused() -> None:
+def test_exactly_one_backend_handle_is_taken() -> None:
     with pytest.raises(SettingsError) as caught:
-        app_plan(oidc_provider_arn=None, drop=("oidc_provider_arn",))
+        app_plan(drop=("csi_driver",))
     assert str(caught.value) == (
-        "AppSecretsArgs.oidc_provider_arn None is required with identity 'irsa' (take it from SecureCluster)")
+        "AppSecretsArgs.csi_driver None and external_secrets: give exactly one, the backend that delivers the secrets")
 
 
 def test_a_key_file_named_like_the_whole_secret_file_is_refused() -> None:
@@ -284,7 +288,7 @@ def test_csi_reads_ssm_parameters_with_jmes_path_keys_and_get_parameters() -> No
 
 
 def test_external_secrets_reads_parameters_through_a_parameter_store_of_their_own() -> None:
-    plan, _ = app_plan(backend="external-secrets", chart="external-secrets", secrets=[SECRETS[0], PARAMETERS[0]])
+    plan, _ = app_plan(backend="external-secrets", secrets=[SECRETS[0], PARAMETERS[0]])
     stores = {s.inputs["metadata"]["name"]: s.inputs["spec"]["provider"]["aws"]
               for s in plan.find("kubernetes:external-secrets.io/v1:SecretStore")}
     assert {name: store["service"] for name, store in stores.items()} == {
@@ -348,7 +352,7 @@ ESC: Any = {"esc_environment": "payments/dev", "keys": [{"property": "checkout.w
 
 
 def test_a_pulumi_esc_environment_is_read_through_an_oidc_store_with_the_same_fragment() -> None:
-    plan, fragment = app_plan(backend="external-secrets", chart="external-secrets", secrets=[SECRETS[0], ESC],
+    plan, fragment = app_plan(backend="external-secrets", secrets=[SECRETS[0], ESC],
                               esc_organization="example-org")
     stores = {s.inputs["metadata"]["name"]: s.raw_inputs for s in
               plan.find("kubernetes:external-secrets.io/v1:SecretStore")}
@@ -369,10 +373,11 @@ def test_a_pulumi_esc_environment_is_read_through_an_oidc_store_with_the_same_fr
 
 @pytest.mark.parametrize("overrides, message", [
     ({"secrets": [SECRETS[0], ESC], "esc_organization": "example-org"},
-     "AppSecretsArgs.backend 'csi' cannot read esc_environment sources: Pulumi ESC is read through backend "
-     "'external-secrets'"),
+     "AppSecretsArgs.csi_driver 'csi' cannot read esc_environment sources: Pulumi ESC is read through "
+     "external_secrets"),
     ({"secrets": [SECRETS[0], ESC], "backend": "external-secrets", "chart": "external-secrets"},
-     "AppSecretsArgs.esc_organization None is required with esc_environment sources: the Pulumi Cloud organization"),
+     "ExternalSecretsOperatorArgs.pulumi_organization None is required with esc_environment sources: the Pulumi "
+     "Cloud organization"),
 ])
 def test_pulumi_esc_needs_the_operator_and_an_organization(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError) as caught:

@@ -444,3 +444,20 @@ def test_single_subnet_is_refused() -> None:
         "SecureClusterArgs.subnet_ids ['subnet-0a1b2c3d4e5f60001'] needs at least two subnets in different "
         "Availability Zones (an EKS requirement)"
     )
+
+
+def test_the_identity_handle_carries_the_clusters_outputs_and_one_agent() -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        cluster = SecureCluster("ecs-test", cast(SecureClusterArgs, BASE))
+        identity = cluster.identity
+        assert identity.pod_identity_agent() is identity.pod_identity_agent() is cluster.pod_identity_agent()
+        pulumi.Output.all(identity.cluster_name, identity.cluster_arn, identity.oidc_provider_arn,
+                          identity.oidc_issuer).apply(lambda v: seen.update(values=v))
+
+    plan = run_program(program, config={"aws:region": "eu-west-1"})
+    eks = plan.one(CLUSTER, "ecs-test-eks").outputs
+    assert seen["values"] == ["ecs-test", "arn:aws:eks:eu-west-1:123456789012:cluster/ecs-test",
+                              eks["oidcProviderArn"], eks["oidcIssuer"]]
+    assert len(plan.find(ADDON, "ecs-test-pod-identity-agent")) == 1

@@ -10,23 +10,24 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import AppSecrets, Environment, SecretsStoreCsiDriver, Workload
+from components import AppSecrets, AwsTarget, ClusterIdentity, Environment, SecretsStoreCsiDriver, Workload
 
 config = pulumi.Config()
-oidc_provider_arn = config.require("oidcProviderArn")
-# The issuer is the provider's own URL, as IAM reports it in the ARN: never rebuilt from the region by hand.
-oidc_issuer = oidc_provider_arn.split(":oidc-provider/", 1)[-1]
 namespace = config.get("namespace") or "payments"
-region = pulumi.Config("aws").require("region")
+target = AwsTarget(region=pulumi.Config("aws").require("region"),
+                   account_id=aws.get_caller_identity_output().account_id)
+# The same handle SecureCluster gives, from the attributes of a cluster that exists.
+cluster = ClusterIdentity.from_attributes(cluster_name=config.require("clusterName"),
+                                          oidc_provider_arn=config.require("oidcProviderArn"), target=target)
 
 # An explicit provider from this program's kubeconfig: nothing falls back to the operator's shell.
 # Mutable ConfigMaps and Secrets update in place instead of being replaced delete-first, and the cluster's
 # issuer identifies the provider, so that a refreshed kubeconfig does not replace every object on it.
 provider = k8s.Provider("cluster", kubeconfig=config.require_secret("kubeconfig"), enable_config_map_mutable=True,
-                        enable_secret_mutable=True, cluster_identifier=oidc_issuer)
+                        enable_secret_mutable=True, cluster_identifier=cluster.oidc_issuer)
 on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
 
-driver = SecretsStoreCsiDriver("secrets-store-csi", {"region": region}, opts=on_cluster)
+driver = SecretsStoreCsiDriver("secrets-store-csi", {"region": target.region}, opts=on_cluster)
 
 environment = Environment(namespace, {"namespace": namespace}, opts=on_cluster)
 in_namespace = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[environment]))
@@ -37,11 +38,9 @@ secrets = AppSecrets(
         "app_name": "payments",
         "secrets": [{"secret": config.require("secret"), "keys": [{"property": "apiKey", "file": "api-key",
                                                                    "env": "STRIPE_API_KEY"}]}],
-        "region": region,
-        "account_id": aws.get_caller_identity_output().account_id,
-        "oidc_provider_arn": oidc_provider_arn,
-        "oidc_issuer": oidc_issuer,
-        "installed_by": driver.crd_dependencies,
+        "cluster": cluster,
+        "target": target,
+        "csi_driver": driver,
     },
     opts=in_namespace,
 )

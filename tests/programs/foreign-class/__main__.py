@@ -7,11 +7,21 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components import AppSecrets, AppSecretsArgs, Environment, SecretsStoreCsiDriver, Workload
+from components import (
+    AppSecrets,
+    AppSecretsArgs,
+    AwsTarget,
+    ClusterIdentity,
+    Environment,
+    SecretsStoreCsiDriver,
+    Workload,
+)
 
 config = pulumi.Config()
-oidc_provider_arn = config.require("oidcProviderArn")
 region = pulumi.Config("aws").require("region")
+target = AwsTarget(region=region, account_id=aws.get_caller_identity_output().account_id)
+cluster = ClusterIdentity.from_attributes(cluster_name="shop", oidc_provider_arn=config.require("oidcProviderArn"),
+                                          target=target)
 provider = k8s.Provider("cluster", kubeconfig=config.require("kubeconfig"))
 on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
 driver = SecretsStoreCsiDriver("secrets-store-csi", {"region": region}, opts=on_cluster)
@@ -21,11 +31,8 @@ in_namespace = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(d
 
 def app_secrets(app: str, secret: str) -> AppSecrets:
     args: AppSecretsArgs = {
-        "namespace": "shop", "app_name": app, "region": region,
+        "namespace": "shop", "app_name": app, "cluster": cluster, "target": target, "csi_driver": driver,
         "secrets": [{"secret": secret, "keys": [{"property": "apiKey", "file": "api-key", "env": "API_KEY"}]}],
-        "account_id": aws.get_caller_identity_output().account_id,
-        "oidc_provider_arn": oidc_provider_arn, "oidc_issuer": oidc_provider_arn.split(":oidc-provider/", 1)[1],
-        "installed_by": driver.crd_dependencies,
     }
     return AppSecrets(app, args, opts=in_namespace)
 
