@@ -31,8 +31,7 @@ from components import (
     WorkloadArgs,
 )
 from components.cluster import deploying_principal
-from components.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
-from components.workloads import (
+from components.pod_spec import (
     config_file_mount,
     config_file_volume,
     env_from_config_map,
@@ -41,6 +40,7 @@ from components.workloads import (
     read_only_mount,
     secret_volume,
 )
+from components.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
 
 settings = load_settings(Path(__file__).parent)
 account_id = aws.get_caller_identity_output().account_id

@@ -29,6 +29,14 @@ from components.iam_policies import (
     parameter_arn,
     secret_arn,
 )
+from components.pod_spec import (
+    csi_secret_volume,
+    env_from_secret_key,
+    pod_security_context,
+    read_only_mount,
+    secret_file_permission,
+    secret_volume,
+)
 from components.rbac import SecretReader
 from components.reloader import reload_on_secret_provider_classes, reload_on_secrets
 from components.secret_provider_class import (
@@ -48,14 +56,6 @@ from components.validation import (
     check_unique,
 )
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.workloads import (
-    csi_secret_volume,
-    env_from_secret_key,
-    pod_security_context,
-    read_only_mount,
-    secret_file_permission,
-    secret_volume,
-)
 
 __all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
            "AppSecretsArgs", "check_env_needs_sync", "whole_secret_file"]

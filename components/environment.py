@@ -8,7 +8,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.checksums import checksum, checksum_annotation, secret_checksum_annotation
 from components.conventions import CHECKSUM_ANNOTATION_PREFIX
+from components.secret_data import check_tls_pair, dockerconfigjson, tls_secret_data
 from components.validation import (
     SECRET_SHOWN_AS,
     SettingsError,
@@ -17,14 +19,6 @@ from components.validation import (
     check_dns1123_label,
     check_dns1123_subdomain,
     check_unique,
-)
-from components.workloads import (
-    check_tls_pair,
-    checksum,
-    checksum_annotation,
-    dockerconfigjson,
-    secret_checksum_annotation,
-    tls_secret_data,
 )
 
 __all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs", "check_checksum_key",

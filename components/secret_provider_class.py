@@ -80,7 +80,7 @@ class SecretObjectArgs(TypedDict):
     ``/`` replaced by ``_``."""
     file_permission: NotRequired[str]
     """Mode of the object's files (and of its jmesPath files), four octal digits such as ``"0004"``. Omitted: the
-    provider's default ``0644``. Use :func:`components.workloads.secret_file_permission` for the pod's user."""
+    provider's default ``0644``. Use :func:`components.pod_spec.secret_file_permission` for the pod's user."""
     failover_object_name: NotRequired[str]
     """The object to read in the class's ``failover_region`` instead of ``object_name`` (the provider's
     ``failoverObject``; an ARN must be in that region; ``object_alias`` is then required). Omitted: ``object_name``

@@ -48,6 +48,7 @@ from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.external_secrets import DEFAULT_REFRESH_INTERVAL
 from components.iam_policies import parameter_arn
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
+from components.secret_data import check_tls_pair
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
@@ -78,7 +79,6 @@ from components.validation import (
     partition_of,
 )
 from components.workload import SCRATCH_MOUNT_PATH
-from components.workloads import check_tls_pair
 
 __all__ = [
     "KEYS",

@@ -9,9 +9,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.conventions import AUTOMOUNT_REASON_ANNOTATION
+from components.pod_spec import pod_security_context, restricted_security_context
 from components.rbac import SecretReader
 from components.validation import SettingsError, check_dns1123_label
-from components.workloads import pod_security_context, restricted_security_context
 
 __all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs"]
 
@@ -45,7 +45,7 @@ class WorkloadArgs(TypedDict):
     token is mounted and the reason recorded in the annotation the policy pack asks for. Default: no token, so a
     compromised container holds no API credential."""
     env: NotRequired[Sequence[Mapping[str, Any]]]
-    """Container env entries (see ``components.workloads``). Default: none."""
+    """Container env entries (see ``components.pod_spec``). Default: none."""
     env_from: NotRequired[Sequence[Mapping[str, Any]]]
     """Container envFrom entries. Default: none."""
     volumes: NotRequired[Sequence[Mapping[str, Any]]]
@@ -62,7 +62,7 @@ class WorkloadArgs(TypedDict):
     image_pull_secrets: NotRequired[Sequence[str]]
     """dockerconfigjson Secrets to pull the image with. Default: none."""
     readiness_probe: NotRequired[Mapping[str, Any]]
-    """The container's readiness probe (e.g. ``components.workloads.http_probe("/healthz")``): a rollout moves on
+    """The container's readiness probe (e.g. ``components.pod_spec.http_probe("/healthz")``): a rollout moves on
     only once new pods are ready. Default: none, so a pod counts as ready as soon as its container starts."""
     liveness_probe: NotRequired[Mapping[str, Any]]
     """The container's liveness probe: the kubelet restarts a container that fails it. Default: none."""

@@ -11,20 +11,20 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.checksums import checksum
 from components.conventions import SECRET_MARKER
 from components.environment import Environment, EnvironmentArgs
 from components.plan.engine import Plan, run_program
-from components.validation import SettingsError
-from components.workload import Workload
-from components.workloads import (
-    checksum,
+from components.pod_spec import (
     config_file_mount,
     config_file_volume,
     env_from_config_map_key,
     env_from_secret_key,
     http_probe,
 )
-from tests.test_workloads import tls_pair
+from components.validation import SettingsError
+from components.workload import Workload
+from tests.test_secret_data import tls_pair
 
 CLUSTER_VERSION = "1.33"
 """The stacks' cluster version; kubernetes-validate ships its schema (1.33.0)."""

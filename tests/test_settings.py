@@ -10,11 +10,11 @@ import pytest
 from pulumi.runtime.sync_await import _sync_await
 
 from components.encryption_key import DEFAULT_PROTECT
+from components.secret_data import check_tls_pair, tls_secret_data
 from components.settings import UNSET_SECRETS, StackSettings, offline_placeholder, parse_settings
 from components.validation import MissingSettingError, SettingsError
-from components.workloads import check_tls_pair, tls_secret_data
 from tests.conftest import ROOT, STACKS, stack_values
-from tests.test_workloads import tls_pair
+from tests.test_secret_data import tls_pair
 
 CERTIFICATE, PRIVATE_KEY = tls_pair()
 SECRETS = {"apiToken": "token-value", "tlsCertificate": CERTIFICATE, "tlsPrivateKey": PRIVATE_KEY,

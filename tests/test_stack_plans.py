@@ -23,7 +23,7 @@ from components.plan.engine import Plan, RecordedResource, run_program
 from components.plan.policies import check_policies
 from components.plan.render import render_tree, write_manifests
 from tests.conftest import ROOT, STACKS
-from tests.test_workloads import tls_pair
+from tests.test_secret_data import tls_pair
 
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 

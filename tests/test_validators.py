@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components.iam_policies import secrets_read_policy
-from components.workloads import csi_secret_volume, pod_security_context, read_only_mount, restricted_security_context
+from components.pod_spec import csi_secret_volume, pod_security_context, read_only_mount, restricted_security_context
 from tests.validators import CHECKOV_SKIPS, checkov_executable, checkov_failed_checks, parliament_findings
 
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/database-??????"

@@ -10,16 +10,16 @@ import pytest
 
 from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies
-from components.rbac import SecretReader, secret_reader_rules
-from components.validation import SettingsError
-from components.workload import DEFAULT_RESOURCES, Workload, WorkloadArgs
-from components.workloads import (
+from components.pod_spec import (
     http_probe,
     pod_security_context,
     read_only_mount,
     restricted_security_context,
     secret_volume,
 )
+from components.rbac import SecretReader, secret_reader_rules
+from components.validation import SettingsError
+from components.workload import DEFAULT_RESOURCES, Workload, WorkloadArgs
 from tests.conftest import empty_fields
 
 

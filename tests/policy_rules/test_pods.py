@@ -16,8 +16,8 @@ from components.conventions import (
     SECRETS_AS_ENV_REASON_ANNOTATION,
     SERVICE_ACCOUNT,
 )
+from components.pod_spec import restricted_security_context
 from components.policy_rules import UNKNOWN, ResourceView, evaluate, pods
-from components.workloads import restricted_security_context
 from tests.policy_rules.helpers import PROVIDER, deployment, pod_spec, view
 
 CSI_VOLUME = {"name": "secrets", "csi": {"driver": "secrets-store.csi.k8s.io", "readOnly": True,

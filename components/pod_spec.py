@@ -1,37 +1,24 @@
-"""Pure builders of the pod-spec pieces that consume configuration and secrets.
+"""Pure builders of the pod-spec pieces that consume configuration and secrets: env vars, volumes, mounts,
+security contexts and probes.
 
 Each returns plain Kubernetes (camelCase) dicts, which pulumi_kubernetes accepts as inputs, so the patterns can be
-tested without mocks and reused in any workload. The checksum helpers implement Helm's ``checksum/config``
-pattern: a pod template annotation that changes exactly when the consumed content changes, so that a new
-ConfigMap or Secret value rolls the pods (env vars and ``subPath`` mounts never see a change otherwise).
+tested without mocks and reused in any workload.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from components.conventions import CHECKSUM_ANNOTATION_PREFIX
 from components.validation import SettingsError
 
 __all__ = [
     "CSI_DRIVER",
-    "check_tls_pair",
-    "checksum",
-    "checksum_annotation",
     "config_file_mount",
     "config_file_volume",
     "csi_secret_volume",
-    "dockerconfigjson",
     "env_from_config_map",
     "env_from_config_map_key",
     "env_from_secret_key",
@@ -39,10 +26,8 @@ __all__ = [
     "pod_security_context",
     "read_only_mount",
     "restricted_security_context",
-    "secret_checksum_annotation",
     "secret_file_permission",
     "secret_volume",
-    "tls_secret_data",
 ]
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
@@ -161,79 +146,3 @@ def secret_file_permission(security_context: Mapping[str, Any]) -> str:
         return "0040"
     # Without runAsGroup the image's primary group applies, which may be root: both bits then.
     return "0004" if "runAsGroup" in security_context else "0044"
-
-
-def checksum(data: Mapping[str, str], key: str | None = None) -> str:
-    """SHA-256 of a canonical serialisation: independent of key order, different for any changed value.
-
-    With ``key`` it is the HMAC-SHA256 under that key instead, for secret content (see
-    :func:`secret_checksum_annotation`).
-    """
-    canonical = json.dumps(dict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    if key is None:
-        return hashlib.sha256(canonical).hexdigest()
-    return hmac.new(key.encode(), canonical, hashlib.sha256).hexdigest()
-
-
-def checksum_annotation(name: str, data: Mapping[str, str]) -> dict[str, str]:
-    """``{"checksum/<name>": <sha256>}`` for non-secret content (ConfigMaps), as Helm's ``checksum/config``."""
-    return {f"{CHECKSUM_ANNOTATION_PREFIX}{name}": checksum(data)}
-
-
-def secret_checksum_annotation(
-    name: str, data: pulumi.Input[Mapping[str, str]], key: pulumi.Input[str]
-) -> dict[str, pulumi.Output[str]]:
-    """The ``checksum/<name>`` annotation of secret content: an HMAC-SHA256 under ``key``, computed inside the
-    secret Outputs.
-
-    Not Helm's plain ``checksum/secret``: a plain digest is a verifier of the content, and whoever can read the
-    pod template could test guesses of a low-entropy value (a password, a PIN) offline; reading Deployments and
-    pods is a far wider right than reading Secrets (the built-in ``view`` role has the first, not the second).
-    Under a random key the digest tells nothing about the content to anyone without the key, so it is left out
-    of Pulumi's secrets: plans show it change, and the pod template stays readable in plans and state.
-    """
-    def keyed(values: list[Any]) -> str:
-        return checksum(values[0], values[1])
-
-    return {f"{CHECKSUM_ANNOTATION_PREFIX}{name}": pulumi.Output.unsecret(pulumi.Output.all(data, key).apply(keyed))}
-
-
-def check_tls_pair(certificate: str, private_key: str, certificate_setting: str, key_setting: str) -> None:
-    """Raise unless both are PEM and the key is the certificate's (its public key matches).
-
-    Messages never include the key's text.
-    """
-    try:
-        cert = x509.load_pem_x509_certificate(certificate.encode())
-    except ValueError:
-        raise SettingsError(certificate_setting, "<certificate>",
-                            "is not a PEM certificate ('-----BEGIN CERTIFICATE-----' ...)") from None
-    try:
-        key = serialization.load_pem_private_key(private_key.encode(), password=None)
-    except (ValueError, TypeError):
-        raise SettingsError(key_setting, "<private key>",
-                            "is not an unencrypted PEM private key ('-----BEGIN PRIVATE KEY-----' ...)") from None
-    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-                      | ed448.Ed448PrivateKey):
-        raise SettingsError(key_setting, "<private key>", "is not an RSA, EC or EdDSA key")
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
-    if (cert.public_key().public_bytes(serialization.Encoding.DER, public)
-            != key.public_key().public_bytes(serialization.Encoding.DER, public)):
-        raise SettingsError(key_setting, "<private key>",
-                            "does not belong to the certificate (their public keys differ): set the key that "
-                            "was issued with this certificate")
-
-
-def tls_secret_data(
-    certificate: str, private_key: str, certificate_setting: str = "tls.crt", key_setting: str = "tls.key"
-) -> dict[str, str]:
-    """The data of a ``kubernetes.io/tls`` Secret, after :func:`check_tls_pair` (the settings name the values)."""
-    check_tls_pair(certificate, private_key, certificate_setting, key_setting)
-    return {"tls.crt": certificate, "tls.key": private_key}
-
-
-def dockerconfigjson(registry: str, username: str, password: str) -> str:
-    """The ``.dockerconfigjson`` document of a ``kubernetes.io/dockerconfigjson`` Secret."""
-    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return json.dumps({"auths": {registry: {"username": username, "password": password, "auth": auth}}},
-                      sort_keys=True)
