@@ -31,15 +31,6 @@ from components import (
     WorkloadArgs,
 )
 from components.cluster import deploying_principal
-from components.pod_spec import (
-    config_file_mount,
-    config_file_volume,
-    env_from_config_map,
-    env_from_config_map_key,
-    env_from_secret_key,
-    read_only_mount,
-    secret_volume,
-)
 from components.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
 
 settings = load_settings(Path(__file__).parent)
@@ -150,27 +141,23 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
     """One app in one environment: its secrets from Secrets Manager, then its Deployment."""
     name = f"{env.name}-{app.name}"
     in_environment = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[environment]))
+    # Each input carries its volume, its checksum annotation (a change rolls the pods) and the Secret names the
+    # app's Role may read, so none can be left out.
+    inputs = [
+        *(environment.env_from_config_map_key(e.env, e.config_map, e.key) for e in app.env),
+        *(environment.env_from_secret_key(e.env, e.secret, e.key) for e in app.secret_env),
+        *(environment.env_from_config_map(c) for c in app.env_from),
+        *(environment.config_file(f.config_map, f.key, f.mount_path, volume=f"config-{i}")
+          for i, f in enumerate(app.config_files)),
+        *(environment.secret_files(v.secret, v.mount_path, volume=f"secret-{i}")
+          for i, v in enumerate(app.secret_volumes)),
+    ]
     workload: WorkloadArgs = {
         "app_name": app.name,
         "namespace": env.namespace,
         "image": app.image,
         "replicas": app.replicas,
-        "env": [env_from_config_map_key(e.env, environment.config_map_names[e.config_map], e.key) for e in app.env]
-        + [env_from_secret_key(e.env, e.secret, e.key) for e in app.secret_env],
-        "env_from": [env_from_config_map(environment.config_map_names[c]) for c in app.env_from],
-        "volumes": [config_file_volume(f"config-{i}", environment.config_map_names[f.config_map])
-                    for i, f in enumerate(app.config_files)]
-        + [secret_volume(f"secret-{i}", v.secret) for i, v in enumerate(app.secret_volumes)],
-        "volume_mounts": [config_file_mount(f"config-{i}", f.mount_path, f.key) for i, f in enumerate(app.config_files)]
-        + [read_only_mount(f"secret-{i}", v.mount_path) for i, v in enumerate(app.secret_volumes)],
         "image_pull_secrets": app.image_pull_secrets,
-        # A Role that can `get` exactly the environment Secrets this app uses, and nothing else.
-        "secret_names": sorted({*(e.secret for e in app.secret_env), *(v.secret for v in app.secret_volumes)}),
-        # Roll the pods when anything they read changes (env vars and subPath files never update in place).
-        "checksums": [environment.config_checksums[c] for c in
-                      {*(e.config_map for e in app.env), *app.env_from, *(f.config_map for f in app.config_files)}]
-        + [environment.secret_checksums[s] for s in
-           {*(e.secret for e in app.secret_env), *(v.secret for v in app.secret_volumes)}],
     }
     if app.port:
         # An app with a port is reached by its name (nginx.conf proxies to http://app:8080).
@@ -198,12 +185,8 @@ def deploy_app(environment: Environment, env: EnvironmentSettings, app: AppSetti
         if app.backend == "external-secrets" and app.identity == "pod-identity":
             assumed_by_operator.append(app_secrets.role_arn)
         owner_grants[name] = app_secrets.owner_grants
-        workload["service_account_name"] = app_secrets.service_account_name
-        workload["env"] = [*workload["env"], *app_secrets.env]
-        workload["volumes"] = [*workload["volumes"], *app_secrets.volumes]
-        workload["volume_mounts"] = [*workload["volume_mounts"], *app_secrets.volume_mounts]
-        if delivery.reloader:
-            workload["annotations"] = app_secrets.reload_annotations
+        inputs.append(app_secrets.pod_input(reloader=delivery.reloader))
+    workload["inputs"] = inputs
     Workload(name, workload, opts=in_environment)
 
 

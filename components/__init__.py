@@ -20,6 +20,7 @@ from components.iam_policies import (
     secret_arn,
     secrets_read_policy,
 )
+from components.pod_spec import PodInput
 from components.rbac import SecretReader, SecretReaderArgs
 from components.reloader import Reloader, ReloaderArgs
 from components.secret_provider_class import SecretProviderClass, SecretProviderClassArgs
@@ -46,6 +47,7 @@ __all__ = [
     "EnvironmentSecretArgs",
     "ExternalSecretsOperator",
     "ExternalSecretsOperatorArgs",
+    "PodInput",
     "Reloader",
     "ReloaderArgs",
     "SecretProviderClass",

@@ -30,6 +30,7 @@ from components.iam_policies import (
     secret_arn,
 )
 from components.pod_spec import (
+    PodInput,
     csi_secret_volume,
     env_from_secret_key,
     pod_security_context,
@@ -351,6 +352,14 @@ class AppSecrets(pulumi.ComponentResource):
                          opts=child)
         self.register_outputs({"service_account_name": self.service_account_name, "role_arn": self.role_arn,
                                "synced_secret_name": self.synced_secret_name})
+
+
+    def pod_input(self, *, reloader: bool = True) -> PodInput:
+        """The app's pod-spec fragment for ``Workload``: the secrets volume and its read-only mount, the env vars,
+        the ServiceAccount the pods must run as and, with ``reloader`` (Reloader installed), its annotations."""
+        return PodInput(env=self.env, volumes=self.volumes, volume_mounts=self.volume_mounts,
+                        service_account_name=self.service_account_name,
+                        annotations=self.reload_annotations if reloader else {})
 
 
 # A store's role is the app's role, known once it exists; its shape is checked before with this stand-in.

@@ -10,6 +10,16 @@ import pulumi_kubernetes as k8s
 
 from components.checksums import checksum, checksum_annotation, secret_checksum_annotation
 from components.conventions import CHECKSUM_ANNOTATION_PREFIX
+from components.pod_spec import (
+    PodInput,
+    config_file_mount,
+    config_file_volume,
+    env_from_config_map,
+    env_from_config_map_key,
+    env_from_secret_key,
+    read_only_mount,
+    secret_volume,
+)
 from components.secret_data import check_tls_pair, dockerconfigjson, tls_secret_data
 from components.validation import (
     SECRET_SHOWN_AS,
@@ -166,6 +176,55 @@ class Environment(pulumi.ComponentResource):
                                 "is given more than once; names must be unique")
         return self._add_secret(args)
 
+    # -- what pods consume, each with its checksum (and its Secret name for the pod's Role) -----------------------
+
+    def env_from_config_map_key(self, env: str, config_map: str, key: str) -> PodInput:
+        """Env var ``env`` from key ``key`` of ConfigMap ``config_map`` (``configMapKeyRef``), rolling the pods when
+        the ConfigMap changes."""
+        return PodInput(env=[env_from_config_map_key(env, self._config_map(config_map), key)],
+                        checksums=self.config_checksums[config_map])
+
+    def env_from_config_map(self, config_map: str) -> PodInput:
+        """Every key of ConfigMap ``config_map`` as env vars (``envFrom``), rolling the pods when it changes."""
+        return PodInput(env_from=[env_from_config_map(self._config_map(config_map))],
+                        checksums=self.config_checksums[config_map])
+
+    def config_file(self, config_map: str, key: str, mount_path: str, volume: str | None = None) -> PodInput:
+        """Key ``key`` of ConfigMap ``config_map`` as the file ``mount_path`` (``subPath``, which never updates in
+        place: the checksum rolls the pods instead). ``volume``: the pod's volume name; omitted,
+        ``config-<config_map>``."""
+        name = volume or _volume_name("config", config_map)
+        return PodInput(volumes=[config_file_volume(name, self._config_map(config_map))],
+                        volume_mounts=[config_file_mount(name, mount_path, key)],
+                        checksums=self.config_checksums[config_map])
+
+    def env_from_secret_key(self, env: str, secret: str, key: str) -> PodInput:
+        """Env var ``env`` from key ``key`` of Secret ``secret`` (``secretKeyRef``): the pod's Role may ``get`` it,
+        and the pods roll when it changes."""
+        return PodInput(env=[env_from_secret_key(env, self._secret(secret), key)],
+                        checksums=self.secret_checksums[secret], secret_names=[secret])
+
+    def secret_files(self, secret: str, mount_path: str, volume: str | None = None) -> PodInput:
+        """Secret ``secret`` mounted read-only at ``mount_path`` (files mode 0400). ``volume``: the pod's volume
+        name; omitted, ``secret-<secret>``."""
+        name = volume or _volume_name("secret", secret)
+        return PodInput(volumes=[secret_volume(name, self._secret(secret))],
+                        volume_mounts=[read_only_mount(name, mount_path)],
+                        checksums=self.secret_checksums[secret], secret_names=[secret])
+
+    def _config_map(self, name: str) -> pulumi.Output[str]:
+        if name not in self.config_map_names:
+            raise SettingsError("Environment.config_map", name,
+                                f"is not a ConfigMap of environment {self._name}: add it to config_maps first")
+        return self.config_map_names[name]
+
+    def _secret(self, name: str) -> str:
+        if name not in self.secret_names:
+            raise SettingsError("Environment.secret", name,
+                                f"is not a Secret of environment {self._name}: add it to secrets first")
+        # The Secret's own name, not its Output: it is fixed, and pods reading it wait on the namespace only.
+        return name
+
     def _add_config_map(self, args: ConfigMapArgs) -> k8s.core.v1.ConfigMap:
         data = {**args.get("data", {}), **args.get("files", {})}
         immutable = args.get("immutable", False)
@@ -212,6 +271,11 @@ class Environment(pulumi.ComponentResource):
         self.secret_names[args["name"]] = resource.metadata["name"]
         self.secret_checksums[args["name"]] = secret_checksum_annotation(args["name"], secret_data, self._checksum_key)
         return resource
+
+
+def _volume_name(kind: str, object_name: str) -> str:
+    # Volume names are DNS-1123 labels; object names may hold dots.
+    return f"{kind}-{object_name}".replace(".", "-")
 
 
 def _missing_checksum_key() -> SettingsError:

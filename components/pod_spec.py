@@ -7,7 +7,8 @@ tested without mocks and reused in any workload.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -16,6 +17,7 @@ from components.validation import SettingsError
 
 __all__ = [
     "CSI_DRIVER",
+    "PodInput",
     "config_file_mount",
     "config_file_volume",
     "csi_secret_volume",
@@ -23,6 +25,7 @@ __all__ = [
     "env_from_config_map_key",
     "env_from_secret_key",
     "http_probe",
+    "merge_pod_inputs",
     "pod_security_context",
     "read_only_mount",
     "restricted_security_context",
@@ -146,3 +149,55 @@ def secret_file_permission(security_context: Mapping[str, Any]) -> str:
         return "0040"
     # Without runAsGroup the image's primary group applies, which may be root: both bits then.
     return "0004" if "runAsGroup" in security_context else "0044"
+
+
+@dataclass(frozen=True)
+class PodInput:
+    """One thing a pod consumes, with everything that comes with it: the env entries or the volume and its mount,
+    the checksum annotation that rolls the pods when the content changes, the Secrets the pod's ServiceAccount may
+    ``get``, and the ServiceAccount an identity needs. ``Environment`` and ``AppSecrets`` hand these out;
+    ``Workload`` merges them (:func:`merge_pod_inputs`), so a checksum or a Role entry cannot be left behind."""
+
+    env: Sequence[Mapping[str, Any]] = ()
+    """Container env entries."""
+    env_from: Sequence[Mapping[str, Any]] = ()
+    """Container envFrom entries."""
+    volumes: Sequence[Mapping[str, Any]] = ()
+    """Pod volumes; the same volume handed out by two inputs is mounted once."""
+    volume_mounts: Sequence[Mapping[str, Any]] = ()
+    """Container volume mounts of those volumes."""
+    checksums: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """``checksum/<name>`` pod annotations of the content consumed."""
+    secret_names: Sequence[str] = ()
+    """Kubernetes Secrets the pod reads through the API (a Role limited to them by ``resourceNames``)."""
+    service_account_name: pulumi.Input[str] | None = None
+    """The ServiceAccount the pod must run as (an identity's); at most one input of a pod names one."""
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    """Annotations of the Deployment itself (Reloader's)."""
+
+
+def merge_pod_inputs(inputs: Sequence[PodInput], setting: str) -> PodInput:
+    """One input holding all of ``inputs``: entries in order, each volume once, checksums and annotations merged,
+    the Secret names sorted. Two volumes of one name but different sources, or two ServiceAccounts, are refused:
+    the pod can have one of each."""
+    volumes: dict[str, Mapping[str, Any]] = {}
+    accounts = [i.service_account_name for i in inputs if i.service_account_name is not None]
+    if len(accounts) > 1:
+        raise SettingsError(f"{setting}[].service_account_name", f"{len(accounts)} ServiceAccounts",
+                            "are given: a pod runs as one, so give one identity's input per workload")
+    for n, pod_input in enumerate(inputs):
+        for volume in pod_input.volumes:
+            seen = volumes.setdefault(volume["name"], volume)
+            if seen is not volume and dict(seen) != dict(volume):
+                raise SettingsError(f"{setting}[{n}].volumes", volume["name"],
+                                    "names another volume of the pod with a different source: give it another name")
+    return PodInput(
+        env=[entry for i in inputs for entry in i.env],
+        env_from=[entry for i in inputs for entry in i.env_from],
+        volumes=list(volumes.values()),
+        volume_mounts=[mount for i in inputs for mount in i.volume_mounts],
+        checksums={key: value for i in inputs for key, value in i.checksums.items()},
+        secret_names=sorted({name for i in inputs for name in i.secret_names}),
+        service_account_name=accounts[0] if accounts else None,
+        annotations={key: value for i in inputs for key, value in i.annotations.items()},
+    )

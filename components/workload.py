@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.conventions import AUTOMOUNT_REASON_ANNOTATION
-from components.pod_spec import pod_security_context, restricted_security_context
+from components.pod_spec import PodInput, merge_pod_inputs, pod_security_context, restricted_security_context
 from components.rbac import SecretReader
 from components.validation import SettingsError, check_dns1123_label
 
@@ -37,26 +37,17 @@ class WorkloadArgs(TypedDict):
     service: NotRequired[bool]
     """Create a ClusterIP Service named ``app_name`` that serves ``port`` (the name other pods reach the app by,
     e.g. ``http://app:8080``). Requires ``port``. Default: false."""
-    service_account_name: NotRequired[pulumi.Input[str]]
-    """An existing ServiceAccount to run as (e.g. a WorkloadIdentity's). Default: a new one named after the workload,
-    with ``automountServiceAccountToken: false``."""
     kubernetes_api_reason: NotRequired[str]
     """Why the workload calls the Kubernetes API (e.g. "reads its Secret by name"). When given, the ServiceAccount
     token is mounted and the reason recorded in the annotation the policy pack asks for. Default: no token, so a
     compromised container holds no API credential."""
-    env: NotRequired[Sequence[Mapping[str, Any]]]
-    """Container env entries (see ``components.pod_spec``). Default: none."""
-    env_from: NotRequired[Sequence[Mapping[str, Any]]]
-    """Container envFrom entries. Default: none."""
-    volumes: NotRequired[Sequence[Mapping[str, Any]]]
-    """Pod volumes, besides the ``tmp`` emptyDir that every workload gets (its root filesystem is read-only)."""
-    volume_mounts: NotRequired[Sequence[Mapping[str, Any]]]
-    """Container volume mounts. Secret and CSI mounts must be read-only."""
-    secret_names: NotRequired[Sequence[str]]
-    """Secrets the workload may ``get`` through the API: a Role limited by ``resourceNames`` and its RoleBinding.
-    Default: none (no Role)."""
-    checksums: NotRequired[Sequence[Mapping[str, pulumi.Input[str]]]]
-    """``checksum/<name>`` annotations of the ConfigMaps and Secrets consumed: a change rolls the pods."""
+    inputs: NotRequired[Sequence[PodInput]]
+    """What the pods consume, each with its volume, checksum annotation and Secret names: the fragments that
+    ``Environment`` (``env_from_config_map_key``, ``config_file``, ``env_from_secret_key``, ``secret_files``...)
+    and ``AppSecrets.pod_input()`` hand out, or ``pod_spec.PodInput`` of your own. Merged by
+    ``pod_spec.merge_pod_inputs``: a volume given twice is mounted once; at most one names a ServiceAccount.
+    Default: none. Without a ServiceAccount among them, a new one named after the workload, with
+    ``automountServiceAccountToken: false``."""
     annotations: NotRequired[Mapping[str, str]]
     """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
     image_pull_secrets: NotRequired[Sequence[str]]
@@ -88,9 +79,10 @@ class Workload(pulumi.ComponentResource):
         replicas = args.get("replicas", 1)
         if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= 100:
             raise SettingsError("WorkloadArgs.replicas", replicas, "is not a whole number from 0 to 100")
-        for i, mount in enumerate(args.get("volume_mounts", [])):
-            if not mount.get("readOnly", False) and _is_sensitive(mount["name"], args.get("volumes", [])):
-                raise SettingsError(f"WorkloadArgs.volume_mounts[{i}]", mount["name"],
+        pod = merge_pod_inputs(args.get("inputs", []), "WorkloadArgs.inputs")
+        for i, mount in enumerate(pod.volume_mounts):
+            if not mount.get("readOnly", False) and _is_sensitive(mount["name"], pod.volumes):
+                raise SettingsError(f"WorkloadArgs.inputs[].volume_mounts[{i}]", mount["name"],
                                     "mounts a Secret or CSI volume writable: set readOnly: true")
         unknown = sorted(set(args.get("resources", {})) - {"requests", "limits"})
         if unknown:
@@ -109,8 +101,8 @@ class Workload(pulumi.ComponentResource):
         reason = args.get("kubernetes_api_reason", "").strip()
         automount = bool(reason)
         reason_annotation = {AUTOMOUNT_REASON_ANNOTATION: reason} if reason else {}
-        if "service_account_name" in args:
-            service_account: pulumi.Input[str] = args["service_account_name"]
+        if pod.service_account_name is not None:
+            service_account: pulumi.Input[str] = pod.service_account_name
         else:
             account = k8s.core.v1.ServiceAccount(
                 f"{name}-sa",
@@ -119,7 +111,7 @@ class Workload(pulumi.ComponentResource):
                 opts=child,
             )
             service_account = account.metadata["name"]
-        secret_names = list(args.get("secret_names", []))
+        secret_names = list(pod.secret_names)
         if secret_names:
             SecretReader(f"{name}-secrets",
                          {"namespace": namespace, "service_account_name": service_account,
@@ -127,13 +119,13 @@ class Workload(pulumi.ComponentResource):
                          opts=child)
         labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": name}
         # Merged key by key, not through one Output: each digest may still be pending.
-        checksums = {key: value for part in args.get("checksums", []) for key, value in part.items()}
+        checksums = dict(pod.checksums)
         container: dict[str, Any] = _set({
             "name": app,
             "image": args["image"],
-            "env": list(args.get("env", [])),
-            "envFrom": list(args.get("env_from", [])),
-            "volumeMounts": [*args.get("volume_mounts", []), {"name": "tmp", "mountPath": SCRATCH_MOUNT_PATH}],
+            "env": list(pod.env),
+            "envFrom": list(pod.env_from),
+            "volumeMounts": [*pod.volume_mounts, {"name": "tmp", "mountPath": SCRATCH_MOUNT_PATH}],
             "securityContext": restricted_security_context(),
             "resources": dict(args.get("resources", DEFAULT_RESOURCES)),
         })
@@ -146,7 +138,7 @@ class Workload(pulumi.ComponentResource):
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=cast(Any, _set({"name": app, "namespace": namespace, "labels": labels,
-                                     "annotations": dict(args.get("annotations", {}))})),
+                                     "annotations": {**pod.annotations, **args.get("annotations", {})}})),
             spec=cast(Any, {
                 "replicas": replicas,
                 "selector": {"matchLabels": labels},
@@ -158,7 +150,7 @@ class Workload(pulumi.ComponentResource):
                         "securityContext": pod_security_context(),
                         "imagePullSecrets": [{"name": s} for s in args.get("image_pull_secrets", [])],
                         "containers": [container],
-                        "volumes": [*args.get("volumes", []), {"name": "tmp", "emptyDir": {}}],
+                        "volumes": [*pod.volumes, {"name": "tmp", "emptyDir": {}}],
                     }),
                 },
             }),

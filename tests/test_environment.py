@@ -16,10 +16,6 @@ from components.conventions import SECRET_MARKER
 from components.environment import Environment, EnvironmentArgs
 from components.plan.engine import Plan, run_program
 from components.pod_spec import (
-    config_file_mount,
-    config_file_volume,
-    env_from_config_map_key,
-    env_from_secret_key,
     http_probe,
 )
 from components.validation import SettingsError
@@ -57,13 +53,10 @@ def app_plan(log_level: str = "debug", nginx_conf: str = NGINX_CONF, token: str 
         env = Environment("dev", args, opts=on_cluster)
         Workload("dev-web", {
             "app_name": "web", "namespace": "dev", "image": "nginx:1.27", "port": 8080,
-            "env": [env_from_config_map_key("LOG_LEVEL", env.config_map_names["app-config"], "LOG_LEVEL"),
-                    env_from_secret_key("TOKEN", env.secret_names["api"], "TOKEN")],
-            "volumes": [config_file_volume("config", env.config_map_names["nginx-config"])],
-            "volume_mounts": [config_file_mount("config", "/etc/nginx/nginx.conf", "nginx.conf")],
-            "checksums": [env.config_checksums["app-config"], env.config_checksums["nginx-config"],
-                          env.secret_checksums["api"]],
-            "secret_names": ["api"],
+            # Each fragment brings its checksum and (a Secret's) the Role entry: none is listed by hand.
+            "inputs": [env.env_from_config_map_key("LOG_LEVEL", "app-config", "LOG_LEVEL"),
+                       env.env_from_secret_key("TOKEN", "api", "TOKEN"),
+                       env.config_file("nginx-config", "nginx.conf", "/etc/nginx/nginx.conf", volume="config")],
             "readiness_probe": http_probe("/healthz"),
         }, opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[env])))
         pulumi.export("config_map_names", env.config_map_names)
@@ -336,3 +329,15 @@ def test_names_too_long_for_their_checksum_annotation_are_refused(name: str) -> 
 def test_kubelet_reserved_key_is_refused() -> None:
     assert "'..data' is not a valid ConfigMap or Secret key" in error_of(
         {"namespace": "dev", "config_maps": [{"name": "c", "data": {"..data": "x"}}]})
+
+
+def test_a_fragment_names_only_objects_of_its_environment() -> None:
+    def program() -> None:
+        env = Environment("dev", {"namespace": "dev", "config_maps": [{"name": "app-config", "data": {"A": "1"}}]})
+        assert env.config_file("app-config", "A", "/etc/a").volumes[0]["name"] == "config-app-config"
+        env.env_from_config_map("nginx-config")
+
+    with pytest.raises(SettingsError) as caught:
+        run_program(program)
+    assert str(caught.value) == ("Environment.config_map 'nginx-config' is not a ConfigMap of environment dev: add it "
+                                 "to config_maps first")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from components.pod_spec import (
+    PodInput,
     config_file_mount,
     config_file_volume,
     csi_secret_volume,
@@ -14,6 +15,7 @@ from components.pod_spec import (
     env_from_config_map_key,
     env_from_secret_key,
     http_probe,
+    merge_pod_inputs,
     pod_security_context,
     read_only_mount,
     restricted_security_context,
@@ -93,3 +95,34 @@ def test_secret_file_permission_needs_the_pods_user() -> None:
         secret_file_permission({"fsGroup": 10001})
     assert str(caught.value) == ("securityContext.runAsUser None is not set: the file permission of mounted secrets "
                                  "depends on the pod's user")
+
+
+def test_merged_inputs_keep_every_checksum_and_secret_and_mount_a_shared_volume_once() -> None:
+    shared = config_file_volume("config", "app-config")
+    merged = merge_pod_inputs([
+        PodInput(volumes=[shared], volume_mounts=[config_file_mount("config", "/etc/a", "a")],
+                 checksums={"checksum/app-config": "1"}),
+        PodInput(volumes=[dict(shared)], volume_mounts=[config_file_mount("config", "/etc/b", "b")],
+                 checksums={"checksum/app-config": "1"}),
+        PodInput(env=[env_from_secret_key("TOKEN", "api", "TOKEN")], checksums={"checksum/api": "2"},
+                 secret_names=["api"]),
+        PodInput(volumes=[secret_volume("tls", "tls")], volume_mounts=[read_only_mount("tls", "/tls")],
+                 checksums={"checksum/tls": "3"}, secret_names=["tls", "api"]),
+    ], "WorkloadArgs.inputs")
+    assert merged.volumes == [shared, secret_volume("tls", "tls")]
+    assert [m["mountPath"] for m in merged.volume_mounts] == ["/etc/a", "/etc/b", "/tls"]
+    assert merged.checksums == {"checksum/app-config": "1", "checksum/api": "2", "checksum/tls": "3"}
+    assert merged.secret_names == ["api", "tls"]
+    assert merged.service_account_name is None
+
+
+def test_merging_refuses_two_service_accounts_and_two_volumes_of_one_name() -> None:
+    with pytest.raises(SettingsError) as caught:
+        merge_pod_inputs([PodInput(service_account_name="a"), PodInput(service_account_name="b")], "inputs")
+    assert str(caught.value) == ("inputs[].service_account_name '2 ServiceAccounts' are given: a pod runs as one, so "
+                                 "give one identity's input per workload")
+    with pytest.raises(SettingsError) as caught:
+        merge_pod_inputs([PodInput(volumes=[secret_volume("v", "a")]), PodInput(volumes=[secret_volume("v", "b")])],
+                         "inputs")
+    assert str(caught.value) == ("inputs[1].volumes 'v' names another volume of the pod with a different source: "
+                                 "give it another name")

@@ -11,6 +11,7 @@ import pytest
 from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies
 from components.pod_spec import (
+    PodInput,
     http_probe,
     pod_security_context,
     read_only_mount,
@@ -26,8 +27,8 @@ from tests.conftest import empty_fields
 def workload_plan(**overrides: Any) -> Plan:
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
-        args: WorkloadArgs = {"app_name": "web", "namespace": "dev", "image": "nginx:1.27",
-                              "checksums": [{"checksum/web-config": "abc"}], "secret_names": ["web-tls"]}
+        args: WorkloadArgs = {"app_name": "web", "namespace": "dev", "image": "nginx:1.27", "inputs": [
+            PodInput(checksums={"checksum/web-config": "abc"}, secret_names=["web-tls"])]}
         Workload("dev-web", {**args, **overrides}, opts=pulumi.ResourceOptions(  # type: ignore[typeddict-item]
             providers={"kubernetes": provider}))
 
@@ -47,7 +48,7 @@ def test_creates_a_service_account_without_token_and_a_get_only_role() -> None:
 
 
 def test_a_minimal_workload_sets_no_empty_lists_or_maps() -> None:
-    plan = workload_plan(checksums=[], secret_names=[])
+    plan = workload_plan(inputs=[])
     objects = [r for r in plan.resources if r.custom and r.type.startswith("kubernetes:")]
     assert [(r.type, empty_fields(r.inputs)) for r in objects] == [(r.type, []) for r in objects]
     pod = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]
@@ -83,7 +84,8 @@ def test_probes_and_resources_are_passed_to_the_container() -> None:
 
 
 def test_a_given_service_account_is_used_not_created() -> None:
-    plan = workload_plan(service_account_name="web-irsa")
+    plan = workload_plan(inputs=[PodInput(checksums={"checksum/web-config": "abc"}, secret_names=["web-tls"]),
+                                 PodInput(service_account_name="web-irsa")])
     assert plan.find("kubernetes:core/v1:ServiceAccount") == []
     assert plan.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").inputs["subjects"] == [
         {"kind": "ServiceAccount", "name": "web-irsa", "namespace": "dev"}]
@@ -103,9 +105,9 @@ def test_a_workload_that_calls_the_api_gets_its_token_and_says_why() -> None:
 def test_writable_secret_mount_is_refused() -> None:
     mount = {**read_only_mount("tls", "/etc/tls"), "readOnly": False}
     with pytest.raises(SettingsError) as caught:
-        workload_plan(volumes=[secret_volume("tls", "web-tls")], volume_mounts=[mount])
+        workload_plan(inputs=[PodInput(volumes=[secret_volume("tls", "web-tls")], volume_mounts=[mount])])
     assert str(caught.value) == (
-        "WorkloadArgs.volume_mounts[0] 'tls' mounts a Secret or CSI volume writable: set readOnly: true")
+        "WorkloadArgs.inputs[].volume_mounts[0] 'tls' mounts a Secret or CSI volume writable: set readOnly: true")
 
 
 def test_probe_on_the_named_port_without_a_port_is_refused() -> None:

@@ -44,19 +44,7 @@ secrets = AppSecrets(
     },
     opts=in_namespace,
 )
-Workload(
-    "payments",
-    {
-        "app_name": "payments",
-        "namespace": namespace,
-        "image": "ghcr.io/example/payments:2.3.0",
-        "service_account_name": secrets.service_account_name,
-        "env": secrets.env,
-        "volumes": secrets.volumes,
-        "volume_mounts": secrets.volume_mounts,
-        "annotations": secrets.reload_annotations,
-    },
-    opts=in_namespace,
-)
+Workload("payments", {"app_name": "payments", "namespace": namespace, "image": "ghcr.io/example/payments:2.3.0",
+                      "inputs": [secrets.pod_input()]}, opts=in_namespace)
 
 pulumi.export("role_arn", secrets.role_arn)

@@ -13,6 +13,7 @@ from components import (
     AwsTarget,
     ClusterIdentity,
     Environment,
+    PodInput,
     SecretsStoreCsiDriver,
     Workload,
 )
@@ -41,7 +42,7 @@ payments = app_secrets("payments", "shop/payments/stripe")
 ledger = app_secrets("ledger", "shop/ledger/bank")
 Workload("ledger", {
     "app_name": "ledger", "namespace": "shop", "image": "ghcr.io/example/ledger:1.0.0",
-    # The mistake: its own ServiceAccount, the other app's class and synced Secret.
-    "service_account_name": ledger.service_account_name,
-    "env": payments.env, "volumes": payments.volumes, "volume_mounts": payments.volume_mounts,
+    # The mistake, spelled out by hand: its own ServiceAccount, the other app's class and synced Secret.
+    "inputs": [PodInput(service_account_name=ledger.service_account_name, env=payments.env, volumes=payments.volumes,
+                        volume_mounts=payments.volume_mounts)],
 }, opts=in_namespace)
