@@ -53,6 +53,7 @@ from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
     SECRET_SHOWN_AS,
+    ErrorCollector,
     MissingSettingError,
     SettingsError,
     check_arn,
@@ -1000,16 +1001,38 @@ def parse_settings(
                                 "settings (`pulumi config set --secret <name>`) and refer to them by name")
     root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
     secrets = _Secrets(values, set(secret_keys), offline)
-    cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), region)
-    delivery = _secret_delivery(root.get("secretDelivery") or _Node({}, f"{PROJECT}:secretDelivery"))
-    env_nodes = _require(root, "environments", PROJECT, _Node.items)
-    if not env_nodes:
-        raise root["environments"].fail("is empty: a stack needs at least one environment")
-    environments = tuple(_environment(n, project_dir, secrets) for n in env_nodes)
+    # Sections and list items are independent: each one's mistake is collected, and all are reported at once.
+    errors = ErrorCollector()
+    cluster: ClusterSettings | None = None
+    with errors.part():
+        cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), region)
+    delivery: SecretDeliverySettings | None = None
+    with errors.part():
+        delivery = _secret_delivery(root.get("secretDelivery") or _Node({}, f"{PROJECT}:secretDelivery"))
+    env_nodes: list[_Node] = []
+    with errors.part():
+        env_nodes = _require(root, "environments", PROJECT, _Node.items)
+        if not env_nodes:
+            raise root["environments"].fail("is empty: a stack needs at least one environment")
+    environments: list[EnvironmentSettings] = []
+    for node in env_nodes:
+        with errors.part():
+            environments.append(_environment(node, project_dir, secrets))
+    # An environment with a mistake still counts as one that apps may name: their own mistakes are what is left.
+    env_names = [n.value.get("name") if isinstance(n.value, dict) else None for n in env_nodes]
+    apps: list[AppSettings] = []
+    app_nodes: list[_Node] = []
+    with errors.part():
+        app_nodes = _get(root, "apps", _Node.items, [])
+    for node in app_nodes:
+        with errors.part():
+            if delivery is not None:
+                apps.append(_app(node, [str(n) for n in env_names if isinstance(n, str)], delivery, region))
+    errors.raise_any()
+    assert cluster is not None and delivery is not None
+    # What relates sections to one another, checked once every section is valid on its own.
     check_unique((e.name for e in environments), f"{PROJECT}:environments[].name")
     check_unique((e.namespace for e in environments), f"{PROJECT}:environments[].namespace")
-    env_names = [e.name for e in environments]
-    apps = tuple(_app(n, env_names, delivery, region) for n in _get(root, "apps", _Node.items, []))
     check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
     _check_derived_names(apps)
     _check_release_namespaces(env_nodes, environments, apps, delivery)
@@ -1027,8 +1050,8 @@ def parse_settings(
         partition=partition_of(region),
         cluster=cluster,
         secret_delivery=delivery,
-        environments=environments,
-        apps=apps,
+        environments=tuple(environments),
+        apps=tuple(apps),
     )
 
 

@@ -8,11 +8,13 @@ that a user sees one actionable message before any resource is registered.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pulumi_aws as aws
+from pulumi.errors import InputPropertiesError
 
 __all__ = [
     "ACCESS_POLICIES",
@@ -25,8 +27,10 @@ __all__ = [
     "SECRET_SHOWN_AS",
     "SYSTEM_NAMESPACES",
     "WILDCARDS",
+    "ErrorCollector",
     "MissingSettingError",
     "SettingsError",
+    "SettingsErrors",
     "check_account_id",
     "check_annotation_key",
     "check_arn",
@@ -60,10 +64,14 @@ SECRET_SHOWN_AS = "(secret)"
 """What a message shows in place of a value that is, or may be, a secret: the key is named, the value never."""
 
 
-class SettingsError(ValueError):
+class SettingsError(InputPropertiesError, ValueError):
     """A setting or component argument is invalid; the message names it and says what is expected.
 
     Give ``value=SECRET_SHOWN_AS`` when the value is or may be a secret: the message then says ``(secret)``.
+
+    It is a ``pulumi.InputPropertiesError`` with one (property path, reason) pair, which the Pulumi SDK's
+    component host reports as the invalid-argument details of a component call (pulumi/pulumi,
+    sdk/python/lib/pulumi/provider/server.py, ``construct``).
     """
 
     def __init__(self, setting: str, value: object, expected: str) -> None:
@@ -71,7 +79,51 @@ class SettingsError(ValueError):
         self.value = value
         self.expected = expected
         shown = SECRET_SHOWN_AS if value is SECRET_SHOWN_AS else repr(value)
-        super().__init__(f"{setting} {shown} {expected}")
+        super().__init__(f"{setting} {shown} {expected}", [{"property_path": setting, "reason": f"{shown} {expected}"}])
+
+    @property
+    def problems(self) -> list[SettingsError]:
+        """Each mistake on its own: this one."""
+        return [self]
+
+
+class SettingsErrors(SettingsError):
+    """Several settings are invalid: every mistake found, each with its own message and property path, reported at
+    once so that one run shows them all. Named after the first, for callers that look at one."""
+
+    def __init__(self, problems: Sequence[SettingsError]) -> None:
+        first = problems[0]
+        super().__init__(first.setting, first.value, first.expected)
+        self._problems = [p for problem in problems for p in problem.problems]
+        self.args = ("\n".join(str(p) for p in self._problems),)
+        self.message = self.args[0]
+        self.errors = [error for p in self._problems for error in (p.errors or [])]
+
+    @property
+    def problems(self) -> list[SettingsError]:
+        return list(self._problems)
+
+
+class ErrorCollector:
+    """Collects the mistakes of independent parts (sections, list items), so that all of them are reported at once:
+    ``with collector.part(): ...`` per part, then :meth:`raise_any`."""
+
+    def __init__(self) -> None:
+        self.problems: list[SettingsError] = []
+
+    @contextlib.contextmanager
+    def part(self) -> Iterator[None]:
+        try:
+            yield
+        except SettingsError as error:
+            self.problems.extend(error.problems)
+
+    def raise_any(self) -> None:
+        """Raise the one mistake as itself, several as :class:`SettingsErrors`; nothing when there is none."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise SettingsErrors(self.problems)
 
 
 class MissingSettingError(SettingsError):

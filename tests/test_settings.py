@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.encryption_key import DEFAULT_PROTECT
 from components.secret_data import check_tls_pair, tls_secret_data
 from components.settings import UNSET_SECRETS, StackSettings, offline_placeholder, parse_settings
-from components.validation import MissingSettingError, SettingsError
+from components.validation import MissingSettingError, SettingsError, SettingsErrors
 from tests.conftest import ROOT, STACKS, stack_values
 from tests.test_secret_data import tls_pair
 
@@ -695,3 +696,30 @@ def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
     assert error_of(dev) == (
         "eks-config-secrets:apps[0].backend 'csi' cannot read escEnvironment sources: Pulumi ESC is read through the "
         "External Secrets Operator (backend external-secrets)")
+
+
+def test_three_mistakes_in_three_sections_get_three_messages() -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    values["cluster"]["version"] = "1.10"
+    values["environments"][0]["namespace"] = "Dev"
+    values["apps"][1]["replicas"] = -1
+    with pytest.raises(SettingsErrors) as caught:
+        parse(values)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "eks-config-secrets:cluster.version '1.10' is not a Kubernetes version that EKS offers (one of: 1.32, 1.33, "
+        "1.34, 1.35; quote it)",
+        "eks-config-secrets:environments[0].namespace 'Dev' is not a DNS-1123 label (at most 63 lowercase letters, "
+        "digits and '-', starting and ending with a letter or digit)",
+        "eks-config-secrets:apps[1].replicas -1 is not a whole number from 0 to 100",
+    ]
+    # As pulumi.InputPropertiesError details: one property path and reason per mistake.
+    assert [e["property_path"] for e in caught.value.errors or []] == [
+        "eks-config-secrets:cluster.version", "eks-config-secrets:environments[0].namespace",
+        "eks-config-secrets:apps[1].replicas"]
+
+
+def test_references_between_sections_are_checked_once_the_sections_are_valid() -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    values["environments"][0]["namespace"] = "Dev"
+    # The app still names its environment: only the environment's own mistake is reported.
+    assert error_of(values).startswith("eks-config-secrets:environments[0].namespace 'Dev' is not a DNS-1123 label")

@@ -227,8 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         stack_file, plan = evaluate_stack(project_dir, args.stack, args.config, unset)
     except SettingsError as error:
-        where = "" if error.setting.startswith("--") else f"invalid stacks/Pulumi.{args.stack}.yaml: "
-        print(f"error: {where}{error}", file=sys.stderr)
+        for problem in error.problems:
+            where = "" if problem.setting.startswith("--") else f"invalid stacks/Pulumi.{args.stack}.yaml: "
+            print(f"error: {where}{problem}", file=sys.stderr)
         return EXIT_INVALID
     except (pulumi.RunError, InputPropertiesError) as error:
         # How a program or component reports a mistake to the Pulumi CLI: one message there, one message here.
