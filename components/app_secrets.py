@@ -68,6 +68,7 @@ BACKENDS = ("csi", "external-secrets")
 """The backends an app's secrets come through, as a stack names them: ``csi`` gives ``AppSecretsArgs.csi_driver``,
 ``external-secrets`` ``external_secrets``; the first is the default."""
 IDENTITIES = ("irsa", "pod-identity")
+"""How an app's pods get AWS credentials; the first is the default."""
 _VOLUME = "secrets"
 
 

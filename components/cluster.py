@@ -38,6 +38,14 @@ from components.validation import (
 )
 
 __all__ = [
+    "DEFAULT_ACCESS_POLICY",
+    "DEFAULT_ENDPOINT_PRIVATE_ACCESS",
+    "DEFAULT_ENDPOINT_PUBLIC_ACCESS",
+    "DEFAULT_INSTANCE_TYPES",
+    "DEFAULT_KMS_DELETION_WINDOW_DAYS",
+    "DEFAULT_LOG_RETENTION_DAYS",
+    "DEFAULT_NODE_GROUP_SIZES",
+    "DEFAULT_VERSION",
     "SUPPORT_TYPES",
     "ClusterAccessEntryArgs",
     "ClusterNodeGroupArgs",
@@ -47,6 +55,16 @@ __all__ = [
 ]
 
 _POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+
+# The defaults of SecureClusterArgs, which the stack settings take too (one definition each).
+DEFAULT_VERSION = "1.33"
+DEFAULT_LOG_RETENTION_DAYS = 90
+DEFAULT_KMS_DELETION_WINDOW_DAYS = 30
+DEFAULT_ACCESS_POLICY = "AmazonEKSViewPolicy"
+DEFAULT_INSTANCE_TYPES = ("t3.medium",)
+DEFAULT_NODE_GROUP_SIZES = {"min_size": 1, "desired_size": 2, "max_size": 3}
+DEFAULT_ENDPOINT_PRIVATE_ACCESS = True
+DEFAULT_ENDPOINT_PUBLIC_ACCESS = False
 
 SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 """EKS upgrade policies: ``STANDARD`` ends with standard support (EKS then upgrades the control plane), ``EXTENDED``
@@ -164,7 +182,7 @@ class _Settings:
         self.partition = check_partition(args.get("partition", "aws"), f"{prefix}.partition")
         if isinstance(args["account_id"], str):
             check_account_id(args["account_id"], f"{prefix}.account_id")
-        self.version = check_kubernetes_version(args.get("version", "1.33"), f"{prefix}.version")
+        self.version = check_kubernetes_version(args.get("version", DEFAULT_VERSION), f"{prefix}.version")
         self.vpc_id = check_vpc_id(args["vpc_id"], f"{prefix}.vpc_id")
         self.subnet_ids = check_subnet_ids(
             _check_strings(args["subnet_ids"], f"{prefix}.subnet_ids"), f"{prefix}.subnet_ids"
@@ -188,7 +206,7 @@ class _Settings:
             check_arn(self.kms_key_arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")
             check_arn_region(self.kms_key_arn, self.region, f"{prefix}.kms_key_arn", "the cluster's region")
         self.kms_deletion_window_days = check_kms_deletion_window(
-            args.get("kms_deletion_window_days", 30), f"{prefix}.kms_deletion_window_days"
+            args.get("kms_deletion_window_days", DEFAULT_KMS_DELETION_WINDOW_DAYS), f"{prefix}.kms_deletion_window_days"
         )
         self.protect = _check_bool(args, "protect", DEFAULT_PROTECT)
         self.tags = dict(args["tags"]) if "tags" in args else None
@@ -204,8 +222,8 @@ class _Settings:
                 )
 
     def _endpoint(self, args: SecureClusterArgs, prefix: str) -> None:
-        self.endpoint_private_access = _check_bool(args, "endpoint_private_access", True)
-        self.endpoint_public_access = _check_bool(args, "endpoint_public_access", False)
+        self.endpoint_private_access = _check_bool(args, "endpoint_private_access", DEFAULT_ENDPOINT_PRIVATE_ACCESS)
+        self.endpoint_public_access = _check_bool(args, "endpoint_public_access", DEFAULT_ENDPOINT_PUBLIC_ACCESS)
         self.public_access_cidrs = _check_strings(args.get("public_access_cidrs", []), f"{prefix}.public_access_cidrs")
         check_endpoint_access(
             self.endpoint_public_access, self.endpoint_private_access, self.public_access_cidrs,
@@ -216,25 +234,25 @@ class _Settings:
         setting = f"{prefix}.log_types"
         log_types = _check_strings(args.get("log_types", list(REQUIRED_LOG_TYPES)), setting)
         self.log_types = check_log_types(log_types, setting)
-        self.log_retention_days = check_log_retention_days(args.get("log_retention_days", 90),
+        self.log_retention_days = check_log_retention_days(args.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS),
                                                            f"{prefix}.log_retention_days")
 
     def _node_group(self, node_group: ClusterNodeGroupArgs, prefix: str) -> None:
         self.instance_types = _check_strings(
-            node_group.get("instance_types", ["t3.medium"]), f"{prefix}.instance_types"
+            node_group.get("instance_types", list(DEFAULT_INSTANCE_TYPES)), f"{prefix}.instance_types"
         )
         if not self.instance_types:
             raise SettingsError(f"{prefix}.instance_types", self.instance_types, "must list at least one instance type")
-        self.min_size = _check_size(node_group.get("min_size", 1), f"{prefix}.min_size")
-        self.desired_size = _check_size(node_group.get("desired_size", 2), f"{prefix}.desired_size")
-        self.max_size = _check_size(node_group.get("max_size", 3), f"{prefix}.max_size")
+        self.min_size, self.desired_size, self.max_size = (
+            _check_size(node_group.get(key, DEFAULT_NODE_GROUP_SIZES[key]), f"{prefix}.{key}")
+            for key in ("min_size", "desired_size", "max_size"))
         check_node_group_sizes(
             {"min_size": self.min_size, "desired_size": self.desired_size, "max_size": self.max_size}, prefix
         )
 
     def _access_entry(self, entry: ClusterAccessEntryArgs, prefix: str) -> tuple[str, eks.AccessEntryArgs]:
         principal = check_principal_arn(entry.get("principal_arn"), f"{prefix}.principal_arn")
-        policy = entry.get("access_policy", "AmazonEKSViewPolicy")
+        policy = entry.get("access_policy", DEFAULT_ACCESS_POLICY)
         if policy not in ACCESS_POLICIES:
             raise SettingsError(f"{prefix}.access_policy", policy, f"is not one of: {', '.join(ACCESS_POLICIES)}")
         namespaces = _check_strings(entry.get("namespaces", []), f"{prefix}.namespaces")

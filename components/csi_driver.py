@@ -22,8 +22,10 @@ from components.validation import SettingsError, check_dns1123_label, check_regi
 
 __all__ = [
     "AWS_PROVIDER_CHART",
+    "DEFAULT_NAMESPACE",
     "DEFAULT_ROTATION_POLL_INTERVAL",
     "DRIVER_CHART",
+    "INSTALLS",
     "SecretsStoreCsiDriver",
     "SecretsStoreCsiDriverArgs",
     "aws_provider_values",
@@ -41,7 +43,11 @@ AWS_PROVIDER_CHART: PinnedChart = {
     "version": "3.1.1",
     "repo": "https://aws.github.io/secrets-store-csi-driver-provider-aws",
 }
+DEFAULT_NAMESPACE = "kube-system"
+"""Namespace of the releases when ``SecretsStoreCsiDriverArgs.namespace`` is omitted, and the add-on's own: the
+driver DaemonSet is a node-level component."""
 INSTALLS = ("helm", "addon")
+"""How the driver is installed; the first is the default."""
 DEFAULT_ROTATION_POLL_INTERVAL = "1h"
 """AWS's suggestion for the rotation poll: every poll describes each mounted secret, per pod, and costs API calls
 (the provider README, "Rotation"; aws/secrets-store-csi-driver-provider-aws issue 116). A stack may poll faster and
@@ -115,7 +121,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
         if install not in INSTALLS:
             raise SettingsError("SecretsStoreCsiDriverArgs.install", install, f"is not one of: {', '.join(INSTALLS)}")
         region = check_region(args["region"], "SecretsStoreCsiDriverArgs.region")
-        namespace = check_dns1123_label(args.get("namespace", "kube-system"), "SecretsStoreCsiDriverArgs.namespace")
+        namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE), "SecretsStoreCsiDriverArgs.namespace")
         sync_secret = args.get("sync_secret", True)
         rotation = args.get("enable_secret_rotation", True)
         for key, value in (("sync_secret", sync_secret), ("enable_secret_rotation", rotation)):
@@ -136,7 +142,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.crd_dependencies = [addon]
-            self.namespace = pulumi.Output.from_input("kube-system")
+            self.namespace = pulumi.Output.from_input(DEFAULT_NAMESPACE)
             self.release_names = pulumi.Output.from_input([])
         else:
             driver = pinned_release(

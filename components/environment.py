@@ -31,11 +31,22 @@ from components.validation import (
     check_unique,
 )
 
-__all__ = ["ConfigMapArgs", "Environment", "EnvironmentArgs", "EnvironmentSecretArgs", "check_checksum_key",
-           "check_checksummed_name", "check_registry_username"]
+__all__ = [
+    "POD_SECURITY_LEVELS",
+    "SECRET_TYPES",
+    "ConfigMapArgs",
+    "Environment",
+    "EnvironmentArgs",
+    "EnvironmentSecretArgs",
+    "check_checksum_key",
+    "check_checksummed_name",
+    "check_registry_username",
+]
 
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+"""Pod Security Standards levels of a namespace; the first is the default."""
 SECRET_TYPES = ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson")
+"""Types of an environment's Secrets; the first is the default."""
 _MIN_CHECKSUM_KEY_LENGTH = 16
 _MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
 

@@ -34,7 +34,17 @@ from components.app_secrets import (
     check_env_needs_sync,
     whole_secret_file,
 )
-from components.cluster import SUPPORT_TYPES
+from components.cluster import (
+    DEFAULT_ACCESS_POLICY,
+    DEFAULT_ENDPOINT_PRIVATE_ACCESS,
+    DEFAULT_ENDPOINT_PUBLIC_ACCESS,
+    DEFAULT_INSTANCE_TYPES,
+    DEFAULT_KMS_DELETION_WINDOW_DAYS,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_NODE_GROUP_SIZES,
+    DEFAULT_VERSION,
+    SUPPORT_TYPES,
+)
 from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, INSTALLS, check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
 from components.environment import (
@@ -475,16 +485,17 @@ def _cluster(node: _Node, region: str) -> ClusterSettings:
     fields = node.object(KEYS["cluster"])
     path = node.path
     name = check_cluster_name(_require(fields, "name", path, _Node.string), f"{path}.name")
-    version = check_kubernetes_version(_get(fields, "version", _Node.string, "1.33"), f"{path}.version")
+    version = check_kubernetes_version(_get(fields, "version", _Node.string, DEFAULT_VERSION), f"{path}.version")
     vpc_id = check_vpc_id(_require(fields, "vpcId", path, _Node.string), f"{path}.vpcId")
     subnet_ids = tuple(check_subnet_ids(_require(fields, "subnetIds", path, _Node.strings), f"{path}.subnetIds"))
-    public = _get(fields, "endpointPublicAccess", _Node.boolean, False)
-    private = _get(fields, "endpointPrivateAccess", _Node.boolean, True)
+    public = _get(fields, "endpointPublicAccess", _Node.boolean, DEFAULT_ENDPOINT_PUBLIC_ACCESS)
+    private = _get(fields, "endpointPrivateAccess", _Node.boolean, DEFAULT_ENDPOINT_PRIVATE_ACCESS)
     cidrs = _get(fields, "publicAccessCidrs", _Node.strings, ())
     check_endpoint_access(public, private, cidrs, (f"{path}.endpointPublicAccess", f"{path}.endpointPrivateAccess",
                                                    f"{path}.publicAccessCidrs"))
     log_types = tuple(check_log_types(_get(fields, "logTypes", _Node.strings, REQUIRED_LOG_TYPES), f"{path}.logTypes"))
-    retention = check_log_retention_days(_get(fields, "logRetentionDays", _Node.whole, 90), f"{path}.logRetentionDays")
+    retention = check_log_retention_days(_get(fields, "logRetentionDays", _Node.whole, DEFAULT_LOG_RETENTION_DAYS),
+                                         f"{path}.logRetentionDays")
     node_group = _node_group(_section(fields, "nodeGroup", node.path))
     access_entries = tuple(_access_entry(n) for n in _get(fields, "accessEntries", _Node.items, []))
     kms_fields = _section(fields, "kms", node.path).object(KEYS["cluster.kms"])
@@ -492,8 +503,9 @@ def _cluster(node: _Node, region: str) -> ClusterSettings:
     if kms_key_arn is not None:
         check_arn(kms_key_arn, kms_fields["keyArn"].path, service="kms", resource_prefix="key/")
         check_arn_region(kms_key_arn, region, kms_fields["keyArn"].path, "the cluster's region (aws:region)")
-    window = check_kms_deletion_window(_get(kms_fields, "deletionWindowDays", lambda n: n.value, 30),
-                                       f"{path}.kms.deletionWindowDays")
+    window = check_kms_deletion_window(
+        _get(kms_fields, "deletionWindowDays", lambda n: n.value, DEFAULT_KMS_DELETION_WINDOW_DAYS),
+        f"{path}.kms.deletionWindowDays")
     return ClusterSettings(
         name=name,
         version=version,
@@ -516,11 +528,11 @@ def _cluster(node: _Node, region: str) -> ClusterSettings:
 
 def _node_group(node: _Node) -> NodeGroupSettings:
     fields = node.object(KEYS["cluster.nodeGroup"])
-    sizes = {k: _get(fields, k, lambda n: n.integer(0, 1000), d) for k, d in
-             (("minSize", 1), ("desiredSize", 2), ("maxSize", 3))}
+    sizes = {k: _get(fields, k, lambda n: n.integer(0, 1000), DEFAULT_NODE_GROUP_SIZES[arg]) for k, arg in
+             (("minSize", "min_size"), ("desiredSize", "desired_size"), ("maxSize", "max_size"))}
     check_node_group_sizes(sizes, node.path)
     return NodeGroupSettings(
-        instance_types=_get(fields, "instanceTypes", _Node.strings, ("t3.medium",)),
+        instance_types=_get(fields, "instanceTypes", _Node.strings, DEFAULT_INSTANCE_TYPES),
         min_size=sizes["minSize"],
         desired_size=sizes["desiredSize"],
         max_size=sizes["maxSize"],
@@ -536,7 +548,7 @@ def _access_entry(node: _Node) -> AccessEntrySettings:
         check_dns1123_label(namespace, f"{node.path}.namespaces[{i}]")
     return AccessEntrySettings(
         principal_arn=principal,
-        access_policy=_get(fields, "accessPolicy", lambda n: n.choice(ACCESS_POLICIES), "AmazonEKSViewPolicy"),
+        access_policy=_get(fields, "accessPolicy", lambda n: n.choice(ACCESS_POLICIES), DEFAULT_ACCESS_POLICY),
         namespaces=namespaces,
     )
 

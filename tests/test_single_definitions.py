@@ -1,0 +1,77 @@
+"""One definition of every default and choice set: each known one is written once in the library and the stack
+program, and everything else refers to that name (the `protect` default once drifted between two copies)."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections import Counter
+
+import pytest
+
+from tests.conftest import ROOT
+
+SOURCES = sorted([*(ROOT / "components").rglob("*.py"), ROOT / "__main__.py"])
+
+CHOICE_SETS = [
+    ("csi", "external-secrets"),
+    ("irsa", "pod-identity"),
+    ("helm", "addon"),
+    ("restricted", "baseline", "privileged"),
+    ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson"),
+    ("STANDARD", "EXTENDED"),
+]
+# (The refresh and rotation-poll defaults are both an hour, two settings that happen to agree.)
+DEFAULTS = ["1.33", "/mnt/secrets", "AmazonEKSViewPolicy", "t3.medium", "kube-system"]
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            for a, b in itertools.pairwise(body):
+                # A module, class or function docstring, and the attribute docstring below an annotated name.
+                if isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant) and isinstance(a, ast.AnnAssign):
+                    found.add(id(b.value))
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def _literals() -> tuple[Counter[tuple[str, ...]], Counter[str]]:
+    tuples: Counter[tuple[str, ...]] = Counter()
+    scalars: Counter[str] = Counter()
+    for path in SOURCES:
+        tree = ast.parse(path.read_text())
+        docs = _docstrings(tree)
+        in_sets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts):
+                values = tuple(str(e.value) for e in node.elts)  # type: ignore[attr-defined]
+                tuples[values] += 1
+                if len(values) > 1:
+                    in_sets |= {id(e) for e in node.elts}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+                    and id(node) not in in_sets):
+                scalars[node.value] += 1
+    return tuples, scalars
+
+
+@pytest.mark.parametrize("choices", CHOICE_SETS)
+def test_each_choice_set_is_written_once(choices: tuple[str, ...]) -> None:
+    assert _literals()[0][choices] == 1
+
+
+@pytest.mark.parametrize("default", DEFAULTS)
+def test_each_default_is_written_once(default: str) -> None:
+    written = _literals()[1][default]
+    assert written == 1, f"{default!r} is written {written} times: refer to its one definition"
+
+
+def test_the_check_sees_a_second_copy() -> None:
+    tree = ast.parse('A = ("helm", "addon")\ndef f(x):\n    """Doc "1.33"."""\n    return x.get("v", "1.33")\n')
+    assert [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in _docstrings(tree)
+            and n.value == "1.33"] == ["1.33"]
+    assert len(SOURCES) > 20 and ROOT / "components" / "cluster.py" in SOURCES
