@@ -31,7 +31,7 @@ from components import (
     WorkloadArgs,
 )
 from components.cluster import deploying_principal
-from components.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
+from stack_program.settings import AppSecretSettings, AppSettings, EnvironmentSettings, SecretSettings, load_settings
 
 settings = load_settings(Path(__file__).parent)
 account_id = aws.get_caller_identity_output().account_id

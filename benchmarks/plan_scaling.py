@@ -29,7 +29,7 @@ import pulumi_kubernetes as k8s
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components import settings as settings_module  # noqa: E402
+from components.plan import offline as offline_module  # noqa: E402
 from components.plan.cli import load_stack_file  # noqa: E402
 from components.plan.engine import Plan, run_program  # noqa: E402
 
@@ -53,12 +53,12 @@ def ours(apps: int) -> Callable[[], Plan]:
     config, secret_keys = stack_config(apps)
 
     def run() -> Plan:
-        token = settings_module.OFFLINE.set(True)
+        token = offline_module.OFFLINE.set(True)
         try:
             return run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
                                stack="dev", config=config, secret_keys=secret_keys)
         finally:
-            settings_module.OFFLINE.reset(token)
+            offline_module.OFFLINE.reset(token)
 
     return run
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.settings import PROJECT
+from stack_program.settings import PROJECT
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"

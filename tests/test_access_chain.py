@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from components import settings as settings_module
 from components.access.chain import Edge, prove_access, render_matrix
 from components.access.plan_world import world_from_plan
 from components.access.world import Role, SecretFacts, World
 from components.conventions import KMS_KEYS_ANNOTATION
+from components.plan import offline as offline_module
 from components.plan.cli import EXIT_OK, EXIT_POLICY, evaluate_stack, load_stack_file, main
 from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies
@@ -196,12 +196,12 @@ def test_an_apps_kms_key_reaches_the_plan_and_its_policy_grants_it() -> None:
     stack = load_stack_file(ROOT, "dev")
     config = copy.deepcopy(stack.config)
     config["eks-config-secrets:apps"][0]["secrets"][0]["kmsKeyArn"] = KEY
-    token = settings_module.OFFLINE.set(True)
+    token = offline_module.OFFLINE.set(True)
     try:
         plan = run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
                            stack="dev", config=config, secret_keys=stack.secret_keys)
     finally:
-        settings_module.OFFLINE.reset(token)
+        offline_module.OFFLINE.reset(token)
     spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "dev-app-spc-spc")
     assert json.loads(spc.outputs["metadata"]["annotations"][KMS_KEYS_ANNOTATION]) == {"dev/app/database": KEY}
     w = world_from_plan(plan)

@@ -24,7 +24,7 @@ from components.plan.cli import (
     load_stack_file,
     main,
 )
-from components.settings import offline_placeholder
+from components.plan.offline import offline_placeholder
 from tests.conftest import ROOT
 
 PROGRAM = '''
@@ -389,11 +389,12 @@ def test_stack_file_that_is_not_utf8_exits_invalid(project: Path, capsys: pytest
 
 
 MAIN_WITH_SECRETS = '''
-from components import settings
+from components.plan.offline import OFFLINE
+from stack_program import settings
 from tests.conftest import ROOT, stack_values
 values = stack_values("dev")
 values["environments"][0]["secrets"][0]["stringData"]["API_TOKEN"] = "apiTokn"  # the typo the plan must show
-settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT, offline=settings.OFFLINE.get())
+settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT, offline=OFFLINE.get())
 '''
 
 

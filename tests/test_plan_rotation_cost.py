@@ -11,9 +11,8 @@ import pytest
 
 from components.plan.cli import EXIT_OK, evaluate_stack, main
 from components.plan.engine import Plan
-from components.plan.rotation_cost import HOURS_PER_MONTH, estimate_rotation_cost
-from components.settings import ROTATION_COST_DEFAULTS
-from tests.conftest import ROOT
+from components.plan.rotation_cost import HOURS_PER_MONTH, ROTATION_COST_DEFAULTS, estimate_rotation_cost
+from tests.conftest import ROOT, stack_values
 
 
 @cache
@@ -67,3 +66,13 @@ def test_the_plan_prints_the_estimate_and_writes_it_to_the_json(stack: str, tmp_
     assert set(document) >= {"calls_per_hour", "calls_per_month", "usd_per_month", "by_app"}
     assert document["by_app"]
 
+
+
+def test_the_plan_estimates_with_the_prices_the_stack_file_sets(tmp_path: Path) -> None:
+    delivery = stack_values("dev")["secretDelivery"]
+    delivery["rotationCost"] = {"advisoryUsdPerMonth": 0.05, "ssmUsdPer10kCalls": 0.05}
+    target = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(ROOT), "--quiet", "--json", str(target),
+                 "--config", f"eks-config-secrets:secretDelivery={json.dumps(delivery)}"]) == EXIT_OK
+    document = json.loads(target.read_text())
+    assert [v["rule"] for v in document["violations"] if v["rule"] == "rotation-cost"] == ["rotation-cost"]

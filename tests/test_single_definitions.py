@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-SOURCES = sorted([*(ROOT / "components").rglob("*.py"), ROOT / "__main__.py"])
+SOURCES = sorted([*(ROOT / "components").rglob("*.py"), *(ROOT / "stack_program").rglob("*.py"), ROOT / "__main__.py"])
 
 CHOICE_SETS = [
     ("csi", "external-secrets"),

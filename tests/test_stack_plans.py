@@ -16,12 +16,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from components import settings as settings_module
 from components.conventions import SECRET_MARKER
+from components.plan import offline as offline_module
 from components.plan.cli import EXIT_OK, evaluate_stack, load_stack_file, main
 from components.plan.engine import Plan, RecordedResource, run_program
 from components.plan.policies import check_policies
 from components.plan.render import render_tree, write_manifests
+from components.validation import SettingsError
 from tests.conftest import ROOT, STACKS
 from tests.test_secret_data import tls_pair
 
@@ -34,12 +35,12 @@ def stack_plan(stack: str) -> Plan:
 
 
 def run_stack(stack: str, config: dict[str, Any], secret_keys: tuple[str, ...], offline: bool = True) -> Plan:
-    token = settings_module.OFFLINE.set(offline)
+    token = offline_module.OFFLINE.set(offline)
     try:
         return run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
                            stack=stack, config=config, secret_keys=secret_keys)
     finally:
-        settings_module.OFFLINE.reset(token)
+        offline_module.OFFLINE.reset(token)
 
 
 def children_of(plan: Plan, component_type: str, name: str) -> list[RecordedResource]:
@@ -430,7 +431,7 @@ MISTAKES = [
 @pytest.mark.parametrize(("changes", "message"), MISTAKES)
 def test_component_rules_are_reported_against_the_stack_key(changes: dict[str, Any], message: str) -> None:
     config = _dev_config(**changes)
-    with pytest.raises(settings_module.SettingsError) as caught:
+    with pytest.raises(SettingsError) as caught:
         run_stack("dev", config, ())
     assert str(caught.value).startswith(message)
     assert "Args." not in str(caught.value)
@@ -442,7 +443,7 @@ def test_short_checksum_key_is_reported_against_its_setting_without_its_value() 
     cert, key = tls_pair()
     config.update({f"{P}:tlsCertificate": cert, f"{P}:tlsPrivateKey": key})
     secret_keys = tuple(f"{P}:{k}" for k in [*secrets, "tlsCertificate", "tlsPrivateKey"])
-    with pytest.raises(settings_module.SettingsError) as caught:
+    with pytest.raises(SettingsError) as caught:
         run_stack("dev", config, secret_keys, offline=False)
     assert str(caught.value).startswith(f"{P}:checksumKey (secret) is shorter than 16 characters")
     assert "tiny-key" not in str(caught.value)

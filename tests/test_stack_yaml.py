@@ -1,4 +1,5 @@
-"""components/stack_yaml.py: stack files are read as the Pulumi CLI (go-yaml v3) reads them, or refused in one line."""
+"""components/plan/stack_yaml.py: stack files are read as the Pulumi CLI (go-yaml v3) reads them, or refused in
+one line."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from components.stack_yaml import MAX_EXPANDED_NODES, load_yaml, secure_keys, stack_config
+from components.plan.stack_yaml import MAX_EXPANDED_NODES, load_yaml, secure_keys, stack_config
 from components.validation import SettingsError
 
 

@@ -1,7 +1,7 @@
 """``python -m components plan``: the stack program evaluated offline, with no cloud and no Pulumi CLI.
 
 It reads the stack file as ``pulumi up`` would, minus what needs Pulumi Cloud or a key: each ``secure:`` value
-becomes a placeholder (:func:`components.settings.offline_placeholder`), and the Pulumi ESC environments that the
+becomes a placeholder (:func:`components.plan.offline.offline_placeholder`), and the Pulumi ESC environments that the
 stack imports (``environment:``) are not opened. A secret setting they supply is taken as supplied; any other
 setting can be given with ``--config KEY=VALUE``.
 
@@ -27,18 +27,23 @@ import pulumi
 import yaml
 from pulumi.errors import InputPropertiesError
 
-from components import settings
 from components.access.chain import render_matrix
 from components.doctor.cli import add_doctor_parser, run_doctor
 from components.plan.base import BaseError, load_base
 from components.plan.diff import diff_plans
 from components.plan.engine import Plan, run_program
+from components.plan.offline import OFFLINE, UNSET_SECRETS, offline_placeholder
 from components.plan.policies import Violation, check_policies, prove_plan_access
 from components.plan.render import render_graph, render_tree, write_manifests, write_owner_grants
 from components.plan.report import render_markdown, render_text
 from components.plan.review import Finding, review
-from components.plan.rotation_cost import estimate_rotation_cost
-from components.stack_yaml import load_yaml, secure_keys, stack_config
+from components.plan.rotation_cost import (
+    ROTATION_COST_DEFAULTS,
+    STACK_PRICES,
+    RotationCostSettings,
+    estimate_rotation_cost,
+)
+from components.plan.stack_yaml import load_yaml, secure_keys, stack_config
 from components.validation import MissingSettingError, SettingsError
 
 __all__ = ["StackFile", "evaluate_stack", "load_stack_file", "main"]
@@ -120,7 +125,7 @@ def load_stack_file(project_dir: Path, stack: str, overrides: Sequence[str] = ()
     config = stack_config(document, project["name"], str(path))
     secret_keys = secure_keys(config)
     for key in secret_keys:
-        config[key] = settings.offline_placeholder(key, str(config[key]["secure"]))
+        config[key] = offline_placeholder(key, str(config[key]["secure"]))
     for assignment in overrides:
         full_key, config[full_key] = _config_override(project["name"], assignment)
         if full_key in secret_keys:
@@ -147,16 +152,18 @@ def _supplied_by_esc(error: MissingSettingError, stack_file: StackFile) -> Setti
 
 
 def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = (),
-                   unset_secrets: list[str] | None = None) -> tuple[StackFile, Plan]:
+                   unset_secrets: list[str] | None = None,
+                   prices: list[RotationCostSettings] | None = None) -> tuple[StackFile, Plan]:
     """Run the project's ``__main__.py`` for ``stack`` under the recording engine, offline (``overrides`` as in
     :func:`load_stack_file`). ``unset_secrets``, when given, collects the secret settings that the program refers
-    to and the stack file does not hold."""
+    to and the stack file does not hold; ``prices``, the rotation prices that the program's settings set."""
     stack_file = load_stack_file(project_dir, stack, overrides)
     program = project_dir / "__main__.py"
     if not program.is_file():
         raise SettingsError("--project-dir", str(project_dir), "has no __main__.py (the program to plan)")
-    token = settings.OFFLINE.set(True)
-    unset_token = settings.UNSET_SECRETS.set(unset_secrets)
+    token = OFFLINE.set(True)
+    unset_token = UNSET_SECRETS.set(unset_secrets)
+    prices_token = STACK_PRICES.set(prices)
     try:
         plan = run_program(
             lambda: runpy.run_path(str(program), run_name="__main__"),
@@ -170,8 +177,9 @@ def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = (),
             raise
         raise _supplied_by_esc(error, stack_file) from None
     finally:
-        settings.UNSET_SECRETS.reset(unset_token)
-        settings.OFFLINE.reset(token)
+        STACK_PRICES.reset(prices_token)
+        UNSET_SECRETS.reset(unset_token)
+        OFFLINE.reset(token)
     return stack_file, plan
 
 
@@ -224,8 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_doctor(args)
     project_dir = args.project_dir.resolve()
     unset: list[str] = []
+    prices: list[RotationCostSettings] = []
     try:
-        stack_file, plan = evaluate_stack(project_dir, args.stack, args.config, unset)
+        stack_file, plan = evaluate_stack(project_dir, args.stack, args.config, unset, prices)
     except SettingsError as error:
         for problem in error.problems:
             where = "" if problem.setting.startswith("--") else f"invalid stacks/Pulumi.{args.stack}.yaml: "
@@ -235,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # How a program or component reports a mistake to the Pulumi CLI: one message there, one message here.
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    cost = estimate_rotation_cost(plan, settings.stack_rotation_cost_settings(stack_file.config))
+    cost = estimate_rotation_cost(plan, prices[0] if prices else ROTATION_COST_DEFAULTS)
     edges = prove_plan_access(plan)
     violations = [*check_policies(plan, edges), *cost.violations(
         f"urn:pulumi:{args.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{args.stack}")]

@@ -8,7 +8,7 @@ use this one engine, so what the tests check is what the plan shows.
 What a plan shows is canonical, so that two runs (and two commits) compare byte for byte: resources sorted by
 URN, dependencies and maps sorted, and each value that the program marked secret replaced, at that leaf, by
 ``[secret]`` (a Secret keeps its keys). The plaintext stays in ``RecordedResource.raw_inputs`` for tests; offline
-it is a placeholder that follows the stack file's ciphertext (:func:`components.settings.offline_placeholder`).
+it is a placeholder that follows the stack file's ciphertext (:func:`components.plan.offline.offline_placeholder`).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ model follows the upstream sources:
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,13 +35,38 @@ from components.conventions import (
 )
 from components.plan.engine import Plan, RecordedResource
 from components.policy_rules import Violation
-from components.settings import RotationCostSettings
 from components.validation import SettingsError, parse_go_duration
 
-__all__ = ["HOURS_PER_MONTH", "AppRotationCost", "RotationCost", "estimate_rotation_cost"]
+__all__ = ["HOURS_PER_MONTH", "ROTATION_COST_DEFAULTS", "STACK_PRICES", "AppRotationCost", "RotationCost",
+           "RotationCostSettings", "estimate_rotation_cost"]
 
 HOURS_PER_MONTH = 730
 """The month AWS prices by (8,760 hours a year / 12)."""
+
+
+@dataclass(frozen=True)
+class RotationCostSettings:
+    """The prices of the plan's rotation estimate and its advisory threshold (a stack's
+    ``secretDelivery.rotationCost``)."""
+
+    secrets_manager_usd_per_10k_calls: float
+    ssm_usd_per_10k_calls: float
+    advisory_usd_per_month: float
+
+
+ROTATION_COST_DEFAULTS = RotationCostSettings(
+    # AWS Secrets Manager pricing: USD 0.05 per 10,000 API calls.
+    secrets_manager_usd_per_10k_calls=0.05,
+    # Parameter Store: API calls are free at standard throughput; USD 0.05 per 10,000 with higher throughput.
+    ssm_usd_per_10k_calls=0.0,
+    advisory_usd_per_month=10.0,
+)
+
+STACK_PRICES: contextvars.ContextVar[list[RotationCostSettings] | None] = contextvars.ContextVar(
+    "eks_config_secrets_stack_prices", default=None)
+"""Set by the offline plan to a list where the stack program's settings put the prices that the stack file sets:
+the plan estimates with them (and with :data:`ROTATION_COST_DEFAULTS` when a program sets none)."""
+
 _SSM_BATCH = 10  # GetParameters takes at most ten names (the provider's batchSize).
 
 

@@ -1,8 +1,8 @@
 """Stack settings: the one place that reads ``pulumi.Config``.
 
 :func:`load_settings` turns the stack's configuration (``stacks/Pulumi.<stack>.yaml``) into frozen,
-validated objects. Every bad value fails here, before any resource is registered, with one
-:class:`~components.validation.SettingsError` that names the config key, the bad value and what is
+validated objects. Every bad value fails here, before any resource is registered, with a
+:class:`~components.validation.SettingsError` per mistake that names the config key, the bad value and what is
 expected. Unknown keys are errors too, so that a typo cannot silently fall back to a default.
 
 Secret values never live in these objects as text: a secret setting becomes a secret ``pulumi.Output``.
@@ -10,10 +10,6 @@ Secret values never live in these objects as text: a secret setting becomes a se
 
 from __future__ import annotations
 
-import contextvars
-import datetime
-import functools
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -22,9 +18,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from pulumi.runtime import config as runtime_config
 
 from components.app_secrets import (
@@ -57,6 +50,8 @@ from components.environment import (
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.external_secrets import DEFAULT_REFRESH_INTERVAL
 from components.iam_policies import parameter_arn
+from components.plan.offline import OFFLINE, UNSET_SECRETS, offline_placeholder, placeholder_tls_pair
+from components.plan.rotation_cost import ROTATION_COST_DEFAULTS, STACK_PRICES, RotationCostSettings
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.secret_data import check_tls_pair
 from components.validation import (
@@ -93,9 +88,7 @@ from components.workload import SCRATCH_MOUNT_PATH
 
 __all__ = [
     "KEYS",
-    "OFFLINE",
     "PROJECT",
-    "UNSET_SECRETS",
     "AccessEntrySettings",
     "AppSecretKeySettings",
     "AppSecretSettings",
@@ -109,7 +102,6 @@ __all__ = [
     "EnvironmentSettings",
     "ExternalSecretsSettings",
     "NodeGroupSettings",
-    "RotationCostSettings",
     "SecretDeliverySettings",
     "SecretSettings",
     "SecretValue",
@@ -117,36 +109,10 @@ __all__ = [
     "StackSettings",
     "check_checksum_key_apart",
     "load_settings",
-    "offline_placeholder",
     "parse_settings",
 ]
 
 PROJECT = "eks-config-secrets"
-
-OFFLINE: contextvars.ContextVar[bool] = contextvars.ContextVar("eks_config_secrets_offline", default=False)
-"""Set by the offline plan: secret settings cannot be decrypted there, so each one is a placeholder secret
-(:func:`offline_placeholder`; whether the stack file has it or not) and checks of secret *content* are left to
-``pulumi up``."""
-
-
-def offline_placeholder(key: str, ciphertext: str | None = None) -> str:
-    """The value that stands in for the secret setting ``key`` (a full key) in the offline plan.
-
-    The contract that plan diffs rest on: the same key and the same ``secure:`` ciphertext give the same
-    placeholder on every run and machine, and a changed ciphertext gives another one, so that identical stack
-    files give identical plans and a re-encrypted or changed secret shows as a changed value. ``ciphertext`` is
-    None for a setting that the stack file does not hold (supplied by an ESC environment, or not set yet). Plans
-    show every secret as ``[secret]``; a change of one shows through what is derived from it (the keyed
-    ``checksum/<name>`` annotations) and in the recorded plaintext (``RecordedResource.raw_inputs``).
-    The placeholder is long enough to pass the length checks of secret content (``checksumKey``).
-    """
-    source = key if ciphertext is None else f"{key}\nsecure:{ciphertext}"
-    return f"offline-placeholder-{hashlib.sha256(source.encode()).hexdigest()[:24]}"
-
-UNSET_SECRETS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
-    "eks_config_secrets_unset_secrets", default=None)
-"""Set by the offline plan to a list that collects, by full key, the secret settings that the stack refers to but
-its stack file does not hold: ``pulumi up`` would stop on each, so the plan lists them (a typo shows there)."""
 
 # -- the settings objects ---------------------------------------------------------------------------------
 
@@ -207,22 +173,6 @@ class CsiSettings:
 class ExternalSecretsSettings:
     refresh_interval: str
     pulumi_organization: str | None = None
-
-
-@dataclass(frozen=True)
-class RotationCostSettings:
-    secrets_manager_usd_per_10k_calls: float
-    ssm_usd_per_10k_calls: float
-    advisory_usd_per_month: float
-
-
-ROTATION_COST_DEFAULTS = RotationCostSettings(
-    # AWS Secrets Manager pricing: USD 0.05 per 10,000 API calls.
-    secrets_manager_usd_per_10k_calls=0.05,
-    # Parameter Store: API calls are free at standard throughput; USD 0.05 per 10,000 with higher throughput.
-    ssm_usd_per_10k_calls=0.0,
-    advisory_usd_per_month=10.0,
-)
 
 
 @dataclass(frozen=True)
@@ -600,13 +550,6 @@ def rotation_cost_settings(node: _Node) -> RotationCostSettings:
     )
 
 
-def stack_rotation_cost_settings(config: Mapping[str, Any]) -> RotationCostSettings:
-    """The rotation-cost settings of a stack file's config (full keys), for the offline plan's estimate."""
-    delivery = config.get(f"{PROJECT}:secretDelivery") or {}
-    rotation = delivery.get("rotationCost", {}) if isinstance(delivery, dict) else {}
-    return rotation_cost_settings(_Node(rotation, f"{PROJECT}:secretDelivery.rotationCost"))
-
-
 class _Secrets:
     """Resolves references to secret settings (top-level config keys set with `--secret`)."""
 
@@ -626,7 +569,7 @@ class _Secrets:
         downstream sees valid PEM and the plan is the same on every run.
         """
         if self.offline:
-            cert_pem, key_pem = _placeholder_tls_pair(self._value(certificate), self._value(private_key))
+            cert_pem, key_pem = placeholder_tls_pair(self._value(certificate), self._value(private_key))
             return self._resolve(certificate, cert_pem), self._resolve(private_key, key_pem)
         cert, key = self._resolve(certificate, None), self._resolve(private_key, None)
         check_tls_pair(str(self.values[cert.key]), str(self.values[key.key]),
@@ -664,22 +607,6 @@ class _Secrets:
         if key not in self.values:
             raise SettingsError(full_key, None, f"is not set (referenced by {node.path}): {fix}")
         return SecretValue(key, pulumi.Output.secret(str(self.values[key])), known=True)
-
-
-@functools.cache
-def _placeholder_tls_pair(certificate: str, private_key: str) -> tuple[str, str]:
-    # Ed25519 from a seed derived from both placeholders: its signatures are deterministic, and so, with a fixed
-    # serial and validity, is the whole certificate; another secure: value of either gives another pair.
-    seed = hashlib.sha256(f"{certificate}\n{private_key}".encode()).digest()
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "offline-plan.invalid")])
-    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=1))
-            .sign(key, None))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
 def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> EnvironmentSettings:
@@ -1194,7 +1121,7 @@ def load_settings(project_dir: Path | None = None) -> StackSettings:
         raise SettingsError("aws:region", SECRET_SHOWN_AS, "is set as a secret: set it in plain text with "
                                                            "`pulumi config set aws:region <region>`")
     secret_keys = {k[len(prefix):] for k in all_secret_keys if k.startswith(prefix)}
-    return parse_settings(
+    settings = parse_settings(
         values,
         stack=pulumi.get_stack(),
         region=pulumi.Config("aws").get("region"),
@@ -1202,3 +1129,8 @@ def load_settings(project_dir: Path | None = None) -> StackSettings:
         project_dir=project_dir or Path.cwd(),
         offline=OFFLINE.get(),
     )
+    prices = STACK_PRICES.get()
+    if prices is not None:
+        # The offline plan estimates rotation with the stack's own prices.
+        prices.append(settings.secret_delivery.rotation_cost)
+    return settings
