@@ -327,21 +327,46 @@ KEYS: dict[str, tuple[str, ...]] = {
     "secretDelivery.rotationCost": ("secretsManagerUsdPer10kCalls", "ssmUsdPer10kCalls", "advisoryUsdPerMonth"),
     "secretDelivery.csi": ("install", "syncSecret", "enableSecretRotation", "rotationPollInterval"),
     "secretDelivery.externalSecrets": ("refreshInterval", "pulumiOrganization"),
-    "environments[]": ("name", "namespace", "podSecurity", "configMaps", "secrets", "checksumKey"),
+    "environments[]": ("name", "namespace", "podSecurity", "configMaps", "kubernetesSecrets", "checksumKey"),
     "environments[].configMaps[]": ("name", "data", "files", "immutable"),
-    "environments[].secrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry", "username",
-                                 "password"),
+    "environments[].kubernetesSecrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry",
+                                           "username", "password"),
     "apps[]": ("name", "image", "replicas", "port", "environments", "identity", "backend", "env", "envFrom",
-               "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secrets", "failoverRegion",
+               "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secretSources", "failoverRegion",
                "restartOnFileRotation", "targetRoleArn"),
     "apps[].env[]": ("name", "configMap", "key"),
-    "apps[].secretEnv[]": ("name", "secret", "key"),
+    "apps[].secretEnv[]": ("name", "kubernetesSecret", "key"),
     "apps[].configFiles[]": ("configMap", "key", "mountPath"),
-    "apps[].secretVolumes[]": ("secret", "mountPath"),
-    "apps[].secrets[]": ("secret", "parameter", "escEnvironment", "kmsKeyArn", "failoverKmsKeyArn", "keys"),
-    "apps[].secrets[].keys[]": ("property", "file", "env"),
+    "apps[].secretVolumes[]": ("kubernetesSecret", "mountPath"),
+    "apps[].secretSources[]": ("secret", "parameter", "escEnvironment", "kmsKeyArn", "failoverKmsKeyArn", "keys"),
+    "apps[].secretSources[].keys[]": ("property", "file", "env"),
 }
 """Every key each settings object accepts (the README's settings reference is checked against this)."""
+
+
+RENAMED_KEYS: dict[str, dict[str, str]] = {
+    "environments[]": {"secrets": "kubernetesSecrets"},
+    "apps[]": {"secrets": "secretSources"},
+    "apps[].secretEnv[]": {"secret": "kubernetesSecret"},
+    "apps[].secretVolumes[]": {"secret": "kubernetesSecret"},
+}
+"""Keys renamed so that "secrets" means one thing each (Kubernetes Secrets of an environment, the sources an app's
+secrets are read from, the Kubernetes Secret an env var or volume reads): old name -> new name, per object. The old
+names are read until the next release, each with a deprecation message naming the new key."""
+_RENAMES = {KEYS[schema]: renames for schema, renames in RENAMED_KEYS.items()}
+
+
+def _renamed(fields: dict[str, Any], path: str, renames: Mapping[str, str]) -> dict[str, Any]:
+    """``fields`` with each old key of ``renames`` under its new name (a warning says so); both given is an error."""
+    fields = dict(fields)
+    for old, new in renames.items():
+        if old not in fields:
+            continue
+        if new in fields:
+            raise SettingsError(f"{path}.{old}", "<set>", f"is the old name of {new}, which is given too: keep {new}")
+        pulumi.log.warn(f"{path}.{old} is deprecated and will be removed in the next release: rename it to {new}")
+        fields[new] = fields.pop(old)
+    return fields
 
 
 class _Node:
@@ -357,6 +382,7 @@ class _Node:
     def object(self, allowed: tuple[str, ...]) -> dict[str, _Node]:
         if not isinstance(self.value, dict):
             raise self.fail("is not an object")
+        self.value = _renamed(self.value, self.path, _RENAMES.get(allowed, {}))
         unknown = sorted(set(self.value) - set(allowed))
         if unknown:
             raise SettingsError(
@@ -617,8 +643,8 @@ def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> Environme
         f"{node.path}.namespace" if "namespace" in fields else f"{node.path}.name")
     config_maps = tuple(_config_map(n, project_dir) for n in _get(fields, "configMaps", _Node.items, []))
     check_unique((c.name for c in config_maps), f"{node.path}.configMaps[].name")
-    env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "secrets", _Node.items, []))
-    check_unique((s.name for s in env_secrets), f"{node.path}.secrets[].name")
+    env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "kubernetesSecrets", _Node.items, []))
+    check_unique((s.name for s in env_secrets), f"{node.path}.kubernetesSecrets[].name")
     checksum_key = secrets.resolve(fields["checksumKey"]) if "checksumKey" in fields else None
     if checksum_key is not None:
         check_checksum_key_apart(checksum_key.key, env_secrets, fields["checksumKey"].path)
@@ -683,7 +709,7 @@ def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
 
 
 def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
-    fields = node.object(KEYS["environments[].secrets[]"])
+    fields = node.object(KEYS["environments[].kubernetesSecrets[]"])
     name = check_checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
     kind = _get(fields, "type", lambda n: n.choice(SECRET_TYPES), SECRET_TYPES[0])
     needed = {
@@ -733,24 +759,24 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
         env=_env_name(_text(f, "name", path), f"{path}.name"), config_map=_text(f, "configMap", path),
         key=_text(f, "key", path)))
     secret_env = _records(fields, "secretEnv", "apps[].secretEnv[]", lambda f, path: EnvFromSecretKey(
-        env=_env_name(_text(f, "name", path), f"{path}.name"), secret=_text(f, "secret", path),
+        env=_env_name(_text(f, "name", path), f"{path}.name"), secret=_text(f, "kubernetesSecret", path),
         key=_text(f, "key", path)))
     config_files = _records(fields, "configFiles", "apps[].configFiles[]", lambda f, path: ConfigFileMount(
         config_map=_text(f, "configMap", path), key=_text(f, "key", path),
         mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
     secret_volumes = _records(fields, "secretVolumes", "apps[].secretVolumes[]", lambda f, path: SecretVolumeMount(
-        secret=_text(f, "secret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
-    app_secrets = tuple(_app_secret(n, region, j) for j, n in enumerate(_get(fields, "secrets", _Node.items, [])))
+        secret=_text(f, "kubernetesSecret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
+    app_secrets = tuple(_app_secret(n, region, j) for j, n in enumerate(_get(fields, "secretSources", _Node.items, [])))
     identity = _get(fields, "identity", lambda n: n.choice(IDENTITIES), IDENTITIES[0])
     backend = _get(fields, "backend", lambda n: n.choice(BACKENDS), delivery.backend)
     if backend == "csi":
-        check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secrets[{j}].keys[{k}].env", key.env)
+        check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secretSources[{j}].keys[{k}].env", key.env)
                                                         for j, secret in enumerate(app_secrets)
                                                         for k, key in enumerate(secret.keys) if key.env])
     all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
         k.env for s in app_secrets for k in s.keys if k.env]
     check_unique(all_env, f"{node.path} environment variable")
-    check_unique([k.file for s in app_secrets for k in s.keys], f"{node.path}.secrets[].keys[].file")
+    check_unique([k.file for s in app_secrets for k in s.keys], f"{node.path}.secretSources[].keys[].file")
     _check_mount_paths(node.path, config_files, secret_volumes, bool(app_secrets))
     port = _get(fields, "port", lambda n: n.integer(1, 65535), None)
     failover = _get(fields, "failoverRegion", _Node.string, None)
@@ -772,11 +798,11 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     for i, secret in enumerate(app_secrets):
         replica_key = secret.failover_kms_key_arn
         if replica_key and failover is None:
-            raise SettingsError(f"{node.path}.secrets[{i}].failoverKmsKeyArn", replica_key,
+            raise SettingsError(f"{node.path}.secretSources[{i}].failoverKmsKeyArn", replica_key,
                                 "is set but the app has no failoverRegion")
         if replica_key and failover:
             # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
-            check_arn_region(replica_key, failover, f"{node.path}.secrets[{i}].failoverKmsKeyArn",
+            check_arn_region(replica_key, failover, f"{node.path}.secretSources[{i}].failoverKmsKeyArn",
                              "the app's failoverRegion")
     if any(secret.esc_environment for secret in app_secrets):
         if backend != "external-secrets":
@@ -850,7 +876,7 @@ def _env_name(value: str, setting: str) -> str:
 
 
 def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
-    fields = node.object(KEYS["apps[].secrets[]"])
+    fields = node.object(KEYS["apps[].secretSources[]"])
     given = [k for k in ("secret", "parameter", "escEnvironment") if k in fields]
     if len(given) != 1:
         raise node.fail("needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) and "
@@ -885,7 +911,7 @@ def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
         check_arn(failover_kms, fields["failoverKmsKeyArn"].path, service="kms", resource_prefix="key/")
     keys = []
     for item in _require(fields, "keys", node.path, _Node.items):
-        f = item.object(KEYS["apps[].secrets[].keys[]"])
+        f = item.object(KEYS["apps[].secretSources[].keys[]"])
         file = _require(f, "file", item.path, _Node.string)
         if not re.fullmatch(r"[-._a-zA-Z0-9]+", file):
             raise f["file"].fail("is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
@@ -981,7 +1007,7 @@ def parse_settings(
         raise SettingsError(
             f"{PROJECT}:{unknown[0]}", "<set>",
             f"is not a known setting (known: {', '.join(_SECTIONS)}, and the secret settings that "
-            "environments[].secrets refer to)",
+            "environments[].kubernetesSecrets refer to)",
         )
     return StackSettings(
         stack=stack,
@@ -1075,8 +1101,8 @@ def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequenc
                     raise SettingsError(f"{PROJECT}:apps[{i}].{path}.key", key,
                                         f"is not a key of ConfigMap {config_map!r} in environment {env_name!r}")
             secret_refs = (
-                [(f"secretEnv[{j}].secret", e.secret) for j, e in enumerate(app.secret_env)]
-                + [(f"secretVolumes[{j}].secret", v.secret) for j, v in enumerate(app.secret_volumes)]
+                [(f"secretEnv[{j}].kubernetesSecret", e.secret) for j, e in enumerate(app.secret_env)]
+                + [(f"secretVolumes[{j}].kubernetesSecret", v.secret) for j, v in enumerate(app.secret_volumes)]
                 + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.image_pull_secrets)]
             )
             for path, secret in secret_refs:

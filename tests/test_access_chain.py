@@ -195,7 +195,7 @@ def test_the_secrets_kms_key(key_policy: dict[str, Any] | None, iam_grants_key: 
 def test_an_apps_kms_key_reaches_the_plan_and_its_policy_grants_it() -> None:
     stack = load_stack_file(ROOT, "dev")
     config = copy.deepcopy(stack.config)
-    config["eks-config-secrets:apps"][0]["secrets"][0]["kmsKeyArn"] = KEY
+    config["eks-config-secrets:apps"][0]["secretSources"][0]["kmsKeyArn"] = KEY
     token = offline_module.OFFLINE.set(True)
     try:
         plan = run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),

@@ -222,7 +222,7 @@ def test_the_readme_example_is_what_the_command_prints(base_plan: Path, tmp_path
     section = readme[readme.index("## What a change does to a running stack"):readme.index("## Deploying for real")]
     blocks = re.findall(r"```(\w+)\n(.*?)```", section, flags=re.S)
     added, printed = next(b for kind, b in blocks if kind == "yaml"), next(b for kind, b in blocks if kind == "text")
-    project = own_project(tmp_path, lambda d: d["config"]["eks-config-secrets:apps"][0]["secrets"].extend(
+    project = own_project(tmp_path, lambda d: d["config"]["eks-config-secrets:apps"][0]["secretSources"].extend(
         yaml.safe_load(textwrap.dedent(added))))
     capsys.readouterr()
     code, _ = plan_against(base_plan, project)

@@ -393,7 +393,7 @@ from components.plan.offline import OFFLINE
 from stack_program import settings
 from tests.conftest import ROOT, stack_values
 values = stack_values("dev")
-values["environments"][0]["secrets"][0]["stringData"]["API_TOKEN"] = "apiTokn"  # the typo the plan must show
+values["environments"][0]["kubernetesSecrets"][0]["stringData"]["API_TOKEN"] = "apiTokn"  # the typo the plan must show
 settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT, offline=OFFLINE.get())
 '''
 

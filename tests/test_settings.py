@@ -83,7 +83,7 @@ def test_unknown_top_level_key_is_an_error(dev_values: dict[str, Any]) -> None:
     dev_values["enviroments"] = []
     assert error_of(dev_values) == (
         "eks-config-secrets:enviroments '<set>' is not a known setting (known: cluster, secretDelivery, "
-        "environments, apps, and the secret settings that environments[].secrets refer to)"
+        "environments, apps, and the secret settings that environments[].kubernetesSecrets refer to)"
     )
 
 
@@ -246,16 +246,16 @@ def test_app_reading_a_missing_config_map_key_is_an_error(dev_values: dict[str, 
 
 
 def test_app_using_an_unknown_secret_is_an_error(dev_values: dict[str, Any]) -> None:
-    dev_values["apps"][1]["secretVolumes"][0]["secret"] = "nginx-tls"
+    dev_values["apps"][1]["secretVolumes"][0]["kubernetesSecret"] = "nginx-tls"
     assert error_of(dev_values) == (
-        "eks-config-secrets:apps[1].secretVolumes[0].secret 'nginx-tls' is not a Secret of environment 'dev'"
+        "eks-config-secrets:apps[1].secretVolumes[0].kubernetesSecret 'nginx-tls' is not a Secret of environment 'dev'"
     )
 
 
 def test_malformed_secret_arn_is_an_error(dev_values: dict[str, Any]) -> None:
-    dev_values["apps"][0]["secrets"][0]["secret"] = "arn:aws:ssm:eu-west-1:123456789012:parameter/db"
+    dev_values["apps"][0]["secretSources"][0]["secret"] = "arn:aws:ssm:eu-west-1:123456789012:parameter/db"
     assert error_of(dev_values) == (
-        "eks-config-secrets:apps[0].secrets[0].secret 'arn:aws:ssm:eu-west-1:123456789012:parameter/db' is not a "
+        "eks-config-secrets:apps[0].secretSources[0].secret 'arn:aws:ssm:eu-west-1:123456789012:parameter/db' is not a "
         "valid secretsmanager ARN (expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:...)"
     )
 
@@ -296,7 +296,7 @@ def test_referenced_secret_setting_must_be_set(dev_values: dict[str, Any]) -> No
     del values["apiToken"]
     assert error_of(values, offline=False, secret_keys=set(SECRETS)) == (
         "eks-config-secrets:apiToken None is not set (referenced by "
-        "eks-config-secrets:environments[0].secrets[0].stringData.API_TOKEN): run "
+        "eks-config-secrets:environments[0].kubernetesSecrets[0].stringData.API_TOKEN): run "
         "`pulumi config set --secret apiToken <value>`"
     )
 
@@ -306,14 +306,15 @@ def test_referenced_secret_setting_must_be_a_secret(dev_values: dict[str, Any]) 
     message = error_of(values, offline=False, secret_keys=set(SECRETS) - {"registryPassword"})
     assert message == (
         "eks-config-secrets:registryPassword (secret) is committed as plain text but must be a secret (referenced "
-        "by eks-config-secrets:environments[0].secrets[2].password), which `pulumi up` refuses: remove it from the "
+        "by eks-config-secrets:environments[0].kubernetesSecrets[2].password), which `pulumi up` refuses: "
+        "remove it from the "
         "stack file and run `pulumi config set --secret registryPassword <value>`"
     )
 
 
 @pytest.mark.parametrize("field", ["stringData.API_TOKEN", "password"])
 def test_a_secret_pasted_where_a_name_belongs_is_not_echoed(dev_values: dict[str, Any], field: str) -> None:
-    secret = dev_values["environments"][0]["secrets"][0 if field.startswith("stringData") else 2]
+    secret = dev_values["environments"][0]["kubernetesSecrets"][0 if field.startswith("stringData") else 2]
     if field == "password":
         secret["password"] = "ghp_Very Secret Token!"
     else:
@@ -376,7 +377,8 @@ def test_offline_a_plain_text_secret_setting_is_still_refused(dev_values: dict[s
     message = error_of({**dev_values, "apiToken": "in clear"}, offline=True)
     assert message == (
         "eks-config-secrets:apiToken (secret) is committed as plain text but must be a secret (referenced by "
-        "eks-config-secrets:environments[0].secrets[0].stringData.API_TOKEN), which `pulumi up` refuses: remove it "
+        "eks-config-secrets:environments[0].kubernetesSecrets[0].stringData.API_TOKEN), which `pulumi up` "
+        "refuses: remove it "
         "from the stack file and run `pulumi config set --secret apiToken <value>`"
     )
     assert "in clear" not in message
@@ -399,9 +401,10 @@ def test_offline_tls_pair_is_a_valid_pair_derived_from_the_placeholders(dev_valu
 
 
 def test_secret_type_fields_must_match(dev_values: dict[str, Any]) -> None:
-    dev_values["environments"][0]["secrets"][1]["stringData"] = {"a": "apiToken"}
+    dev_values["environments"][0]["kubernetesSecrets"][1]["stringData"] = {"a": "apiToken"}
     assert error_of(dev_values) == (
-        "eks-config-secrets:environments[0].secrets[1].stringData {'a': 'apiToken'} does not apply to a Secret "
+        "eks-config-secrets:environments[0].kubernetesSecrets[1].stringData {'a': 'apiToken'} does not apply "
+        "to a Secret "
         "of type kubernetes.io/tls"
     )
 
@@ -471,7 +474,7 @@ def test_config_map_key_the_kubelet_reserves_is_refused(dev_values: dict[str, An
 
 
 def test_secret_key_with_a_slash_is_refused(dev_values: dict[str, Any]) -> None:
-    dev_values["environments"][0]["secrets"][0]["stringData"] = {"a/b": "apiToken"}
+    dev_values["environments"][0]["kubernetesSecrets"][0]["stringData"] = {"a/b": "apiToken"}
     assert "'a/b' is not a valid ConfigMap or Secret key" in error_of(dev_values)
 
 
@@ -490,7 +493,7 @@ def test_config_map_name_too_long_for_its_checksum_annotation_is_refused(dev_val
 
 
 def test_secret_name_too_long_for_its_checksum_annotation_is_refused(dev_values: dict[str, Any]) -> None:
-    dev_values["environments"][0]["secrets"][0]["name"] = "s" * 70
+    dev_values["environments"][0]["kubernetesSecrets"][0]["name"] = "s" * 70
     assert "makes the annotation key 'checksum/sss" in error_of(dev_values)
 
 
@@ -531,7 +534,7 @@ def test_duplicate_mount_paths_are_refused(dev_values: dict[str, Any]) -> None:
                                               ("/mnt/secrets", "the app's secrets volume")])
 def test_mount_path_of_a_volume_the_program_adds_is_refused(dev_values: dict[str, Any], path: str,
                                                             taken: str) -> None:
-    dev_values["apps"][0]["secretVolumes"] = [{"secret": "app-tls", "mountPath": path}]
+    dev_values["apps"][0]["secretVolumes"] = [{"kubernetesSecret": "app-tls", "mountPath": path}]
     assert f"is already the mount path of {taken}" in error_of(dev_values)
 
 
@@ -546,7 +549,7 @@ def test_image_pull_secret_must_be_dockerconfigjson(dev_values: dict[str, Any]) 
                                                       ("app-tls", "tls.pem", "tls.crt, tls.key")])
 def test_secret_key_ref_to_a_missing_key_is_refused(dev_values: dict[str, Any], secret: str, key: str,
                                                     keys: str) -> None:
-    dev_values["apps"][0]["secretEnv"] = [{"name": "X", "secret": secret, "key": key}]
+    dev_values["apps"][0]["secretEnv"] = [{"name": "X", "kubernetesSecret": secret, "key": key}]
     assert error_of(dev_values) == (
         f"eks-config-secrets:apps[0].secretEnv[0].key '{key}' is not a key of Secret '{secret}' in environment "
         f"'dev' (keys: {keys}): the pod would not start")
@@ -600,24 +603,27 @@ def test_an_ssm_parameter_is_read_like_a_secret(dev_values: dict[str, Any]) -> N
 
 @pytest.mark.parametrize("name", ["/{environment}/app/*", "/dev/app/feature?"])
 def test_an_ssm_parameter_with_a_wildcard_is_an_error(dev_values: dict[str, Any], name: str) -> None:
-    dev_values["apps"][0]["secrets"][1]["parameter"] = name
+    dev_values["apps"][0]["secretSources"][1]["parameter"] = name
     assert error_of(dev_values) == (
-        f"eks-config-secrets:apps[0].secrets[1].parameter {name!r} contains a wildcard ('*' or '?'): name exactly one "
+        f"eks-config-secrets:apps[0].secretSources[1].parameter {name!r} contains a wildcard ('*' or '?'): name "
+        f"exactly one "
         "SSM parameter (its full name, or an ARN with its account, region and name)")
 
 
 def test_a_secret_arn_with_a_wildcard_account_is_an_error(dev_values: dict[str, Any]) -> None:
     arn = "arn:aws:secretsmanager:eu-west-1:*:secret:shared/db-AbCdEf"
-    dev_values["apps"][0]["secrets"][0]["secret"] = arn
+    dev_values["apps"][0]["secretSources"][0]["secret"] = arn
     assert error_of(dev_values) == (
-        f"eks-config-secrets:apps[0].secrets[0].secret {arn!r} contains a wildcard ('*' or '?'): name exactly one "
+        f"eks-config-secrets:apps[0].secretSources[0].secret {arn!r} contains a wildcard ('*' or '?'): name "
+        f"exactly one "
         "Secrets Manager secret (its full name, or an ARN with its account, region and name)")
 
 
 def test_secret_and_parameter_together_are_an_error(dev_values: dict[str, Any]) -> None:
-    dev_values["apps"][0]["secrets"][1]["secret"] = "dev/other"
+    dev_values["apps"][0]["secretSources"][1]["secret"] = "dev/other"
     assert error_of(dev_values) == (
-        "eks-config-secrets:apps[0].secrets[1] ['secret', 'parameter'] needs exactly one of secret (a Secrets Manager "
+        "eks-config-secrets:apps[0].secretSources[1] ['secret', 'parameter'] needs exactly one of secret (a "
+        "Secrets Manager "
         "secret), parameter (an SSM parameter) and escEnvironment (a Pulumi ESC environment)")
 
 
@@ -630,10 +636,11 @@ def test_a_failover_region_equal_to_the_stacks_region_is_an_error(dev_values: di
 
 def test_a_replica_key_outside_the_failover_region_is_an_error() -> None:
     prod = stack_values("prod")
-    key = prod["apps"][0]["secrets"][0]["kmsKeyArn"]
-    prod["apps"][0]["secrets"][0]["failoverKmsKeyArn"] = key
+    key = prod["apps"][0]["secretSources"][0]["kmsKeyArn"]
+    prod["apps"][0]["secretSources"][0]["failoverKmsKeyArn"] = key
     assert error_of(prod, stack="prod") == (
-        f"eks-config-secrets:apps[0].secrets[0].failoverKmsKeyArn {key!r} is in region eu-west-1, not in the app's "
+        f"eks-config-secrets:apps[0].secretSources[0].failoverKmsKeyArn {key!r} is in region eu-west-1, not in "
+        f"the app's "
         "failoverRegion eu-central-1")
 
 
@@ -685,7 +692,7 @@ def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
         "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: "
         "eks-config-secrets:apps[0] reads a Pulumi ESC environment of that organization")
     dev = stack_values("dev")
-    dev["apps"][0]["secrets"].append({"escEnvironment": "payments/dev", "keys": [{"property": "a", "file": "a"}]})
+    dev["apps"][0]["secretSources"].append({"escEnvironment": "payments/dev", "keys": [{"property": "a", "file": "a"}]})
     assert error_of(dev) == (
         "eks-config-secrets:apps[0].backend 'csi' cannot read escEnvironment sources: Pulumi ESC is read through the "
         "External Secrets Operator (backend external-secrets)")
@@ -716,3 +723,34 @@ def test_references_between_sections_are_checked_once_the_sections_are_valid() -
     values["environments"][0]["namespace"] = "Dev"
     # The app still names its environment: only the environment's own mistake is reported.
     assert error_of(values).startswith("eks-config-secrets:environments[0].namespace 'Dev' is not a DNS-1123 label")
+
+
+def test_the_old_secrets_keys_are_read_for_one_release_with_a_message_naming_the_new_key(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    expected = parse(copy.deepcopy(values))
+    values["environments"][0]["secrets"] = values["environments"][0].pop("kubernetesSecrets")
+    values["apps"][0]["secrets"] = values["apps"][0].pop("secretSources")
+    for entry in values["apps"][0]["secretEnv"]:
+        entry["secret"] = entry.pop("kubernetesSecret")
+    read = parse(values)
+    # The same settings (secret values are Outputs, compared through what they configure).
+    assert [(s.name, s.type) for s in read.environments[0].secrets] == [
+        (s.name, s.type) for s in expected.environments[0].secrets]
+    assert (read.apps, read.cluster) == (expected.apps, expected.cluster)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "deprecated" in line]
+    assert warnings[:3] == [
+        "warning: eks-config-secrets:environments[0].secrets is deprecated and will be removed in the next release: "
+        "rename it to kubernetesSecrets",
+        "warning: eks-config-secrets:apps[0].secrets is deprecated and will be removed in the next release: rename it "
+        "to secretSources",
+        "warning: eks-config-secrets:apps[0].secretEnv[0].secret is deprecated and will be removed in the next "
+        "release: rename it to kubernetesSecret",
+    ]
+
+
+def test_an_old_key_beside_its_new_name_is_refused() -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    values["apps"][0]["secrets"] = []
+    assert error_of(values) == ("eks-config-secrets:apps[0].secrets '<set>' is the old name of secretSources, which is "
+                                "given too: keep secretSources")

@@ -375,7 +375,8 @@ def test_a_mismatched_tls_pair_is_a_settings_error() -> None:
     with pytest.raises(SettingsError) as caught:
         run_stack("dev", config, tuple(f"eks-config-secrets:{k}" for k in secrets), offline=False)
     assert str(caught.value) == (
-        "eks-config-secrets:tlsPrivateKey (private key of eks-config-secrets:environments[0].secrets[1].privateKey) "
+        "eks-config-secrets:tlsPrivateKey (private key of "
+        "eks-config-secrets:environments[0].kubernetesSecrets[1].privateKey) "
         "'<private key>' does not belong to the certificate (their public keys differ): set the key that was issued "
         "with this certificate"
     )
@@ -413,18 +414,20 @@ MISTAKES = [
      f"{P}:secretDelivery.csi.install 'addon' cannot be used with syncSecret"),
     ({f"{P}:apps/0/failoverRegion": "eu-west-1"},
      f"{P}:apps[0].failoverRegion 'eu-west-1' is the stack's own region (aws:region)"),
-    ({f"{P}:apps/0/secrets/0/secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
-     f"{P}:apps[0].secrets[0].secret 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf' is in region "
+    ({f"{P}:apps/0/secretSources/0/secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
+     f"{P}:apps[0].secretSources[0].secret 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf' is "
+     f"in region "
      "us-east-1"),
     ({f"{P}:secretDelivery/csi/syncSecret": False},
-     f"{P}:apps[0].secrets[0].keys[0].env 'DB_USERNAME' reads the synced Kubernetes Secret, but "
+     f"{P}:apps[0].secretSources[0].keys[0].env 'DB_USERNAME' reads the synced Kubernetes Secret, but "
      "syncSecret is false"),
-    ({f"{P}:apps/0/secrets/0/keys": [{"file": "a"}, {"file": "b"}]},
-     f"{P}:apps[0].secrets[0].keys[1].property None is not set, and keys[0] already exposes the whole secret"),
-    ({f"{P}:apps/0/secrets/0/keys": [{"property": "p", "file": "secret-0.json"}]},
-     f"{P}:apps[0].secrets[0].keys[0].file 'secret-0.json' is the file the CSI provider writes the whole secret to"),
-    ({f"{P}:environments/0/secrets/2/username": "bot:team"},
-     f"{P}:environments[0].secrets[2].username 'bot:team' must be a non-empty user name without ':'"),
+    ({f"{P}:apps/0/secretSources/0/keys": [{"file": "a"}, {"file": "b"}]},
+     f"{P}:apps[0].secretSources[0].keys[1].property None is not set, and keys[0] already exposes the whole secret"),
+    ({f"{P}:apps/0/secretSources/0/keys": [{"property": "p", "file": "secret-0.json"}]},
+     f"{P}:apps[0].secretSources[0].keys[0].file 'secret-0.json' is the file the CSI provider writes the whole "
+     f"secret to"),
+    ({f"{P}:environments/0/kubernetesSecrets/2/username": "bot:team"},
+     f"{P}:environments[0].kubernetesSecrets[2].username 'bot:team' must be a non-empty user name without ':'"),
 ]
 
 
