@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.access.world import replica_key
 from components.conventions import KMS_KEYS_ANNOTATION
 from components.csi_driver import SecretsStoreCsiDriver
 from components.external_secrets import (
+    ExternalSecret,
+    ExternalSecretArgs,
     ExternalSecretsOperator,
     RemoteKey,
-    esc_store_manifest,
-    external_secret_manifest,
-    secret_store_manifest,
+    SecretStoreArgs,
+    external_secret_documents,
 )
 from components.handles import AwsTarget, ClusterIdentity
 from components.iam_policies import (
@@ -245,22 +244,19 @@ class AppSecrets(pulumi.ComponentResource):
                                            failover_region=failover, annotations=annotations)
         else:
             stores = _stores(app, secrets)
-            checked_role = _STAND_IN_ROLE if identity == "pod-identity" else None
             if any(source.startswith(_ESC) for source in stores) and organization is None:
                 raise SettingsError("ExternalSecretsOperatorArgs.pulumi_organization", None,
                                     "is required with esc_environment sources: the Pulumi Cloud organization")
-            for source, store_name in stores.items():
-                if source.startswith(_ESC):
-                    _esc_store(store_name, namespace, str(organization), source, app)
-                else:
-                    secret_store_manifest(store_name, namespace, region=region, service=source, role=checked_role,
-                                          service_account=None if checked_role else app)
-            external = external_secret_manifest(
-                app, namespace, store=next(iter(stores.values())), target=f"{app}-secrets",
-                refresh_interval=refresh_interval, data=_remote_keys(secrets, stores),
-            )
-            if annotations:
-                external["metadata"] = {**external["metadata"], "annotations": annotations}
+            # The app's role, known once it exists, stands in as a well-formed ARN for this check.
+            external_args: ExternalSecretArgs = {
+                "name": app, "namespace": namespace, "region": region, "target": f"{app}-secrets",
+                "stores": [_store_args(source, store_name, app, organization,
+                                       _STAND_IN_ROLE if eso_pod_identity else None)
+                           for source, store_name in stores.items()],
+                "refresh_interval": refresh_interval, "data": _remote_keys(secrets, stores),
+                "installed_by": installed_by, "annotations": annotations,
+            }
+            external_secret_documents(external_args)
         mount_path = args.get("mount_path", DEFAULT_MOUNT_PATH)
         if not mount_path.startswith("/"):
             raise SettingsError("AppSecretsArgs.mount_path", mount_path, "is not an absolute path")
@@ -322,27 +318,11 @@ class AppSecrets(pulumi.ComponentResource):
             if restart:
                 self.reload_annotations |= reload_on_secret_provider_classes([f"{name}-spc"])
         else:
-            # After the CRDs, and after the ServiceAccount whose token (and role-arn annotation) the store uses.
-            after = pulumi.ResourceOptions(parent=self, depends_on=[*installed_by, workload_identity])
-            store_resources: list[pulumi.Resource] = []
-            for n, (service, store_name) in enumerate(stores.items()):
-                if service.startswith(_ESC):
-                    store_resources.append(_custom_resource(
-                        f"{name}-esc-store-{n}",
-                        _esc_store(store_name, namespace, str(organization), service, app), after))
-                    continue
-                if eso_pod_identity:
-                    store = secret_store_manifest(store_name, namespace, region=region, service=service,
-                                                  role=_STAND_IN_ROLE)
-                    spec: pulumi.Input[Any] | None = workload_identity.role_arn.apply(functools.partial(
-                        _role_store_spec, store_name, namespace, region, service))
-                else:
-                    store = secret_store_manifest(store_name, namespace, region=region, service=service,
-                                                  service_account=app)
-                    spec = None
-                store_resources.append(_custom_resource(f"{name}-{_STORE_ROLES[service]}", store, after, spec))
-            _custom_resource(f"{name}-external-secret", external,
-                             pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=store_resources)))
+            # After the CRDs, and after the ServiceAccount whose token (and role-arn annotation) the stores use.
+            role = workload_identity.role_arn if eso_pod_identity else None
+            ExternalSecret(name, {**external_args, "installed_by": [*installed_by, workload_identity], "stores": [
+                _store_args(source, store_name, app, organization, role) for source, store_name in stores.items()
+            ]}, opts=child)
             self.volumes = [secret_volume(_VOLUME, f"{app}-secrets")]
         self.volume_mounts = [read_only_mount(_VOLUME, mount_path)]
         self.env = [env_from_secret_key(k["env"], f"{app}-secrets", k["file"]) for k in keys if "env" in k]
@@ -365,12 +345,18 @@ class AppSecrets(pulumi.ComponentResource):
 
 # A store's role is the app's role, known once it exists; its shape is checked before with this stand-in.
 _STAND_IN_ROLE = "arn:aws:iam::000000000000:role/stand-in"
-# The logical names of an app's stores: `store` (Secrets Manager) keeps the name it always had.
-_STORE_ROLES = {"SecretsManager": "store", "ParameterStore": "parameter-store"}
 
 
-def _role_store_spec(name: str, namespace: str, region: str, service: str, role_arn: str) -> Any:
-    return secret_store_manifest(name, namespace, region=region, service=service, role=role_arn)["spec"]
+def _store_args(source: str, name: str, app: str, organization: str | None,
+                role: pulumi.Input[str] | None) -> SecretStoreArgs:
+    """The store of one source: an ESC environment signs in with the app's ServiceAccount; an AWS service with it
+    too (IRSA), or through ``role``, which the operator assumes with its own Pod Identity."""
+    if source.startswith(_ESC):
+        return {"name": name, "esc_environment": source.removeprefix(_ESC), "organization": str(organization),
+                "service_account": app}
+    if role is not None:
+        return {"name": name, "service": source, "role_arn": role}
+    return {"name": name, "service": source, "service_account": app}
 
 
 _ESC = "esc:"
@@ -388,12 +374,6 @@ def _stores(app: str, secrets: Sequence[AppSecretArgs]) -> dict[str, str]:
     for n, environment in enumerate(sorted({s["esc_environment"] for s in secrets if "esc_environment" in s})):
         stores[f"{_ESC}{environment}"] = f"{app}-esc-{n}"
     return stores
-
-
-def _esc_store(name: str, namespace: str, organization: str, source: str, service_account: str) -> dict[str, Any]:
-    project, environment = source.removeprefix(_ESC).split("/")
-    return esc_store_manifest(name, namespace, organization=organization, project=project, environment=environment,
-                              service_account=service_account)
 
 
 def whole_secret_file(index: int) -> str:
@@ -501,18 +481,3 @@ def _remote_keys(secrets: Sequence[AppSecretArgs], stores: Mapping[str, str]) ->
                 item["property"] = key["property"]
             data.append(item)
     return data
-
-
-def _custom_resource(
-    name: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions, spec: pulumi.Input[Any] | None = None
-) -> k8s.apiextensions.CustomResource:
-    """``spec`` replaces the manifest's where part of it is known only later (a role ARN); the type token needs
-    apiVersion and kind as plain strings."""
-    return k8s.apiextensions.CustomResource(
-        name,
-        api_version=manifest["apiVersion"],
-        kind=manifest["kind"],
-        metadata=manifest["metadata"],
-        spec=manifest["spec"] if spec is None else spec,
-        opts=opts,
-    )

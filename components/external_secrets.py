@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
 from components.conventions import ESO_CHART
 from components.helm import PinnedChart, pinned_release
@@ -34,10 +36,14 @@ __all__ = [
     "DEFAULT_REFRESH_INTERVAL",
     "OPERATOR_SERVICE_ACCOUNT",
     "STORE_KINDS",
+    "ExternalSecret",
+    "ExternalSecretArgs",
     "ExternalSecretsOperator",
     "ExternalSecretsOperatorArgs",
     "RemoteKey",
+    "SecretStoreArgs",
     "esc_store_manifest",
+    "external_secret_documents",
     "external_secret_manifest",
     "operator_values",
     "secret_store_manifest",
@@ -222,6 +228,124 @@ def external_secret_manifest(
             "data": entries,
         },
     }
+
+
+class SecretStoreArgs(TypedDict):
+    name: str
+    """The store's name (a DNS-1123 subdomain)."""
+    service: NotRequired[str]
+    """An AWS store: ``SecretsManager`` or ``ParameterStore``, signing in with ``service_account`` (IRSA) or
+    ``role_arn`` (assumed by the operator). Exactly one of ``service`` and ``esc_environment``."""
+    service_account: NotRequired[str]
+    """The ServiceAccount whose token the store signs in with (IRSA, or Pulumi Cloud's OIDC for ESC)."""
+    role_arn: NotRequired[pulumi.Input[str]]
+    """An AWS store: the role the operator assumes with its own Pod Identity (instead of ``service_account``)."""
+    esc_environment: NotRequired[str]
+    """A Pulumi ESC store: ``<project>/<environment>`` in ``organization``."""
+    organization: NotRequired[str]
+    """The Pulumi Cloud organization of ``esc_environment``."""
+
+
+class ExternalSecretArgs(TypedDict):
+    name: str
+    """The ExternalSecret's name."""
+    namespace: str
+    """Namespace of the stores and the ExternalSecret."""
+    region: str
+    """Region of the AWS stores."""
+    stores: Sequence[SecretStoreArgs]
+    """The stores it reads; the first is the ExternalSecret's own, the others are named per key (``data[].store``).
+    At least one."""
+    target: str
+    """The Kubernetes Secret it writes (owned by the ExternalSecret: deleted with it)."""
+    refresh_interval: str
+    """How often it re-reads its sources (``ExternalSecretsOperator.refresh_interval``)."""
+    data: Sequence[RemoteKey]
+    """What to read, key by key."""
+    installed_by: Sequence[pulumi.Resource]
+    """What the stores and the ExternalSecret are created after: the operator's CRDs
+    (``ExternalSecretsOperator.crd_dependencies``) and the ServiceAccount the stores sign in with. At least one."""
+    annotations: NotRequired[Mapping[str, str]]
+    """Annotations of the ExternalSecret. Omitted: none."""
+
+
+# A store's role may be known only once it exists; its shape is checked before with this stand-in.
+_STAND_IN_ROLE = "arn:aws:iam::000000000000:role/stand-in"
+# The logical names of the stores: `store` (Secrets Manager) keeps the name it always had.
+_STORE_RESOURCES = {"SecretsManager": "store", "ParameterStore": "parameter-store"}
+
+
+def _store_manifest(store: SecretStoreArgs, namespace: str, region: str, role: str | None = None) -> dict[str, Any]:
+    if "esc_environment" in store:
+        project, _, environment = store["esc_environment"].partition("/")
+        return esc_store_manifest(store["name"], namespace, organization=store.get("organization", ""),
+                                  project=project, environment=environment,
+                                  service_account=store.get("service_account", ""))
+    if role is None and "role_arn" in store:
+        role_arn = store["role_arn"]
+        role = role_arn if isinstance(role_arn, str) else _STAND_IN_ROLE
+    return secret_store_manifest(store["name"], namespace, region=region, service=store.get("service", ""),
+                                 role=role, service_account=store.get("service_account") if role is None else None)
+
+
+def external_secret_documents(args: ExternalSecretArgs) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The stores' manifests and the ExternalSecret's, checked (a role still unknown stands in with a well-formed
+    one): what :class:`ExternalSecret` creates, for a caller that checks its arguments before registering."""
+    stores = list(args["stores"])
+    if not stores:
+        raise SettingsError("ExternalSecretArgs.stores", [], "is empty: give the store to read from")
+    documents = [_store_manifest(store, args["namespace"], args["region"]) for store in stores]
+    external = external_secret_manifest(args["name"], args["namespace"], store=stores[0]["name"],
+                                        target=args["target"], refresh_interval=args["refresh_interval"],
+                                        data=args["data"])
+    if args.get("annotations"):
+        external["metadata"] = {**external["metadata"], "annotations": dict(args.get("annotations", {}))}
+    return documents, external
+
+
+class ExternalSecret(pulumi.ComponentResource):
+    """An ``external-secrets.io/v1`` ExternalSecret and the SecretStores it reads (AWS Secrets Manager, Parameter
+    Store, Pulumi ESC), created after the operator's CRDs: the External Secrets counterpart of
+    ``SecretProviderClass``."""
+
+    secret_name: pulumi.Output[str]
+    """The Kubernetes Secret the ExternalSecret writes (resolves once the ExternalSecret exists)."""
+
+    def __init__(self, name: str, args: ExternalSecretArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        documents, external = external_secret_documents(args)
+        installed_by = list(args["installed_by"])
+        if not installed_by:
+            raise SettingsError("ExternalSecretArgs.installed_by", [],
+                                "is empty: pass the operator's CRDs, so the stores are created after them")
+        super().__init__("eks-config-secrets:index:ExternalSecret", name, None, opts)
+        # Its children were once the parent's own: the alias keeps them (no replacement) in existing stacks.
+        parent = opts.parent if opts is not None else None
+        aliases = [pulumi.Alias(parent=parent)] if parent is not None else []
+        after = pulumi.ResourceOptions(parent=self, depends_on=installed_by, aliases=aliases)
+        stores: list[pulumi.Resource] = []
+        for n, (store, document) in enumerate(zip(args["stores"], documents, strict=True)):
+            spec: pulumi.Input[Any] = document["spec"]
+            if "role_arn" in store and not isinstance(store["role_arn"], str):
+                spec = pulumi.Output.all(store["role_arn"]).apply(functools.partial(
+                    _role_spec, store, args["namespace"], args["region"]))
+            suffix = f"esc-store-{n}" if "esc_environment" in store else _STORE_RESOURCES[store.get("service", "")]
+            stores.append(_custom_resource(f"{name}-{suffix}", document, spec, after))
+        resource = _custom_resource(f"{name}-external-secret", external, external["spec"],
+                                    pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=stores)))
+        target = args["target"]
+        self.secret_name = resource.id.apply(lambda _: target)
+        self.register_outputs({"secret_name": self.secret_name})
+
+
+def _role_spec(store: SecretStoreArgs, namespace: str, region: str, role_arn: list[str]) -> Any:
+    return _store_manifest(store, namespace, region, role=role_arn[0])["spec"]
+
+
+def _custom_resource(name: str, manifest: Mapping[str, Any], spec: pulumi.Input[Any],
+                     opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+    # The type token needs apiVersion and kind as plain strings; `spec` may be known only later (a role ARN).
+    return k8s.apiextensions.CustomResource(name, api_version=manifest["apiVersion"], kind=manifest["kind"],
+                                            metadata=manifest["metadata"], spec=spec, opts=opts)
 
 
 class ExternalSecretsOperatorArgs(TypedDict):

@@ -15,6 +15,7 @@ import yaml
 
 from components.external_secrets import (
     CHART,
+    ExternalSecret,
     ExternalSecretsOperator,
     RemoteKey,
     esc_store_manifest,
@@ -224,3 +225,40 @@ def test_pulumi_esc_store_signs_in_by_oidc_and_validates_against_the_crd() -> No
     with pytest.raises(SettingsError):
         esc_store_manifest("app-esc", "dev", organization="acme corp", project="p", environment="e",
                            service_account="app")
+
+
+def test_the_external_secret_component_creates_its_stores_after_the_crds_and_itself_after_them() -> None:
+    def program() -> None:
+        release = k8s.helm.v3.Release("eso", chart="external-secrets")
+        role = aws.iam.Role("app", assume_role_policy="{}")
+        ExternalSecret("dev-app", {
+            "name": "app", "namespace": "dev", "region": "eu-west-1", "target": "app-secrets",
+            "refresh_interval": "1h", "installed_by": [release],
+            "stores": [{"name": "app", "service": "SecretsManager", "role_arn": role.arn},
+                       {"name": "app-esc-0", "esc_environment": "payments/dev", "organization": "example-org",
+                        "service_account": "app"}],
+            "data": [{"secret_key": "db", "remote_key": "dev/app/db"},
+                     {"secret_key": "hook", "remote_key": "checkout.hook", "store": "app-esc-0"}],
+        })
+
+    plan = run_program(program)
+    component = plan.one("eks-config-secrets:index:ExternalSecret")
+    store = plan.one("kubernetes:external-secrets.io/v1:SecretStore", "dev-app-store")
+    esc = plan.one("kubernetes:external-secrets.io/v1:SecretStore", "dev-app-esc-store-1")
+    external = plan.one("kubernetes:external-secrets.io/v1:ExternalSecret", "dev-app-external-secret")
+    assert {r.parent for r in (store, esc, external)} == {component.urn}
+    release = plan.one("kubernetes:helm.sh/v3:Release").urn
+    assert release in store.dependencies and release in esc.dependencies
+    assert {store.urn, esc.urn} <= set(external.dependencies)
+    # The role is known only once it exists: the store carries it, no stand-in.
+    assert store.inputs["spec"]["provider"]["aws"]["role"] == plan.one("aws:iam/role:Role").outputs["arn"]
+    for document in (store.raw_inputs, esc.raw_inputs, external.raw_inputs):
+        validate(document)
+
+
+def test_the_external_secret_component_needs_a_store() -> None:
+    with pytest.raises(SettingsError) as caught:
+        run_program(lambda: ExternalSecret("dev-app", {
+            "name": "app", "namespace": "dev", "region": "eu-west-1", "target": "app-secrets",
+            "refresh_interval": "1h", "installed_by": [], "stores": [], "data": []}))
+    assert str(caught.value) == "ExternalSecretArgs.stores [] is empty: give the store to read from"
