@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.access.world import replica_key
 from components.conventions import KMS_KEYS_ANNOTATION
@@ -49,6 +53,7 @@ from components.secret_provider_class import (
     secret_provider_class_manifest,
 )
 from components.validation import (
+    STACK_FILE_FORM,
     SettingsError,
     check_arn,
     check_dns1123_label,
@@ -71,6 +76,7 @@ IDENTITIES = ("irsa", "pod-identity")
 _VOLUME = "secrets"
 
 
+@with_config(STACK_FILE_FORM)
 class AppSecretKeyArgs(TypedDict):
     file: str
     """File name in the mounted volume, and key of the synced Kubernetes Secret ([-._a-zA-Z0-9]+)."""
@@ -81,6 +87,7 @@ class AppSecretKeyArgs(TypedDict):
     the key is a file only."""
 
 
+@with_config(STACK_FILE_FORM)
 class AppSecretArgs(TypedDict):
     keys: Sequence[AppSecretKeyArgs]
     """What to expose of it; at least one, and at most one without ``property`` (the whole value)."""

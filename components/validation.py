@@ -12,9 +12,12 @@ import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar, get_type_hints
 
 import pulumi_aws as aws
 from pulumi.errors import InputPropertiesError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
 
 __all__ = [
     "ACCESS_POLICIES",
@@ -25,6 +28,7 @@ __all__ = [
     "PARTITIONS",
     "REQUIRED_LOG_TYPES",
     "SECRET_SHOWN_AS",
+    "STACK_FILE_FORM",
     "SYSTEM_NAMESPACES",
     "WILDCARDS",
     "ErrorCollector",
@@ -56,12 +60,22 @@ __all__ = [
     "check_unique",
     "check_vpc_id",
     "parse_go_duration",
+    "parse_section",
     "partition_of",
+    "stack_file_keys",
 ]
 
 
 SECRET_SHOWN_AS = "(secret)"
 """What a message shows in place of a value that is, or may be, a secret: the key is named, the value never."""
+
+
+STACK_FILE_FORM = ConfigDict(alias_generator=to_camel, validate_by_alias=True, validate_by_name=False,
+                             extra="forbid", strict=True, str_min_length=1)
+"""How a component's args type reads as a section of a stack file (``pydantic.with_config`` on the TypedDict):
+camelCase keys (``kms_key_arn`` is ``kmsKeyArn``), unknown keys refused, no coercion (a YAML ``5432`` is not a
+string), no empty strings. The stack program parses the section straight into the args type with a
+``pydantic.TypeAdapter``, so the type, its fields and their documentation exist once."""
 
 
 class SettingsError(InputPropertiesError, ValueError):
@@ -124,6 +138,48 @@ class ErrorCollector:
             raise self.problems[0]
         if self.problems:
             raise SettingsErrors(self.problems)
+
+
+T = TypeVar("T")
+
+# What a stack-file reader expects, per kind of type mistake pydantic reports.
+_EXPECTED = {
+    "string_type": "is not a non-empty string",
+    "string_too_short": "is not a non-empty string",
+    "list_type": "is not a list",
+    "dict_type": "is not an object",
+    "bool_type": "is not a boolean (true or false)",
+    "int_type": "is not a whole number",
+}
+
+
+def stack_file_keys(args_type: type) -> tuple[str, ...]:
+    """The keys of ``args_type`` (a TypedDict of :data:`STACK_FILE_FORM`) as a stack file spells them."""
+    return tuple(to_camel(name) for name in get_type_hints(args_type))
+
+
+def parse_section(adapter: TypeAdapter[T], value: object, path: str,
+                  known: Mapping[tuple[str, ...], Sequence[str]]) -> T:
+    """``value`` (a section of a stack file at ``path``) as the args type of ``adapter``; every mistake of it at
+    once, each named by its config path (``apps[1].secretSources[0].keys[0].file``), with the bad value and what is
+    expected. ``known`` lists the keys of each nested object (by its path of keys), for the unknown-key message."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as error:
+        problems: list[SettingsError] = []
+        for found in error.errors():
+            loc = found["loc"]
+            where = path + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+            if found["type"] == "missing":
+                problems.append(MissingSettingError(where))
+            elif found["type"] == "extra_forbidden":
+                keys = known.get(tuple(str(p) for p in loc[:-1] if not isinstance(p, int)), ())
+                problems.append(SettingsError(where, found["input"],
+                                              f"is not a known setting (known: {', '.join(keys)})"))
+            else:
+                problems.append(SettingsError(where, found["input"], _EXPECTED.get(found["type"], found["msg"])))
+        raise (problems[0] if len(problems) == 1 else SettingsErrors(problems)) from None
+
 
 
 class MissingSettingError(SettingsError):

@@ -3,9 +3,11 @@ args of the component it configures, so that ``__main__.py`` only composes compo
 
 from __future__ import annotations
 
+from typing import cast
+
 import pulumi
 
-from components.app_secrets import AppSecretArgs, AppSecretKeyArgs, AppSecretsArgs
+from components.app_secrets import AppSecretArgs, AppSecretsArgs
 from components.cluster import SecureClusterArgs
 from components.csi_driver import SecretsStoreCsiDriver, SecretsStoreCsiDriverArgs
 from components.environment import Environment, EnvironmentArgs, EnvironmentSecretArgs
@@ -14,7 +16,6 @@ from components.handles import AwsTarget, ClusterIdentity
 from components.pod_spec import PodInput
 from components.workload import WorkloadArgs
 from stack_program.settings import (
-    AppSecretSettings,
     AppSettings,
     ClusterSettings,
     CsiSettings,
@@ -114,27 +115,13 @@ def environment_args(env: EnvironmentSettings) -> EnvironmentArgs:
     return args
 
 
-def _app_secret_args(secret: AppSecretSettings, environment: str) -> AppSecretArgs:
-    keys: list[AppSecretKeyArgs] = []
-    for key in secret.keys:
-        entry: AppSecretKeyArgs = {"file": key.file}
-        if key.property:
-            entry["property"] = key.property
-        if key.env:
-            entry["env"] = key.env
-        keys.append(entry)
-    args: AppSecretArgs = {"keys": keys}
-    if secret.secret:
-        args["secret"] = secret.secret.replace("{environment}", environment)
-    if secret.parameter:
-        args["parameter"] = secret.parameter.replace("{environment}", environment)
-    if secret.esc_environment:
-        args["esc_environment"] = secret.esc_environment.replace("{environment}", environment)
-    if secret.kms_key_arn:
-        args["kms_key_arn"] = secret.kms_key_arn
-    if secret.failover_kms_key_arn:
-        args["failover_kms_key_arn"] = secret.failover_kms_key_arn
-    return args
+def _app_secret_args(secret: AppSecretArgs, environment: str) -> AppSecretArgs:
+    # The stack's AppSecretArgs as they are, with `{environment}` in names replaced by the environment's name.
+    args = dict(secret)
+    for source in ("secret", "parameter", "esc_environment"):
+        if source in args:
+            args[source] = str(args[source]).replace("{environment}", environment)
+    return cast(AppSecretArgs, args)
 
 
 def app_secrets_args(app: AppSettings, env: EnvironmentSettings, *, cluster: ClusterIdentity, target: AwsTarget,

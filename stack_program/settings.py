@@ -19,11 +19,15 @@ from typing import Any, TypeVar
 
 import pulumi
 from pulumi.runtime import config as runtime_config
+from pydantic import TypeAdapter
+from pydantic.alias_generators import to_camel
 
 from components.app_secrets import (
     BACKENDS,
     DEFAULT_MOUNT_PATH,
     IDENTITIES,
+    AppSecretArgs,
+    AppSecretKeyArgs,
     check_env_needs_sync,
     whole_secret_file,
 )
@@ -82,7 +86,9 @@ from components.validation import (
     check_unique,
     check_vpc_id,
     parse_go_duration,
+    parse_section,
     partition_of,
+    stack_file_keys,
 )
 from components.workload import SCRATCH_MOUNT_PATH
 
@@ -90,8 +96,6 @@ __all__ = [
     "KEYS",
     "PROJECT",
     "AccessEntrySettings",
-    "AppSecretKeySettings",
-    "AppSecretSettings",
     "AppSettings",
     "ClusterSettings",
     "ConfigFileMount",
@@ -217,27 +221,6 @@ class EnvironmentSettings:
 
 
 @dataclass(frozen=True)
-class AppSecretKeySettings:
-    property: str | None
-    file: str
-    env: str | None
-
-
-@dataclass(frozen=True)
-class AppSecretSettings:
-    secret: str | None
-    """Secrets Manager name or ARN; ``{environment}`` is replaced by the environment's name."""
-    kms_key_arn: str | None
-    keys: tuple[AppSecretKeySettings, ...]
-    parameter: str | None = None
-    """SSM parameter name or ARN (exactly one of ``secret``, ``parameter`` and ``esc_environment``); ``{environment}``
-    as above."""
-    esc_environment: str | None = None
-    """Pulumi ESC ``<project>/<environment>``; ``{environment}`` as above."""
-    failover_kms_key_arn: str | None = None
-
-
-@dataclass(frozen=True)
 class EnvFromConfigMapKey:
     env: str
     config_map: str
@@ -279,7 +262,8 @@ class AppSettings:
     secret_env: tuple[EnvFromSecretKey, ...]
     secret_volumes: tuple[SecretVolumeMount, ...]
     image_pull_secrets: tuple[str, ...]
-    secrets: tuple[AppSecretSettings, ...]
+    secrets: tuple[AppSecretArgs, ...]
+    """The app's ``secretSources``, as the component takes them (``{environment}`` not yet replaced)."""
     failover_region: str | None = None
     restart_on_file_rotation: bool = False
     target_role_arn: str | None = None
@@ -338,8 +322,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "apps[].secretEnv[]": ("name", "kubernetesSecret", "key"),
     "apps[].configFiles[]": ("configMap", "key", "mountPath"),
     "apps[].secretVolumes[]": ("kubernetesSecret", "mountPath"),
-    "apps[].secretSources[]": ("secret", "parameter", "escEnvironment", "kmsKeyArn", "failoverKmsKeyArn", "keys"),
-    "apps[].secretSources[].keys[]": ("property", "file", "env"),
+    # Sections that are a component's own args type: their keys are its fields, in the stack file's form.
+    "apps[].secretSources[]": stack_file_keys(AppSecretArgs),
+    "apps[].secretSources[].keys[]": stack_file_keys(AppSecretKeyArgs),
 }
 """Every key each settings object accepts (the README's settings reference is checked against this)."""
 
@@ -770,13 +755,13 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
     identity = _get(fields, "identity", lambda n: n.choice(IDENTITIES), IDENTITIES[0])
     backend = _get(fields, "backend", lambda n: n.choice(BACKENDS), delivery.backend)
     if backend == "csi":
-        check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secretSources[{j}].keys[{k}].env", key.env)
+        check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secretSources[{j}].keys[{k}].env", key["env"])
                                                         for j, secret in enumerate(app_secrets)
-                                                        for k, key in enumerate(secret.keys) if key.env])
+                                                        for k, key in enumerate(secret["keys"]) if "env" in key])
     all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
-        k.env for s in app_secrets for k in s.keys if k.env]
+        k["env"] for s in app_secrets for k in s["keys"] if "env" in k]
     check_unique(all_env, f"{node.path} environment variable")
-    check_unique([k.file for s in app_secrets for k in s.keys], f"{node.path}.secretSources[].keys[].file")
+    check_unique([k["file"] for s in app_secrets for k in s["keys"]], f"{node.path}.secretSources[].keys[].file")
     _check_mount_paths(node.path, config_files, secret_volumes, bool(app_secrets))
     port = _get(fields, "port", lambda n: n.integer(1, 65535), None)
     failover = _get(fields, "failoverRegion", _Node.string, None)
@@ -796,7 +781,7 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
             raise fields["targetRoleArn"].fail("needs identity pod-identity and backend csi: EKS Pod Identity "
                                                "chains to it (the association's targetRoleArn)")
     for i, secret in enumerate(app_secrets):
-        replica_key = secret.failover_kms_key_arn
+        replica_key = secret.get("failover_kms_key_arn")
         if replica_key and failover is None:
             raise SettingsError(f"{node.path}.secretSources[{i}].failoverKmsKeyArn", replica_key,
                                 "is set but the app has no failoverRegion")
@@ -804,7 +789,7 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
             # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
             check_arn_region(replica_key, failover, f"{node.path}.secretSources[{i}].failoverKmsKeyArn",
                              "the app's failoverRegion")
-    if any(secret.esc_environment for secret in app_secrets):
+    if any("esc_environment" in secret for secret in app_secrets):
         if backend != "external-secrets":
             raise SettingsError(f"{node.path}.backend", backend, "cannot read escEnvironment sources: Pulumi ESC is "
                                                                  "read through the External Secrets Operator (backend "
@@ -875,69 +860,68 @@ def _env_name(value: str, setting: str) -> str:
     return value
 
 
-def _app_secret(node: _Node, region: str, index: int) -> AppSecretSettings:
-    fields = node.object(KEYS["apps[].secretSources[]"])
-    given = [k for k in ("secret", "parameter", "escEnvironment") if k in fields]
+_APP_SECRET = TypeAdapter(AppSecretArgs)
+
+
+def _app_secret(node: _Node, region: str, index: int) -> AppSecretArgs:
+    """One of an app's ``secretSources``: the component's own ``AppSecretArgs`` (every type mistake of it at once),
+    then the rules that only the stack knows (the cluster's region; ``{environment}`` in names)."""
+    secret = parse_section(_APP_SECRET, node.value, node.path, {
+        (): KEYS["apps[].secretSources[]"], ("keys",): KEYS["apps[].secretSources[].keys[]"]})
+    path = node.path
+    given = [k for k in ("secret", "parameter", "esc_environment") if k in secret]
     if len(given) != 1:
         raise node.fail("needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) and "
-                        "escEnvironment (a Pulumi ESC environment)", given)
-    source = fields[given[0]]
-    value = source.string()
-    if given[0] == "escEnvironment":
+                        "escEnvironment (a Pulumi ESC environment)", [to_camel(k) for k in given])
+    kind = given[0]
+    value = str(secret[kind])
+    where = f"{path}.{to_camel(kind)}"
+    if kind == "esc_environment":
         if not re.fullmatch(r"[A-Za-z0-9{}._-]+/[A-Za-z0-9{}._-]+", value):
-            raise source.fail("is not a Pulumi ESC environment <project>/<environment>")
+            raise SettingsError(where, value, "is not a Pulumi ESC environment <project>/<environment>")
     else:
-        check_no_wildcard(value, source.path, "Secrets Manager secret" if given[0] == "secret" else "SSM parameter")
-    if given[0] == "parameter":
+        check_no_wildcard(value, where, "Secrets Manager secret" if kind == "secret" else "SSM parameter")
+    if kind == "parameter":
         try:
             parameter_arn(value.replace("{environment}", "env"), partition="aws", region=region,
                           account_id="000000000000")
         except SettingsError as error:
-            raise source.fail(error.expected) from None
+            raise SettingsError(where, value, error.expected) from None
         if value.startswith("arn:"):
-            check_arn_region(value, region, source.path, "the cluster's region (aws:region)")
-    elif value.startswith("arn:"):
-        check_arn(value, source.path, service="secretsmanager", resource_prefix="secret:")
-        check_arn_region(value, region, source.path, "the cluster's region (aws:region)")
-    elif not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", value):
-        raise source.fail("is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
-    kms = _get(fields, "kmsKeyArn", _Node.string, None)
-    if kms is not None:
-        check_arn(kms, fields["kmsKeyArn"].path, service="kms", resource_prefix="key/")
+            check_arn_region(value, region, where, "the cluster's region (aws:region)")
+    elif kind == "secret" and value.startswith("arn:"):
+        check_arn(value, where, service="secretsmanager", resource_prefix="secret:")
+        check_arn_region(value, region, where, "the cluster's region (aws:region)")
+    elif kind == "secret" and not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", value):
+        raise SettingsError(where, value, "is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
+    if "kms_key_arn" in secret:
+        check_arn(secret["kms_key_arn"], f"{path}.kmsKeyArn", service="kms", resource_prefix="key/")
         # Secrets Manager and SSM encrypt with a key of the value's own region.
-        check_arn_region(kms, region, fields["kmsKeyArn"].path, "the cluster's region (aws:region)")
-    failover_kms = _get(fields, "failoverKmsKeyArn", _Node.string, None)
-    if failover_kms is not None:
-        check_arn(failover_kms, fields["failoverKmsKeyArn"].path, service="kms", resource_prefix="key/")
-    keys = []
-    for item in _require(fields, "keys", node.path, _Node.items):
-        f = item.object(KEYS["apps[].secretSources[].keys[]"])
-        file = _require(f, "file", item.path, _Node.string)
-        if not re.fullmatch(r"[-._a-zA-Z0-9]+", file):
-            raise f["file"].fail("is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
-        env = _get(f, "env", _Node.string, None)
-        keys.append(AppSecretKeySettings(
-            property=_get(f, "property", _Node.string, None),
-            file=file,
-            env=_env_name(env, f"{item.path}.env") if env is not None else None,
-        ))
-    if not keys:
-        raise fields["keys"].fail("is empty: name at least one key to expose")
-    if given[0] == "escEnvironment" and any(k.property is None for k in keys):
-        raise fields["keys"].fail("needs a property (the path of a value in the ESC environment) on every key")
+        check_arn_region(secret["kms_key_arn"], region, f"{path}.kmsKeyArn", "the cluster's region (aws:region)")
+    if "failover_kms_key_arn" in secret:
+        check_arn(secret["failover_kms_key_arn"], f"{path}.failoverKmsKeyArn", service="kms", resource_prefix="key/")
+    keys = list(secret["keys"])
     for j, key in enumerate(keys):
-        if key.property is not None and key.file == whole_secret_file(index):
-            raise SettingsError(f"{fields['keys'].path}[{j}].file", key.file,
+        if not re.fullmatch(r"[-._a-zA-Z0-9]+", key["file"]):
+            raise SettingsError(f"{path}.keys[{j}].file", key["file"],
+                                "is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
+        if "env" in key:
+            _env_name(key["env"], f"{path}.keys[{j}].env")
+    if not keys:
+        raise SettingsError(f"{path}.keys", [], "is empty: name at least one key to expose")
+    if kind == "esc_environment" and any("property" not in k for k in keys):
+        raise SettingsError(f"{path}.keys", node.value["keys"],
+                            "needs a property (the path of a value in the ESC environment) on every key")
+    for j, key in enumerate(keys):
+        if "property" in key and key["file"] == whole_secret_file(index):
+            raise SettingsError(f"{path}.keys[{j}].file", key["file"],
                                 "is the file the CSI provider writes the whole secret to: choose another name")
-    whole = [j for j, key in enumerate(keys) if key.property is None]
+    whole = [j for j, key in enumerate(keys) if "property" not in key]
     if len(whole) > 1:
-        raise SettingsError(f"{fields['keys'].path}[{whole[1]}].property", None,
+        raise SettingsError(f"{path}.keys[{whole[1]}].property", None,
                             f"is not set, and keys[{whole[0]}] already exposes the whole secret: give this key a "
                             "property")
-    return AppSecretSettings(secret=value if given[0] == "secret" else None, kms_key_arn=kms, keys=tuple(keys),
-                             parameter=value if given[0] == "parameter" else None,
-                             esc_environment=value if given[0] == "escEnvironment" else None,
-                             failover_kms_key_arn=failover_kms)
+    return secret
 
 
 # -- entry points -----------------------------------------------------------------------------------------

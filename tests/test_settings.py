@@ -9,12 +9,15 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from pulumi.runtime.sync_await import _sync_await
+from pydantic import TypeAdapter
+from pydantic.alias_generators import to_camel
 
+from components.app_secrets import AppSecretArgs
 from components.encryption_key import DEFAULT_PROTECT
 from components.plan.offline import UNSET_SECRETS, offline_placeholder
 from components.secret_data import check_tls_pair, tls_secret_data
-from components.validation import MissingSettingError, SettingsError, SettingsErrors
-from stack_program.settings import StackSettings, parse_settings
+from components.validation import MissingSettingError, SettingsError, SettingsErrors, stack_file_keys
+from stack_program.settings import KEYS, StackSettings, parse_settings
 from tests.conftest import ROOT, STACKS, stack_values
 from tests.test_secret_data import tls_pair
 
@@ -430,7 +433,6 @@ def test_project_dir_is_the_base_of_config_files(dev_values: dict[str, Any], tmp
 
 
 def test_readme_documents_every_setting() -> None:
-    from stack_program.settings import KEYS
 
     readme = (ROOT / "README.md").read_text()
     cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
@@ -597,7 +599,7 @@ def test_namespace_of_a_release_is_not_an_environment(dev_values: dict[str, Any]
 
 def test_an_ssm_parameter_is_read_like_a_secret(dev_values: dict[str, Any]) -> None:
     app = parse(dev_values).apps[0]
-    assert [(s.secret, s.parameter) for s in app.secrets] == [
+    assert [(s.get("secret"), s.get("parameter")) for s in app.secrets] == [
         ("{environment}/app/database", None), (None, "/{environment}/app/features")]
 
 
@@ -686,7 +688,7 @@ def test_a_target_role_needs_pod_identity_and_csi() -> None:
 
 def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
     staging = stack_values("staging")
-    assert parse(staging, stack="staging").apps[0].secrets[2].esc_environment == "payments/{environment}"
+    assert parse(staging, stack="staging").apps[0].secrets[2]["esc_environment"] == "payments/{environment}"
     del staging["secretDelivery"]["externalSecrets"]["pulumiOrganization"]
     assert error_of(staging, stack="staging") == (
         "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: "
@@ -754,3 +756,27 @@ def test_an_old_key_beside_its_new_name_is_refused() -> None:
     values["apps"][0]["secrets"] = []
     assert error_of(values) == ("eks-config-secrets:apps[0].secrets '<set>' is the old name of secretSources, which is "
                                 "given too: keep secretSources")
+
+
+def test_an_apps_secret_sources_are_the_components_own_args_every_type_mistake_at_once() -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    values["apps"][0]["secretSources"][0]["kmsKeyARN"] = "arn:aws:kms:eu-west-1:123456789012:key/x"
+    values["apps"][0]["secretSources"][0]["keys"][0]["file"] = 5432
+    values["apps"][0]["secretSources"][0]["keys"].append({"env": "EXTRA"})
+    with pytest.raises(SettingsErrors) as caught:
+        parse(values)
+    assert [str(p) for p in caught.value.problems] == [
+        "eks-config-secrets:apps[0].secretSources[0].keys[0].file 5432 is not a non-empty string",
+        f"eks-config-secrets:apps[0].secretSources[0].keys[{len(values['apps'][0]['secretSources'][0]['keys']) - 1}]"
+        ".file None is required but not set",
+        "eks-config-secrets:apps[0].secretSources[0].kmsKeyARN 'arn:aws:kms:eu-west-1:123456789012:key/x' is not a "
+        "known setting (known: keys, secret, parameter, escEnvironment, kmsKeyArn, failoverKmsKeyArn)",
+    ]
+
+
+def test_the_stack_reads_an_apps_secret_sources_as_app_secret_args() -> None:
+    settings = parse(stack_values("dev"))
+    source = settings.apps[0].secrets[0]
+    assert TypeAdapter(AppSecretArgs).validate_python(
+        {to_camel(k): v for k, v in source.items() if k != "keys"} | {"keys": source["keys"]}) == source
+    assert KEYS["apps[].secretSources[]"] == stack_file_keys(AppSecretArgs)
