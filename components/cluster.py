@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.encryption_key import DEFAULT_PROTECT, EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
 from components.handles import ClusterIdentity
@@ -17,6 +21,7 @@ from components.iam_policies import eks_cluster_arn, service_trust_policy
 from components.validation import (
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
+    STACK_FILE_FORM,
     SettingsError,
     check_account_id,
     check_arn,
@@ -72,6 +77,7 @@ keeps a version for 12 more months at the extended-support price. The first is t
 
 
 
+@with_config(STACK_FILE_FORM)
 class ClusterNodeGroupArgs(TypedDict):
     instance_types: NotRequired[Sequence[str]]
     """EC2 instance types of the managed node group. Omitted: ``["t3.medium"]``."""
@@ -83,6 +89,7 @@ class ClusterNodeGroupArgs(TypedDict):
     """Maximum number of nodes. Omitted: 3."""
 
 
+@with_config(STACK_FILE_FORM)
 class ClusterAccessEntryArgs(TypedDict):
     principal_arn: str
     """IAM role or user ARN given access to the Kubernetes API (authentication mode ``API``)."""

@@ -40,16 +40,8 @@ def cluster_args(cluster: ClusterSettings, target: AwsTarget, creator_arn: str) 
         "public_access_cidrs": cluster.public_access_cidrs,
         "log_types": cluster.log_types,
         "log_retention_days": cluster.log_retention_days,
-        "node_group": {
-            "instance_types": cluster.node_group.instance_types,
-            "min_size": cluster.node_group.min_size,
-            "desired_size": cluster.node_group.desired_size,
-            "max_size": cluster.node_group.max_size,
-        },
-        "access_entries": [
-            {"principal_arn": e.principal_arn, "access_policy": e.access_policy, "namespaces": e.namespaces}
-            for e in cluster.access_entries
-        ],
+        "node_group": cluster.node_group,
+        "access_entries": cluster.access_entries,
         "kms_deletion_window_days": cluster.kms_deletion_window_days,
         "protect": cluster.protect,
         "support_type": cluster.support_type,

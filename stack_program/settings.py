@@ -32,15 +32,15 @@ from components.app_secrets import (
     whole_secret_file,
 )
 from components.cluster import (
-    DEFAULT_ACCESS_POLICY,
     DEFAULT_ENDPOINT_PRIVATE_ACCESS,
     DEFAULT_ENDPOINT_PUBLIC_ACCESS,
-    DEFAULT_INSTANCE_TYPES,
     DEFAULT_KMS_DELETION_WINDOW_DAYS,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_NODE_GROUP_SIZES,
     DEFAULT_VERSION,
     SUPPORT_TYPES,
+    ClusterAccessEntryArgs,
+    ClusterNodeGroupArgs,
 )
 from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, INSTALLS, check_install_mode
 from components.encryption_key import DEFAULT_PROTECT
@@ -95,7 +95,6 @@ from components.workload import SCRATCH_MOUNT_PATH
 __all__ = [
     "KEYS",
     "PROJECT",
-    "AccessEntrySettings",
     "AppSettings",
     "ClusterSettings",
     "ConfigFileMount",
@@ -105,7 +104,6 @@ __all__ = [
     "EnvFromSecretKey",
     "EnvironmentSettings",
     "ExternalSecretsSettings",
-    "NodeGroupSettings",
     "SecretDeliverySettings",
     "SecretSettings",
     "SecretValue",
@@ -132,21 +130,6 @@ class SecretValue:
 
 
 @dataclass(frozen=True)
-class NodeGroupSettings:
-    instance_types: tuple[str, ...]
-    min_size: int
-    desired_size: int
-    max_size: int
-
-
-@dataclass(frozen=True)
-class AccessEntrySettings:
-    principal_arn: str
-    access_policy: str
-    namespaces: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ClusterSettings:
     name: str
     version: str
@@ -157,8 +140,9 @@ class ClusterSettings:
     public_access_cidrs: tuple[str, ...]
     log_types: tuple[str, ...]
     log_retention_days: int
-    node_group: NodeGroupSettings
-    access_entries: tuple[AccessEntrySettings, ...]
+    node_group: ClusterNodeGroupArgs
+    """As the component takes it (what it omits takes the component's defaults)."""
+    access_entries: tuple[ClusterAccessEntryArgs, ...]
     kms_key_arn: str | None
     kms_deletion_window_days: int
     protect: bool
@@ -304,8 +288,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "cluster": ("name", "version", "vpcId", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
                 "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect",
                 "supportType"),
-    "cluster.nodeGroup": ("instanceTypes", "minSize", "desiredSize", "maxSize"),
-    "cluster.accessEntries[]": ("principalArn", "accessPolicy", "namespaces"),
+    "cluster.nodeGroup": stack_file_keys(ClusterNodeGroupArgs),
+    "cluster.accessEntries[]": stack_file_keys(ClusterAccessEntryArgs),
     "cluster.kms": ("deletionWindowDays", "keyArn"),
     "secretDelivery": ("backend", "csi", "externalSecrets", "reloader", "rotationCost"),
     "secretDelivery.rotationCost": ("secretsManagerUsdPer10kCalls", "ssmUsdPer10kCalls", "advisoryUsdPerMonth"),
@@ -487,31 +471,34 @@ def _cluster(node: _Node, region: str) -> ClusterSettings:
     )
 
 
-def _node_group(node: _Node) -> NodeGroupSettings:
-    fields = node.object(KEYS["cluster.nodeGroup"])
-    sizes = {k: _get(fields, k, lambda n: n.integer(0, 1000), DEFAULT_NODE_GROUP_SIZES[arg]) for k, arg in
-             (("minSize", "min_size"), ("desiredSize", "desired_size"), ("maxSize", "max_size"))}
+_NODE_GROUP = TypeAdapter(ClusterNodeGroupArgs)
+_ACCESS_ENTRY = TypeAdapter(ClusterAccessEntryArgs)
+
+
+def _node_group(node: _Node) -> ClusterNodeGroupArgs:
+    """``cluster.nodeGroup``: the component's own ``ClusterNodeGroupArgs``; what it omits takes the component's
+    defaults."""
+    group = parse_section(_NODE_GROUP, node.value, node.path, {(): KEYS["cluster.nodeGroup"]})
+    sizes = {"minSize": group.get("min_size", DEFAULT_NODE_GROUP_SIZES["min_size"]),
+             "desiredSize": group.get("desired_size", DEFAULT_NODE_GROUP_SIZES["desired_size"]),
+             "maxSize": group.get("max_size", DEFAULT_NODE_GROUP_SIZES["max_size"])}
+    for key, size in sizes.items():
+        if not 0 <= size <= 1000:  # EKS allows at most 1,000 nodes in a managed node group (service quotas)
+            raise SettingsError(f"{node.path}.{key}", size, "is not a whole number from 0 to 1000")
     check_node_group_sizes(sizes, node.path)
-    return NodeGroupSettings(
-        instance_types=_get(fields, "instanceTypes", _Node.strings, DEFAULT_INSTANCE_TYPES),
-        min_size=sizes["minSize"],
-        desired_size=sizes["desiredSize"],
-        max_size=sizes["maxSize"],
-    )
+    return group
 
 
-def _access_entry(node: _Node) -> AccessEntrySettings:
-    fields = node.object(KEYS["cluster.accessEntries[]"])
-    principal = check_principal_arn(_require(fields, "principalArn", node.path, _Node.string),
-                                    fields["principalArn"].path)
-    namespaces = _get(fields, "namespaces", _Node.strings, ())
-    for i, namespace in enumerate(namespaces):
+def _access_entry(node: _Node) -> ClusterAccessEntryArgs:
+    """One of ``cluster.accessEntries``: the component's own ``ClusterAccessEntryArgs``."""
+    entry = parse_section(_ACCESS_ENTRY, node.value, node.path, {(): KEYS["cluster.accessEntries[]"]})
+    check_principal_arn(entry["principal_arn"], f"{node.path}.principalArn")
+    if "access_policy" in entry and entry["access_policy"] not in ACCESS_POLICIES:
+        raise SettingsError(f"{node.path}.accessPolicy", entry["access_policy"],
+                            f"is not one of: {', '.join(ACCESS_POLICIES)}")
+    for i, namespace in enumerate(entry.get("namespaces", ())):
         check_dns1123_label(namespace, f"{node.path}.namespaces[{i}]")
-    return AccessEntrySettings(
-        principal_arn=principal,
-        access_policy=_get(fields, "accessPolicy", lambda n: n.choice(ACCESS_POLICIES), DEFAULT_ACCESS_POLICY),
-        namespaces=namespaces,
-    )
+    return entry
 
 
 def _secret_delivery(node: _Node) -> SecretDeliverySettings:
