@@ -93,14 +93,14 @@ class AppSecretArgs(TypedDict):
     """What to expose of it; at least one, and at most one without ``property`` (the whole value)."""
     secret: NotRequired[str]
     """Secrets Manager secret name or ARN (another account's ARN needs ``kms_key_arn``). Exactly one of
-    ``secret`` and ``parameter``."""
+    ``secret``, ``parameter`` and ``esc_environment``."""
     parameter: NotRequired[str]
     """SSM parameter name or ARN (``/dev/app/flags``); no wildcard. Exactly one of ``secret``, ``parameter`` and
     ``esc_environment``."""
     esc_environment: NotRequired[str]
-    """A Pulumi ESC environment, ``<project>/<environment>`` in ``AppSecretsArgs.esc_organization``, read through
-    the External Secrets Operator's ``pulumi`` provider (backend ``external-secrets``); each key's ``property`` is
-    the path of a value in it (``app.db.password``)."""
+    """A Pulumi ESC environment, ``<project>/<environment>`` in the organization of the External Secrets Operator
+    (``ExternalSecretsOperatorArgs.pulumi_organization``), read through its ``pulumi`` provider; each key's
+    ``property`` is the path of a value in it (``app.db.password``)."""
     kms_key_arn: NotRequired[str]
     """The customer-managed KMS key of the secret (or SecureString parameter): the role then gets ``kms:Decrypt``
     through Secrets Manager (or SSM) in the key's region. Omitted: none (the AWS managed keys need no grant)."""
