@@ -54,6 +54,7 @@ from components.secret_provider_class import (
 )
 from components.validation import (
     STACK_FILE_FORM,
+    ErrorCollector,
     SettingsError,
     check_arn,
     check_dns1123_label,
@@ -410,45 +411,51 @@ def _source(secret: AppSecretArgs, setting: str) -> tuple[str, str]:
 
 
 def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str, failover: str | None) -> None:
-    files: list[str] = []
+    """Every secret's first mistake, all at once (one ``InputPropertiesError`` per secret with a mistake)."""
+    errors = ErrorCollector()
     for i, secret in enumerate(secrets):
-        setting = f"AppSecretsArgs.secrets[{i}]"
-        kind, value = _source(secret, setting)
-        if kind == "esc_environment":
-            if len(value.split("/")) != 2:
-                raise SettingsError(f"{setting}.esc_environment", value, "is not <project>/<environment>")
-            for j, key in enumerate(secret["keys"]):
-                if "property" not in key:
-                    raise SettingsError(f"{setting}.keys[{j}].property", None,
-                                        "is required for a Pulumi ESC source: the path of the value to read")
-        else:
-            try:
-                # A stand-in account: the real one may be an Output, known only later.
-                (secret_arn if kind == "secret" else parameter_arn)(
-                    value, partition=partition, region=region, account_id="000000000000")
-            except SettingsError as error:
-                raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
-        for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
-            if key_setting in secret:
-                check_arn(secret[key_setting], f"{setting}.{key_setting}",
-                          service="kms", resource_prefix="key/")
-        if "failover_kms_key_arn" in secret and failover is None:
-            raise SettingsError(f"{setting}.failover_kms_key_arn", secret["failover_kms_key_arn"],
-                                "is set but the app has no failover_region")
-        keys = list(secret["keys"])
-        if not keys:
-            raise SettingsError(f"{setting}.keys", [], "is empty: expose at least one key")
-        whole = [k["file"] for k in keys if "property" not in k]
-        if len(whole) > 1:
-            raise SettingsError(f"{setting}.keys", whole,
-                                "expose the whole secret more than once: give each key but one a property")
-        for j, key in enumerate(keys):
-            if key["file"] == whole_secret_file(i) and "property" in key:
-                raise SettingsError(f"{setting}.keys[{j}].file", key["file"],
-                                    "is the file name of the whole secret: choose another")
-        files += [k["file"] for k in keys]
-    check_unique(files, "AppSecretsArgs.secrets[].keys[].file")
+        with errors.part():
+            _check_secret(i, secret, partition, region, failover)
+    errors.raise_any()
+    check_unique([k["file"] for s in secrets for k in s["keys"]], "AppSecretsArgs.secrets[].keys[].file")
     check_unique((k["env"] for s in secrets for k in s["keys"] if "env" in k), "AppSecretsArgs.secrets[].keys[].env")
+
+
+def _check_secret(i: int, secret: AppSecretArgs, partition: str, region: str, failover: str | None) -> None:
+    setting = f"AppSecretsArgs.secrets[{i}]"
+    kind, value = _source(secret, setting)
+    if kind == "esc_environment":
+        if len(value.split("/")) != 2:
+            raise SettingsError(f"{setting}.esc_environment", value, "is not <project>/<environment>")
+        for j, key in enumerate(secret["keys"]):
+            if "property" not in key:
+                raise SettingsError(f"{setting}.keys[{j}].property", None,
+                                    "is required for a Pulumi ESC source: the path of the value to read")
+    else:
+        try:
+            # A stand-in account: the real one may be an Output, known only later.
+            (secret_arn if kind == "secret" else parameter_arn)(
+                value, partition=partition, region=region, account_id="000000000000")
+        except SettingsError as error:
+            raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
+    for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
+        if key_setting in secret:
+            check_arn(secret[key_setting], f"{setting}.{key_setting}",
+                      service="kms", resource_prefix="key/")
+    if "failover_kms_key_arn" in secret and failover is None:
+        raise SettingsError(f"{setting}.failover_kms_key_arn", secret["failover_kms_key_arn"],
+                            "is set but the app has no failover_region")
+    keys = list(secret["keys"])
+    if not keys:
+        raise SettingsError(f"{setting}.keys", [], "is empty: expose at least one key")
+    whole = [k["file"] for k in keys if "property" not in k]
+    if len(whole) > 1:
+        raise SettingsError(f"{setting}.keys", whole,
+                            "expose the whole secret more than once: give each key but one a property")
+    for j, key in enumerate(keys):
+        if key["file"] == whole_secret_file(i) and "property" in key:
+            raise SettingsError(f"{setting}.keys[{j}].file", key["file"],
+                                "is the file name of the whole secret: choose another")
 
 
 def _csi_object(index: int, secret: AppSecretArgs, file_permission: str, failover: str | None) -> SecretObjectArgs:

@@ -19,7 +19,7 @@ from components.csi_driver import SecretsStoreCsiDriver
 from components.external_secrets import ExternalSecretsOperator, ExternalSecretsOperatorArgs
 from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import Plan, run_program
-from components.validation import SettingsError
+from components.validation import SettingsError, SettingsErrors
 from tests.conftest import REFERENCE
 
 SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
@@ -383,3 +383,12 @@ def test_pulumi_esc_needs_the_operator_and_an_organization(overrides: dict[str, 
     with pytest.raises(SettingsError) as caught:
         app_plan(**overrides)
     assert str(caught.value) == message
+
+
+def test_each_secrets_mistake_is_reported_at_once_as_input_property_errors() -> None:
+    with pytest.raises(SettingsErrors) as caught:
+        app_plan(secrets=[{"secret": "arn:aws:s3:::bucket", "keys": [{"file": "x"}]},
+                          {"parameter": "/dev/app/*", "keys": [{"file": "y"}]}])
+    assert isinstance(caught.value, pulumi.InputPropertiesError)
+    assert [e["property_path"] for e in caught.value.errors or []] == [
+        "AppSecretsArgs.secrets[0].secret", "AppSecretsArgs.secrets[1].parameter"]
