@@ -1,7 +1,5 @@
 """Everything one app needs to read its Secrets Manager secrets, whichever backend and identity mode."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired

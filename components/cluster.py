@@ -1,6 +1,5 @@
 """The EKS cluster: envelope encryption, OIDC provider, audited control plane, access entries, a managed node group."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
@@ -104,10 +103,11 @@ class SecureClusterArgs(TypedDict):
     cluster_name: str
     """The EKS cluster's name, set explicitly so that its log group ``/aws/eks/<name>/cluster`` is created (with
     retention) by this component before the cluster, instead of by EKS without retention."""
-    vpc_id: str
-    """The VPC of the cluster."""
-    subnet_ids: Sequence[str]
-    """At least two subnets in different Availability Zones, for the control plane and the nodes."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the cluster (an Output, such as a VPC created in the same program, is checked by AWS)."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """At least two subnets in different Availability Zones, for the control plane and the nodes (a list of
+    Outputs, or one Output of the list, is checked by AWS)."""
     region: str
     """The AWS region of the cluster (a bring-your-own KMS key must be in it)."""
     account_id: pulumi.Input[str]
@@ -190,10 +190,16 @@ class _Settings:
         if isinstance(args["account_id"], str):
             check_account_id(args["account_id"], f"{prefix}.account_id")
         self.version = check_kubernetes_version(args.get("version", DEFAULT_VERSION), f"{prefix}.version")
-        self.vpc_id = check_vpc_id(args["vpc_id"], f"{prefix}.vpc_id")
-        self.subnet_ids = check_subnet_ids(
-            _check_strings(args["subnet_ids"], f"{prefix}.subnet_ids"), f"{prefix}.subnet_ids"
-        )
+        # Known values are checked here; another resource's outputs (a VPC of the same program) are AWS's to check.
+        vpc_id, subnet_ids = args["vpc_id"], args["subnet_ids"]
+        self.vpc_id: pulumi.Input[str] = (
+            check_vpc_id(vpc_id, f"{prefix}.vpc_id") if not isinstance(vpc_id, pulumi.Output) else vpc_id)
+        self.subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = subnet_ids
+        pending = isinstance(subnet_ids, pulumi.Output) or (
+            isinstance(subnet_ids, list | tuple) and any(isinstance(s, pulumi.Output) for s in subnet_ids))
+        if not pending:
+            self.subnet_ids = check_subnet_ids(_check_strings(subnet_ids, f"{prefix}.subnet_ids"),
+                                               f"{prefix}.subnet_ids")
         self._endpoint(args, prefix)
         self._logging(args, prefix)
         self._node_group(args.get("node_group", {}), f"{prefix}.node_group")

@@ -9,15 +9,13 @@ instead, but it does not pass ``syncSecret.enabled`` to the driver (aws/secrets-
 issue 597), so it is refused when synced Kubernetes Secrets are wanted.
 """
 
-from __future__ import annotations
-
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from components.conventions import CSI_ADDON, CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART
-from components.helm import PinnedChart, pinned_release
+from components.helm import CrdInstaller, PinnedChart, pinned_release
 from components.validation import SettingsError, check_dns1123_label, check_region, parse_go_duration
 
 __all__ = [
@@ -107,7 +105,7 @@ def check_install_mode(install: str, sync_secret: bool, setting: str) -> None:
 class SecretsStoreCsiDriver(pulumi.ComponentResource):
     """The Secrets Store CSI Driver with rotation and secret sync, and the AWS provider."""
 
-    crd_dependencies: list[pulumi.Resource]
+    crd_dependencies: list[CrdInstaller]
     """What a SecretProviderClass must depend on: the resources that install its CRD and the provider."""
     sync_secret: bool
     """Whether synced Kubernetes Secrets are enabled."""

@@ -1,6 +1,5 @@
 """The customer-managed KMS key that encrypts Kubernetes Secrets in etcd (EKS envelope encryption)."""
 
-from __future__ import annotations
 
 import json
 import re

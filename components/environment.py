@@ -1,6 +1,5 @@
 """One environment: its namespace, with the ConfigMaps and Secrets that its workloads consume."""
 
-from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict

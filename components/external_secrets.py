@@ -1,7 +1,5 @@
 """The External Secrets Operator, the alternative backend, and builders of its SecretStore and ExternalSecret."""
 
-from __future__ import annotations
-
 import functools
 import json
 import re
@@ -13,7 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.conventions import ESO_CHART
-from components.helm import PinnedChart, pinned_release
+from components.helm import CrdInstaller, PinnedChart, pinned_release
 from components.iam_policies import assume_roles_policy
 from components.validation import (
     SettingsError,
@@ -373,7 +371,7 @@ class ExternalSecretsOperatorArgs(TypedDict):
 class ExternalSecretsOperator(pulumi.ComponentResource):
     """The External Secrets Operator Helm release (chart 2.9.0, CRDs included)."""
 
-    crd_dependencies: list[pulumi.Resource]
+    crd_dependencies: list[CrdInstaller]
     """What SecretStores and ExternalSecrets must depend on: the release that installs their CRDs."""
     role_arn: pulumi.Output[str] | None
     """The operator's own IAM role (with ``pod_identity_agent``), which stores' roles trust; otherwise None."""

@@ -10,8 +10,6 @@ Handles are concrete dataclasses (no unions, no generic resources): the SDK's co
 components for other languages, refuses both.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -78,7 +76,7 @@ class ClusterIdentity:
         oidc_provider_arn: str,
         target: AwsTarget,
         pod_identity_agent: aws.eks.Addon | None = None,
-    ) -> ClusterIdentity:
+    ) -> "ClusterIdentity":
         """The identity of a cluster that this program does not create, from what ``aws eks describe-cluster``
         and ``aws iam list-open-id-connect-providers`` report; ``target`` is the cluster's region and account.
         The issuer is the provider's own host, as IAM writes it in the ARN

@@ -5,8 +5,6 @@ Each returns plain Kubernetes (camelCase) dicts, which pulumi_kubernetes accepts
 tested without mocks and reused in any workload.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any

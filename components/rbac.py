@@ -1,6 +1,5 @@
 """RBAC that lets one ServiceAccount read exactly the Secrets it names, and nothing else."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, TypedDict, cast

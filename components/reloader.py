@@ -1,7 +1,6 @@
 """Stakater Reloader: rolls a workload when a Secret it names changes outside Pulumi (a rotation synced by the
 CSI driver or the External Secrets Operator), which env vars and ``subPath`` mounts would otherwise never see."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict

@@ -5,8 +5,6 @@ embedded as a string, booleans are strings. Everything the provider or the drive
 (in a pod event, long after ``pulumi up`` succeeded) is checked here before anything is registered.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
@@ -15,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.helm import CrdInstaller, after_crds
 from components.validation import (
     SettingsError,
     check_arn_region,
@@ -116,7 +115,7 @@ class SecretProviderClassArgs(TypedDict):
     every mount)."""
     objects: Sequence[SecretObjectArgs]
     """The objects to mount; at least one."""
-    installed_by: Sequence[pulumi.Resource]
+    installed_by: pulumi.Input[Sequence[CrdInstaller]]
     """The resources that install the CRD and the provider (``SecretsStoreCsiDriver.crd_dependencies``); the class
     is created after them. At least one."""
     use_pod_identity: NotRequired[bool]
@@ -337,10 +336,9 @@ class SecretProviderClass(pulumi.ComponentResource):
             annotations=args.get("annotations"),
             failover_region=args.get("failover_region"),
         )
-        installed_by = list(args["installed_by"])
-        if not installed_by:
-            raise SettingsError("SecretProviderClassArgs.installed_by", [],
-                                "is empty: pass the releases that install the CRD, so the class is created after them")
+        installed_by = after_crds(args["installed_by"], "SecretProviderClassArgs.installed_by",
+                                  "is empty: pass the releases that install the CRD, so the class is created after "
+                                  "them")
         super().__init__("eks-config-secrets:index:SecretProviderClass", name, None, opts)
         resource = k8s.apiextensions.CustomResource(
             f"{name}-spc",

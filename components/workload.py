@@ -1,6 +1,5 @@
 """A Deployment that consumes configuration and secrets safely and rolls when their content changes."""
 
-from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
@@ -28,8 +27,8 @@ class WorkloadArgs(TypedDict):
     namespace: str
     """Namespace of the Deployment (and of the ServiceAccount, Role and RoleBinding it creates); pass
     ``depends_on=[environment]`` in opts so that the namespace and its ConfigMaps exist first."""
-    image: str
-    """Container image."""
+    image: pulumi.Input[str]
+    """Container image (an Output, such as an image built in the same program, is fine)."""
     replicas: NotRequired[int]
     """Replicas. Default: 1."""
     port: NotRequired[int]

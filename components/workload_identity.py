@@ -1,6 +1,5 @@
 """One workload identity: an IAM role that can read exactly its Secrets Manager secrets, bound to one ServiceAccount."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence

@@ -6,6 +6,7 @@ import json
 from typing import Any, cast
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.cluster import SecureCluster, SecureClusterArgs, deploying_principal
@@ -461,3 +462,18 @@ def test_the_identity_handle_carries_the_clusters_outputs_and_one_agent() -> Non
     assert seen["values"] == ["ecs-test", "arn:aws:eks:eu-west-1:123456789012:cluster/ecs-test",
                               eks["oidcProviderArn"], eks["oidcIssuer"]]
     assert len(plan.find(ADDON, "ecs-test-pod-identity-agent")) == 1
+
+
+def test_network_created_by_the_same_program_reaches_the_cluster_unchecked() -> None:
+    # A TypeScript or YAML caller passes its VPC's outputs: AWS checks them, as it checks the account id.
+    def program() -> None:
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        subnets = [aws.ec2.Subnet(f"subnet-{i}", vpc_id=vpc.id, cidr_block=f"10.0.{i}.0/24") for i in range(2)]
+        SecureCluster("ecs-test", cast(SecureClusterArgs, {
+            **BASE, "vpc_id": vpc.id, "subnet_ids": [subnet.id for subnet in subnets]}))
+
+    plan = run_program(program, config={"aws:region": "eu-west-1"})
+    inputs = plan.one(CLUSTER, "ecs-test-eks").inputs
+    vpc, subnets = plan.one("aws:ec2/vpc:Vpc"), plan.find("aws:ec2/subnet:Subnet")
+    assert inputs["vpcId"] in vpc.identifiers
+    assert [next(i for i in s.identifiers if i in inputs["subnetIds"]) for s in subnets] == inputs["subnetIds"]

@@ -203,7 +203,7 @@ def test_jmes_path_quotes_keys_that_are_not_identifiers(key: str, expression: st
     assert jmes_path_expression(key) == expression
 
 
-def component_args(installed_by: list[pulumi.Resource]) -> SecretProviderClassArgs:
+def component_args(installed_by: pulumi.Input[list[pulumi.Resource]]) -> SecretProviderClassArgs:
     return {"namespace": "dev", "region": "eu-west-1", "objects": OBJECTS, "secret_objects": SYNCED,
             "installed_by": installed_by}
 
@@ -226,6 +226,19 @@ def test_the_class_depends_on_its_installers_and_uses_the_explicit_provider() ->
     assert spc.parent == plan.one("eks-config-secrets:index:SecretProviderClass").urn
     assert spc.inputs["metadata"] == {"name": "app", "namespace": "dev"}
     assert names == ["app"]
+
+
+def test_installers_given_as_an_output_still_order_the_class_after_them() -> None:
+    # What a program in another language passes: the driver component's `crdDependencies` output.
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
+        driver = k8s.helm.v3.Release("driver", chart="secrets-store-csi-driver", opts=opts)
+        SecretProviderClass("app", component_args(pulumi.Output.from_input([driver])), opts=opts)
+
+    plan = run_program(program)
+    spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert spc.dependencies == [plan.one("kubernetes:helm.sh/v3:Release").urn]
 
 
 def test_no_installer_is_refused() -> None:
