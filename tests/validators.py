@@ -3,20 +3,24 @@
 ``parliament`` reviews IAM permission policies (identity policies: ``aws:iam/rolePolicy:RolePolicy`` and
 ``aws:iam/policy:Policy`` documents; trust policies are not its input and are covered by our own policy rules), and
 ``checkov --framework kubernetes`` reviews the manifests the offline plan writes, with the skips (each with its
-reason) in ``.checkov.yaml``.
+reason) in ``.checkov.yaml``. ``jsonschema`` checks documents against Pulumi's own JSON Schemas (the package
+metaschema, the project file schema), vendored under ``reference/pulumi``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import parliament
+from jsonschema import validators
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKOV_SKIPS = ROOT / ".checkov.yaml"
@@ -31,6 +35,22 @@ def parliament_findings(document: str | Mapping[str, Any]) -> list[str]:
     policy = parliament.analyze_policy_string(text)
     found = [parliament.enhance_finding(f) for f in policy.findings]
     return [f"{f.issue} ({f.severity}): {f.detail}" for f in found if f.severity in _SEVERITIES_ABOVE_LOW]
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[jsonschema.ValidationError]:
+    # Pulumi's schemas write named groups the ECMA-262 way, `(?<major>...)`; Python spells them `(?P<major>...)`.
+    python_pattern = re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", pattern)
+    if validator.is_type(instance, "string") and not re.search(python_pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_PulumiSchemaValidator = validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
+
+
+def pulumi_schema_errors(document: Any, schema_file: Path) -> list[str]:
+    """Where ``document`` breaks one of Pulumi's JSON Schemas (2020-12), as ``path: message``."""
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    return [f"{e.json_path}: {e.message}" for e in _PulumiSchemaValidator(schema).iter_errors(document)]
 
 
 def checkov_executable() -> str | None:

@@ -204,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--allow-data-loss", action="store_true",
                       help="with --base: do not fail (exit 3) on a replace or delete that loses data")
     add_doctor_parser(commands)
+    commands.add_parser("schema", help="print the Pulumi package schema that the component provider serves (JSON)")
     return parser
 
 
@@ -230,6 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "doctor":
         return run_doctor(args)
+    if args.command == "schema":
+        # Imported here: the analyzer reads every component, which `plan` and `doctor` do not need.
+        from components.package import schema_text  # noqa: PLC0415
+        sys.stdout.write(schema_text())
+        return 0
     project_dir = args.project_dir.resolve()
     unset: list[str] = []
     prices: list[RotationCostSettings] = []
