@@ -209,7 +209,10 @@ class _Settings:
         ]
         check_unique((principal for principal, _ in self.access_entries), f"{prefix}.access_entries[].principal_arn")
         if "creator_arn" in args:
-            self._check_creator(check_arn(args["creator_arn"], f"{prefix}.creator_arn", service="iam"), prefix)
+            creator = args["creator_arn"]
+            # STS names a federated user (`aws sts get-federation-token`); it has no IAM ARN to give an entry to.
+            service = "sts" if isinstance(creator, str) and ":sts::" in creator else "iam"
+            self._check_creator(check_arn(creator, f"{prefix}.creator_arn", service=service), prefix)
         self.support_type = args.get("support_type", SUPPORT_TYPES[0])
         if self.support_type not in SUPPORT_TYPES:
             raise SettingsError(f"{prefix}.support_type", self.support_type,

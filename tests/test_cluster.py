@@ -354,6 +354,13 @@ def test_other_access_entries_pass_with_the_creator_known() -> None:
     assert list(plan.one(CLUSTER).inputs["accessEntries"]) == ["role-admins"]
 
 
+def test_a_federated_user_as_the_creator_is_accepted() -> None:
+    """GetSessionContext returns an STS federated user unchanged: `pulumi up` must still run for it."""
+    entries = [{"principal_arn": "arn:aws:iam::123456789012:role/admins"}]
+    plan = plan_cluster(access_entries=entries, creator_arn="arn:aws:sts::123456789012:federated-user/bob")
+    assert list(plan.one(CLUSTER).inputs["accessEntries"]) == ["role-admins"]
+
+
 def test_deploying_principal_is_the_role_behind_an_assumed_role_session() -> None:
     found: list[str] = []
     run_program(lambda: found.append(deploying_principal()))
