@@ -55,6 +55,7 @@ from components.validation import (
     ErrorCollector,
     SettingsError,
     check_arn,
+    check_bool,
     check_dns1123_label,
     check_region,
     check_unique,
@@ -266,9 +267,7 @@ class AppSecrets(pulumi.ComponentResource):
         mount_path = args.get("mount_path", DEFAULT_MOUNT_PATH)
         if not mount_path.startswith("/"):
             raise SettingsError("AppSecretsArgs.mount_path", mount_path, "is not an absolute path")
-        restart = args.get("restart_on_file_rotation", False)
-        if not isinstance(restart, bool):
-            raise SettingsError("AppSecretsArgs.restart_on_file_rotation", restart, "is not a boolean")
+        restart = check_bool(args.get("restart_on_file_rotation", False), "AppSecretsArgs.restart_on_file_rotation")
         # Before this component, as the agent was when callers passed it: the cluster's add-on, created once.
         agent = cluster.pod_identity_agent() if identity == "pod-identity" and not eso_pod_identity else None
 

@@ -25,6 +25,7 @@ from components.validation import (
     check_account_id,
     check_arn,
     check_arn_region,
+    check_bool,
     check_cluster_name,
     check_dns1123_label,
     check_endpoint_access,
@@ -158,10 +159,7 @@ class SecureClusterArgs(TypedDict):
 
 
 def _check_bool(args: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = args.get(key, default)
-    if not isinstance(value, bool):
-        raise SettingsError(f"SecureClusterArgs.{key}", value, "is not a boolean (true or false)")
-    return value
+    return check_bool(args.get(key, default), f"SecureClusterArgs.{key}")
 
 
 def _check_strings(value: object, setting: str) -> list[str]:

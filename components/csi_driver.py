@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components.conventions import CSI_ADDON, CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART
 from components.helm import CrdInstaller, PinnedChart, pinned_release
-from components.validation import SettingsError, check_dns1123_label, check_region, parse_go_duration
+from components.validation import SettingsError, check_bool, check_dns1123_label, check_region, parse_go_duration
 
 __all__ = [
     "AWS_PROVIDER_CHART",
@@ -120,11 +120,9 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
             raise SettingsError("SecretsStoreCsiDriverArgs.install", install, f"is not one of: {', '.join(INSTALLS)}")
         region = check_region(args["region"], "SecretsStoreCsiDriverArgs.region")
         namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE), "SecretsStoreCsiDriverArgs.namespace")
-        sync_secret = args.get("sync_secret", True)
-        rotation = args.get("enable_secret_rotation", True)
-        for key, value in (("sync_secret", sync_secret), ("enable_secret_rotation", rotation)):
-            if not isinstance(value, bool):
-                raise SettingsError(f"SecretsStoreCsiDriverArgs.{key}", value, "is not a boolean")
+        sync_secret = check_bool(args.get("sync_secret", True), "SecretsStoreCsiDriverArgs.sync_secret")
+        rotation = check_bool(args.get("enable_secret_rotation", True),
+                              "SecretsStoreCsiDriverArgs.enable_secret_rotation")
         interval = args.get("rotation_poll_interval", DEFAULT_ROTATION_POLL_INTERVAL)
         parse_go_duration(interval, "SecretsStoreCsiDriverArgs.rotation_poll_interval")
         check_install_mode(install, sync_secret, "SecretsStoreCsiDriverArgs.install")

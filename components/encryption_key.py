@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam_policies import envelope_key_policy
-from components.validation import SettingsError, check_account_id, check_arn, check_partition
+from components.validation import SettingsError, check_account_id, check_arn, check_bool, check_partition
 
 __all__ = ["DEFAULT_PROTECT", "EnvelopeEncryptionKey", "EnvelopeEncryptionKeyArgs"]
 
@@ -79,9 +79,7 @@ class EnvelopeEncryptionKey(pulumi.ComponentResource):
         role_arn = args["cluster_role_arn"]
         if isinstance(role_arn, str):
             check_arn(role_arn, "EnvelopeEncryptionKeyArgs.cluster_role_arn", service="iam", resource_prefix="role/")
-        protect = args.get("protect", DEFAULT_PROTECT)
-        if not isinstance(protect, bool):
-            raise SettingsError("EnvelopeEncryptionKeyArgs.protect", protect, "is not a boolean (true or false)")
+        protect = check_bool(args.get("protect", DEFAULT_PROTECT), "EnvelopeEncryptionKeyArgs.protect")
         description = args.get("description", f"EKS envelope encryption of Kubernetes Secrets ({name})")
 
         super().__init__("eks-config-secrets:index:EnvelopeEncryptionKey", name, None, opts)

@@ -17,6 +17,7 @@ from components.helm import CrdInstaller, after_crds
 from components.validation import (
     SettingsError,
     check_arn_region,
+    check_bool,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_region,
@@ -327,9 +328,7 @@ class SecretProviderClass(pulumi.ComponentResource):
     """The class's namespace."""
 
     def __init__(self, name: str, args: SecretProviderClassArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        use_pod_identity = args.get("use_pod_identity", False)
-        if not isinstance(use_pod_identity, bool):
-            raise SettingsError("SecretProviderClassArgs.use_pod_identity", use_pod_identity, "is not a boolean")
+        use_pod_identity = check_bool(args.get("use_pod_identity", False), "SecretProviderClassArgs.use_pod_identity")
         manifest = secret_provider_class_manifest(
             name, args["namespace"], region=args["region"], objects=args["objects"],
             use_pod_identity=use_pod_identity, secret_objects=list(args.get("secret_objects", [])),

@@ -39,6 +39,7 @@ __all__ = [
     "check_annotation_key",
     "check_arn",
     "check_arn_region",
+    "check_bool",
     "check_cluster_name",
     "check_config_map_size",
     "check_data_key",
@@ -193,6 +194,13 @@ class MissingSettingError(SettingsError):
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Kubernetes object names (ConfigMap, Secret, ...) are DNS-1123 subdomains: labels joined by dots.
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def check_bool(value: object, setting: str) -> bool:
+    """Return ``value`` if it is a boolean: a component argument given from another language or a dict may not be."""
+    if not isinstance(value, bool):
+        raise SettingsError(setting, value, _EXPECTED["bool_type"])
+    return value
 
 
 def check_dns1123_label(value: object, setting: str) -> str:

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from components.conventions import AUTOMOUNT_REASON_ANNOTATION
 from components.pod_spec import PodInput, merge_pod_inputs, pod_security_context, restricted_security_context
 from components.rbac import SecretReader
-from components.validation import SettingsError, check_dns1123_label
+from components.validation import SettingsError, check_bool, check_dns1123_label
 
 __all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs"]
 
@@ -86,9 +86,7 @@ class Workload(pulumi.ComponentResource):
         unknown = sorted(set(args.get("resources", {})) - {"requests", "limits"})
         if unknown:
             raise SettingsError("WorkloadArgs.resources", unknown, "are not resource fields (requests, limits)")
-        service = args.get("service", False)
-        if not isinstance(service, bool):
-            raise SettingsError("WorkloadArgs.service", service, "is not a boolean (true or false)")
+        service = check_bool(args.get("service", False), "WorkloadArgs.service")
         if service and "port" not in args:
             raise SettingsError("WorkloadArgs.service", service, "needs WorkloadArgs.port: a Service serves a port")
         for probe in ("readiness_probe", "liveness_probe"):

@@ -26,6 +26,7 @@ from components.validation import (
     SettingsError,
     check_account_id,
     check_arn,
+    check_bool,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_no_wildcard,
@@ -189,9 +190,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
             check_arn(arn, f"{prefix}.managed_policy_arns[{i}]", service="iam", resource_prefix="policy/")
         # Each attachment is named after its policy, so that reordering the list replaces nothing.
         check_unique((arn.rsplit("/", 1)[-1] for arn in managed), f"{prefix}.managed_policy_arns")
-        automount = args.get("automount_service_account_token", False)
-        if not isinstance(automount, bool):
-            raise SettingsError(f"{prefix}.automount_service_account_token", automount, "is not a boolean")
+        automount = check_bool(args.get("automount_service_account_token", False),
+                               f"{prefix}.automount_service_account_token")
         agent = args.get("pod_identity_agent")
         if (mode == "assumed-by-role") != ("trusted_role_arn" in args):
             raise SettingsError(f"{prefix}.trusted_role_arn", args.get("trusted_role_arn"),

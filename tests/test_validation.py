@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.validation import SECRET_SHOWN_AS, ErrorCollector, SettingsError, SettingsErrors
+from components.validation import SECRET_SHOWN_AS, ErrorCollector, SettingsError, SettingsErrors, check_bool
 
 
 def test_a_settings_error_is_an_input_properties_error_with_its_path_and_reason() -> None:
@@ -30,3 +30,14 @@ def test_the_collector_raises_one_mistake_as_itself_and_several_at_once() -> Non
     with pytest.raises(SettingsErrors) as several:
         collector.raise_any()
     assert (str(several.value), several.value.problems) == ("a 1 is bad\nb 2 is bad", [one, two])
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_a_boolean_argument_given_as_anything_else_is_refused_by_name(value: object) -> None:
+    with pytest.raises(SettingsError) as caught:
+        check_bool(value, "WorkloadArgs.service")
+    assert str(caught.value) == f"WorkloadArgs.service {value!r} is not a boolean (true or false)"
+
+
+def test_a_boolean_argument_is_returned() -> None:
+    assert (check_bool(True, "x"), check_bool(False, "x")) == (True, False)
