@@ -25,7 +25,7 @@ def test_every_vendored_file_has_a_provenance_row_with_its_sha256() -> None:
 
 def test_no_tracked_file_reads_outside_the_repository() -> None:
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    # `../shared` is the workspace beside a developer's clone; a user's clone has nothing beside it.
+    # The workspace folder beside a developer's clone is not beside a user's: nothing may read it.
     outside = re.compile(r"\.\./shared|[\"']shared[\"']\s*/|parent\s*/\s*[\"']shared|\.parents\[[2-9]\]")
     offenders = []
     for name in tracked.splitlines():
