@@ -5,6 +5,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STACK  ?= dev
 OUT    ?= out
+# More options of `python -m components plan`, e.g. PLAN_ARGS='--config cluster.name=x --policy-pack-config p.json'
+PLAN_ARGS ?=
 
 .PHONY: plan plan-all test lint clean
 
@@ -28,14 +30,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt pyproject.toml
 ## plan: the offline plan of $(STACK): tree on stdout, JSON, manifests and graph under $(OUT)/ (no cloud, no CLI)
 plan: $(VENV)/.runtime
 	$(PY) -m components plan --stack $(STACK) --json $(OUT)/plan-$(STACK).json \
-	    --manifests $(OUT)/manifests/$(STACK) --graph $(OUT)/graph-$(STACK).mmd
+	    --manifests $(OUT)/manifests/$(STACK) --graph $(OUT)/graph-$(STACK).mmd $(PLAN_ARGS)
 
 ## plan-all: the offline plan of every stack under stacks/, failing on invalid settings (1) or violations (2)
 plan-all: $(VENV)/.runtime
 	@set -e; for file in stacks/Pulumi.*.yaml; do \
 	    stack=$${file#stacks/Pulumi.}; stack=$${stack%.yaml}; \
 	    $(PY) -m components plan --stack $$stack --quiet --json $(OUT)/plan-$$stack.json \
-	        --manifests $(OUT)/manifests/$$stack --graph $(OUT)/graph-$$stack.mmd; \
+	        --manifests $(OUT)/manifests/$$stack --graph $(OUT)/graph-$$stack.mmd $(PLAN_ARGS); \
 	done
 
 ## test: the test suite (unit, component, plan, policy and independent-validator tests)

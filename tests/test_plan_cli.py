@@ -423,3 +423,45 @@ def test_region_given_as_a_secret_is_refused_without_its_value(capsys: pytest.Ca
     (project / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
     assert main(["plan", "--stack", "dev", "--project-dir", str(project)]) == EXIT_INVALID
     assert "aws:region (secret) is set as a secret" in capsys.readouterr().err
+
+
+def policy_pack_config(folder: Path, document: object) -> str:
+    path = folder / "policy-config.json"
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_policy_pack_config_sets_each_rules_level_as_the_pack_would(project: Path, tmp_path_factory: Any) -> None:
+    (project / "__main__.py").write_text(PROGRAM.replace("ROTATION", "False"))
+    folder, target = tmp_path_factory.mktemp("config"), project / "plan.json"
+    argv = ["plan", "--stack", "dev", "--project-dir", str(project), "--json", str(target)]
+    assert main([*argv, "--policy-pack-config", policy_pack_config(folder, {
+        "csi-driver-rotation": "advisory"})]) == EXIT_OK
+    assert [(v["rule"], v["enforcement"]) for v in json.loads(target.read_text())["violations"]] == [
+        ("csi-driver-rotation", "advisory")]
+    assert main([*argv, "--policy-pack-config", policy_pack_config(folder, {"all": "disabled"})]) == EXIT_OK
+    assert json.loads(target.read_text())["violations"] == []
+
+
+def test_a_mistaken_policy_pack_config_exits_1_before_planning(project: Path, tmp_path_factory: Any,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = policy_pack_config(tmp_path_factory.mktemp("config"), {"all": "off", "csi-rotation": "advisory"})
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--policy-pack-config", path]) == (
+        EXIT_INVALID)
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: --policy-pack-config {path}: all 'off' is not an enforcement level (one of advisory, mandatory, "
+        "disabled)",
+        f"error: --policy-pack-config {path}: csi-rotation 'csi-rotation' is not a policy of the pack (did you mean "
+        "'csi-driver-rotation'?)"]
+
+
+def test_a_base_revision_is_judged_under_the_same_policy_pack_config(
+        project: Path, tmp_path_factory: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "__main__.py").write_text(PROGRAM.replace("ROTATION", "False"))
+    committed(project)
+    path = policy_pack_config(tmp_path_factory.mktemp("config"), {"csi-driver-rotation": "disabled"})
+    target = project / "plan.json"
+    assert main(["plan", "--stack", "dev", "--project-dir", str(project), "--base", "HEAD", "--json", str(target),
+                 "--policy-pack-config", path]) == EXIT_OK
+    # Planned without the file, the base would hold a violation that the head "fixes".
+    assert json.loads(target.read_text())["review"] == []

@@ -25,7 +25,8 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
 
 
-def _plan_of_revision(project_dir: Path, revision: str, stack: str, config: Sequence[str]) -> dict[str, Any]:
+def _plan_of_revision(project_dir: Path, revision: str, stack: str, config: Sequence[str],
+                      policy_config: Path | None) -> dict[str, Any]:
     top = _git(project_dir, "rev-parse", "--show-toplevel")
     commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     if top.returncode != 0 or commit.returncode != 0:
@@ -43,7 +44,9 @@ def _plan_of_revision(project_dir: Path, revision: str, stack: str, config: Sequ
             run = subprocess.run(
                 [sys.executable, "-m", "components", "plan", "--stack", stack, "--quiet", "--json", str(out),
                  "--project-dir", str(tree / project_dir.resolve().relative_to(root)),
-                 *(f"--config={assignment}" for assignment in config)],
+                 *(f"--config={assignment}" for assignment in config),
+                 # The same rule levels and settings, so that the review's policy findings are the change's own.
+                 *([f"--policy-pack-config={policy_config.resolve()}"] if policy_config else [])],
                 cwd=tree, env=env, capture_output=True, text=True, check=False)
             # Exit 2 (mandatory violations) still writes the plan: the diff then shows which ones the change fixes.
             if run.returncode not in (0, 2) or not out.is_file():
@@ -55,9 +58,11 @@ def _plan_of_revision(project_dir: Path, revision: str, stack: str, config: Sequ
             _git(root, "worktree", "remove", "--force", str(tree))
 
 
-def load_base(base: str, project_dir: Path, stack: str, config: Sequence[str] = ()) -> dict[str, Any]:
+def load_base(base: str, project_dir: Path, stack: str, config: Sequence[str] = (),
+              policy_config: Path | None = None) -> dict[str, Any]:
     """The base plan document of ``stack``: ``base`` is a plan JSON file or a git revision (planned with the same
-    ``--config`` settings as the head, which an imported Pulumi ESC environment would supply to both)."""
+    ``--config`` settings as the head, which an imported Pulumi ESC environment would supply to both, and the same
+    ``--policy-pack-config``; a revision older than that option cannot be planned with it)."""
     path = Path(base)
     if path.is_file():
         try:
@@ -67,4 +72,4 @@ def load_base(base: str, project_dir: Path, stack: str, config: Sequence[str] = 
         if document.get("stack") != stack or "resources" not in document:
             raise BaseError(f"--base {base}: a plan of stack {document.get('stack')!r}, not {stack!r}")
         return document
-    return _plan_of_revision(project_dir, base, stack, config)
+    return _plan_of_revision(project_dir, base, stack, config, policy_config)

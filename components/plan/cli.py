@@ -44,6 +44,8 @@ from components.plan.rotation_cost import (
     estimate_rotation_cost,
 )
 from components.plan.stack_yaml import load_yaml, secure_keys, stack_config
+from components.policy_rules import RULES
+from components.policy_rules.pack_config import load_pack_config
 from components.validation import MissingSettingError, SettingsError
 
 __all__ = ["StackFile", "evaluate_stack", "load_stack_file", "main"]
@@ -195,6 +197,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                       help="set or replace a setting for this plan (value read as YAML; repeatable), e.g. one "
                            "that an imported Pulumi ESC environment supplies")
+    plan.add_argument("--policy-pack-config", type=Path, metavar="FILE",
+                      help="the policy pack configuration `pulumi preview --policy-pack-config` reads: each rule's "
+                           "enforcement level and settings (protectedStacks) for this plan")
     plan.add_argument("--quiet", action="store_true", help="print only the summary and violations")
     plan.add_argument("--base", metavar="BASE",
                       help="a plan JSON file or a git revision: print what the change would update, replace or "
@@ -240,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unset: list[str] = []
     prices: list[RotationCostSettings] = []
     try:
+        policy_config = load_pack_config(args.policy_pack_config, RULES) if args.policy_pack_config else None
         stack_file, plan = evaluate_stack(project_dir, args.stack, args.config, unset, prices)
     except SettingsError as error:
         for problem in error.problems:
@@ -252,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     cost = estimate_rotation_cost(plan, prices[0] if prices else ROTATION_COST_DEFAULTS)
     edges = prove_plan_access(plan)
-    violations = [*check_policies(plan, edges), *cost.violations(
+    violations = [*check_policies(plan, edges, policy_config), *cost.violations(
         f"urn:pulumi:{args.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{args.stack}")]
     # Through JSON, so that the head compares with a base read from a file value for value (lists, not tuples).
     document = json.loads(json.dumps(plan.as_json([v.as_json() for v in violations])))
@@ -260,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     findings: list[Finding] = []
     if args.base:
         try:
-            base = load_base(args.base, project_dir, args.stack, args.config)
+            base = load_base(args.base, project_dir, args.stack, args.config, args.policy_pack_config)
         except BaseError as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_INVALID

@@ -17,7 +17,7 @@ from components.access.plan_world import world_from_plan
 from components.access.rule import access_violations
 from components.conventions import DEPLOYMENT, SECRET_MARKER
 from components.plan.engine import Plan
-from components.policy_rules import ResourceView, Violation, evaluate
+from components.policy_rules import PackConfig, ResourceView, Violation, evaluate
 from components.validation import SECRET_SHOWN_AS
 
 __all__ = ["Violation", "check_policies", "prove_plan_access", "secret_texts"]
@@ -68,9 +68,11 @@ def prove_plan_access(plan: Plan) -> list[Edge]:
     return prove_access(world_from_plan(plan))
 
 
-def check_policies(plan: Plan, edges: Sequence[Edge] | None = None) -> list[Violation]:
-    """Evaluate every rule (resource and stack rules) and the access proof (``edges``, proven here when not
-    given) over what the plan would create."""
+def check_policies(plan: Plan, edges: Sequence[Edge] | None = None, config: PackConfig | None = None,
+                   ) -> list[Violation]:
+    """Evaluate every rule (resource and stack rules), under ``config`` (a policy pack configuration; None: the
+    rules' own levels and defaults), and the access proof (``edges``, proven here when not given) over what the
+    plan would create. The access proof is the plan's own and always mandatory: no pack configuration names it."""
     views = [
         ResourceView(
             urn=r.urn,
@@ -90,5 +92,5 @@ def check_policies(plan: Plan, edges: Sequence[Edge] | None = None) -> list[Viol
     workloads = {(str(r.outputs.get("metadata", {}).get("namespace")), str(r.outputs.get("metadata", {}).get("name"))):
                  r.urn for r in plan.find(DEPLOYMENT)}
     access = access_violations(prove_plan_access(plan) if edges is None else edges, workloads)
-    found_all = sorted(evaluate(views) + access, key=lambda v: (not v.mandatory, v.rule, v.urn))
+    found_all = sorted(evaluate(views, config) + access, key=lambda v: (not v.mandatory, v.rule, v.urn))
     return [replace(v, message=_blank(v.message, secrets)) for v in found_all]

@@ -18,16 +18,19 @@ project creates; each names its CIS section in its description.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from types import ModuleType
 
 from components.policy_rules import charts, iam, kms_eks, pods, providers, rbac
-from components.policy_rules.rule import Config, ResourceRule, StackRule, Violation
+from components.policy_rules.pack_config import PackConfig
+from components.policy_rules.rule import ResourceRule, StackRule, Violation
 from components.policy_rules.view import UNKNOWN, ResourceView, expand, stack_of
 
 __all__ = [
     "RULES",
     "UNKNOWN",
+    "PackConfig",
     "ResourceRule",
     "ResourceView",
     "StackRule",
@@ -49,17 +52,23 @@ RULES: tuple[ResourceRule | StackRule, ...] = tuple(
 """Every rule, by domain."""
 
 
-def evaluate(resources: Sequence[ResourceView], config: Mapping[str, Config] | None = None) -> list[Violation]:
+def evaluate(resources: Sequence[ResourceView], config: PackConfig | None = None) -> list[Violation]:
     """Run every rule over ``resources``: mandatory violations first, then by rule and URN.
 
-    ``config`` maps a rule's name to its configuration, as a pulumi-policy config file does (``{"prod-protected":
-    {"protectedStacks": ["prod", "dr"]}}``); a rule not named runs with its defaults.
+    ``config`` is what a policy pack configuration file says (:mod:`.pack_config`): each rule runs at its level
+    there (a ``disabled`` one not at all) with its settings there; without it, every rule at its declared level with
+    its defaults.
     """
+    config = config or PackConfig()
     violations: list[Violation] = []
     for rule in RULES:
-        given = (config or {}).get(rule.name)
+        level = config.level(rule)
+        if level == "disabled":
+            continue
+        given = config.settings.get(rule.name)
         if isinstance(rule, ResourceRule):
-            violations += [rule.violation(r.urn, m) for r in resources for m in rule.run(r, given)]
+            found = [rule.violation(r.urn, m) for r in resources for m in rule.run(r, given)]
         else:
-            violations += [rule.violation(urn, m) for urn, m in rule.run(resources, given)]
+            found = [rule.violation(urn, m) for urn, m in rule.run(resources, given)]
+        violations += [replace(v, mandatory=level == "mandatory") for v in found]
     return sorted(violations, key=lambda v: (not v.mandatory, v.rule, v.urn))

@@ -11,6 +11,7 @@ from components.plan.cli import evaluate_stack
 from components.plan.policies import check_policies
 from components.policy_rules import (
     RULES,
+    PackConfig,
     Violation,
     evaluate,
 )
@@ -68,7 +69,7 @@ def test_every_rule_describes_itself() -> None:
 def test_evaluate_passes_each_rule_its_configuration() -> None:
     key = view(KMS_KEY, {"enableKeyRotation": True}, name="key", stack="dr")
     assert evaluate([key]) == []
-    [violation] = evaluate([key], {"prod-protected": {"protectedStacks": ["prod", "dr"]}})
+    [violation] = evaluate([key], PackConfig(settings={"prod-protected": {"protectedStacks": ["prod", "dr"]}}))
     assert violation.rule == "prod-protected"
     assert violation.message.startswith("KMS key in stack dr is not protected")
 
