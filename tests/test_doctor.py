@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from components.access.chain import Edge, prove_access
+from components.access.chain import Edge, prove_access, spc_object_services
 from components.access.plan_world import cluster_objects
 from components.doctor.cli import driver_notes, dump_commands, simulate
 from components.doctor.collect import collect_world
@@ -83,10 +83,13 @@ def seed_account(plan: Plan) -> str:
         for index, policy in enumerate(policies):
             iam.put_role_policy(RoleName=name, PolicyName=f"secrets-read-{index}", PolicyDocument=json.dumps(policy))
     secrets = boto3.client("secretsmanager", region_name=REGION)
+    ssm = boto3.client("ssm", region_name=REGION)
     for spc in plan.find("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"):
-        for line in spc.outputs["spec"]["parameters"]["objects"].splitlines():
-            if line.startswith("- objectName: "):
-                secrets.create_secret(Name=line.removeprefix("- objectName: "), SecretString='{"password": "x"}')
+        for name, service in spc_object_services(spc.outputs).items():
+            if service == "ssm":
+                ssm.put_parameter(Name=name, Value='{"checkout": "on"}', Type="SecureString")
+            else:
+                secrets.create_secret(Name=name, SecretString='{"password": "x"}')
     return issuer.removeprefix("https://")
 
 
@@ -200,6 +203,50 @@ def test_each_mutation_breaks_exactly_its_link(dev_plan: Plan, tmp_path: Path,
 
 
 @mock_aws
+def test_a_missing_parameter_breaks_only_its_edges_at_the_secret(dev_plan: Plan, tmp_path: Path) -> None:
+    seed_account(dev_plan)
+    boto3.client("ssm", region_name=REGION).delete_parameter(Name="/dev/report-worker/signing-key")
+    edges = doctor(cluster_objects(dev_plan), tmp_path, "ecs-dev")
+    broken = [e for e in edges if not e.ok]
+    assert {e.secret for e in broken} == {"/dev/report-worker/signing-key"}
+    assert broken_links(edges) == {"secret"}
+    assert broken[0].detail.startswith("Parameter Store has no parameter /dev/report-worker/signing-key in eu-west-1")
+    assert broken[0].confirm == ("aws ssm describe-parameters --region eu-west-1 --parameter-filters "
+                                 "Key=Name,Values=/dev/report-worker/signing-key")
+
+
+@mock_aws
+def test_a_parameter_under_a_customer_key_is_proven_against_that_key(dev_plan: Plan, tmp_path: Path) -> None:
+    """The key SSM reports as an alias is resolved (kms describe-key): dev grants the app no kms:Decrypt for its
+    parameter, so a parameter moved under a customer key breaks the app's edge at the key."""
+    seed_account(dev_plan)
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/features", TargetKeyId=key["KeyId"])
+    boto3.client("ssm", region_name=REGION).put_parameter(Name="/dev/app/features", Value="{}", Type="SecureString",
+                                                          KeyId="alias/features", Overwrite=True)
+    edges = doctor(cluster_objects(dev_plan), tmp_path, "ecs-dev")
+    broken = [e for e in edges if not e.ok]
+    assert {e.secret for e in broken} == {"/dev/app/features"}
+    assert broken_links(edges) == {"kms"}
+    assert all(key["Arn"] in e.detail for e in broken)
+    assert json.loads((tmp_path / dump_name("kms", "describe-key", "alias/features")).read_text())[
+        "KeyMetadata"]["Arn"] == key["Arn"]
+
+
+@mock_aws
+def test_without_the_parameter_list_parameters_are_taken_to_exist(dev_plan: Plan, tmp_path: Path) -> None:
+    seed_account(dev_plan)
+    doctor(cluster_objects(dev_plan), tmp_path, "ecs-dev")
+    (tmp_path / dump_name("ssm", "describe-parameters")).unlink()
+    notes: list[str] = []
+    edges = prove_access(collect_world(DumpKube(tmp_path), DumpAws(tmp_path), cluster_name="ecs-dev",
+                                       region=REGION, notes=notes))
+    assert [e for e in edges if not e.ok] == []
+    assert "SSM parameters not checked: describe-parameters returned nothing" in notes
+
+
+@mock_aws
 def test_the_dump_gives_what_the_live_reads_gave(dev_plan: Plan, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     seed_account(dev_plan)
@@ -257,6 +304,8 @@ def test_dump_commands_write_the_files_doctor_reads() -> None:
     assert "kubectl get secretproviderclasses.secrets-store.csi.x-k8s.io -A -o json" in script
     assert "map_values(\"\")" in script  # Secret values never reach the dump
     assert "aws secretsmanager describe-secret --region $R --secret-id prod/app/database" in script
+    assert f'aws ssm describe-parameters --region $R  --output json > "$D/{dump_name("ssm", "describe-parameters")}"' \
+        in script
     assert dump_name("secretsmanager", "describe-secret", "prod/app/database") == \
         "aws/secretsmanager.describe-secret.prod_app_database.json"
     # Read-only: no command that creates, updates, deletes, applies or patches.

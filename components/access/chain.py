@@ -214,6 +214,11 @@ def _parse_spc(o: Mapping[str, Any]) -> _Spc:
                 failover_region=str(parameters["failoverRegion"]) if parameters.get("failoverRegion") else None)
 
 
+def spc_object_services(o: Mapping[str, Any]) -> dict[str, str]:
+    """Each object a SecretProviderClass names → ``secretsmanager`` or ``ssm``, as the proof reads them."""
+    return _parse_spc(o).services()
+
+
 @dataclass(frozen=True)
 class _Identity:
     """Who reads the secret, with what token, for which secret and actions."""
@@ -437,16 +442,24 @@ def _safe_allows(policies: Sequence[Mapping[str, Any]], request: Request) -> boo
         return False
 
 
-def _parameter_facts(world: World, who: _Identity) -> SecretFacts:
+def _parameter_facts(world: World, who: _Identity) -> SecretFacts | None:
     """An SSM parameter as the proof needs it: its ARN (IAM names ``parameter/<name without its leading slash>``)
-    and its key. The world knows no Parameter Store: the parameter is taken to exist."""
-    facts = world.secret(who.secret, who.region)
-    return SecretFacts(parameter_arn(who.secret, partition=world.partition, region=who.region,
-                                     account_id=world.account), facts.kms_key_arn if facts else None)
+    and its key; None when the world's Parameter Store covers it and has no such parameter."""
+    arn = parameter_arn(who.secret, partition=world.partition, region=who.region, account_id=world.account)
+    store = world.parameter_store
+    if store is not None and store.covers(arn):
+        return store.parameters.get(arn)
+    named = world.secret(who.secret, who.region)
+    return SecretFacts(arn, named.kms_key_arn if named else None)
 
 
 def _check_secret_access(world: World, who: _Identity, role: Role) -> Permission | None:
     facts = _parameter_facts(world, who) if who.service == "ssm" else world.secret(who.secret, who.region)
+    if facts is None and who.service == "ssm":
+        name = who.secret.split(":parameter", 1)[-1]
+        raise Broken("secret", f"Parameter Store has no parameter {who.secret} in {who.region} (account "
+                     f"{world.account})", "create it, or fix the name (and region) the app names",
+                     f"aws ssm describe-parameters --region {who.region} --parameter-filters Key=Name,Values={name}")
     if facts is None:
         raise Broken("secret", f"Secrets Manager has no secret {who.secret} in {who.region} (account "
                      f"{world.account})", "create it, or fix the name (and region) the app names",

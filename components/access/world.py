@@ -18,6 +18,7 @@ __all__ = [
     "SYNC_CLUSTER_ROLE",
     "Association",
     "OidcProvider",
+    "ParameterStore",
     "Role",
     "SecretFacts",
     "World",
@@ -80,6 +81,22 @@ class SecretFacts:
 
 
 @dataclass(frozen=True)
+class ParameterStore:
+    """The SSM parameters of one account and region, as ``ssm describe-parameters`` lists them (names and keys,
+    never values)."""
+
+    region: str
+    account: str
+    parameters: Mapping[str, SecretFacts]
+    """By ARN; a parameter of this account and region that is not here does not exist."""
+
+    def covers(self, arn: str) -> bool:
+        """Whether a parameter ARN is of this account and region, so that its absence here means it is missing."""
+        parts = arn.split(":")
+        return len(parts) > 4 and (parts[3], parts[4]) == (self.region, self.account)
+
+
+@dataclass(frozen=True)
 class World:
     objects: Sequence[Mapping[str, Any]]
     """Kubernetes objects, pods included."""
@@ -99,6 +116,9 @@ class World:
     """``(name or ARN, region)`` → the secret, or None when Secrets Manager has no such secret."""
     key_policies: Mapping[str, Mapping[str, Any]] | None = None
     """KMS key policies by key ARN; None (or a key missing here) when unknown."""
+    parameter_store: ParameterStore | None = None
+    """The account's parameters in the cluster's region; None when unknown (the plan cannot see Parameter Store):
+    each parameter is then taken to exist, its key as :attr:`secret` reports it."""
     memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
     """Indexes built once per world by those who read it (a plan has thousands of objects)."""
 

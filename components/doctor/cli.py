@@ -114,9 +114,17 @@ def dump_commands(project_dir: Path, stack: str, directory: str = "dump") -> str
         s = shlex.quote(secret)
         lines.append(aws("secretsmanager", "describe-secret", s, f"--secret-id {s}"))
     lines += [
-        "for k in $(cat \"$D\"/aws/secretsmanager.describe-secret.*.json 2>/dev/null | jq -r '.KmsKeyId // empty' "
-        "| sort -u); do " + aws("kms", "get-key-policy", '"${k##*/}"', '--key-id "$k" --policy-name default')
-        + "; done",
+        # Names and keys of the region's parameters, never their values (describe, not get).
+        aws("ssm", "describe-parameters", None, ""),
+        "keys=$( (cat \"$D\"/aws/secretsmanager.describe-secret.*.json 2>/dev/null | jq -r '.KmsKeyId // empty'; "
+        "jq -r '.Parameters[].KeyId // empty' \"$D/aws/ssm.describe-parameters.json\" 2>/dev/null) "
+        "| grep -vx 'alias/aws/ssm' | sort -u)",
+        "for k in $keys; do",
+        '  case "$k" in *alias/*) ' + aws("kms", "describe-key", '"${k##*:}"', '--key-id "$k"')
+        + "; k=$(jq -r '.KeyMetadata.Arn // empty' \"$D/aws/kms.describe-key.$(printf %s \"${k##*:}\" | "
+        "tr -c 'A-Za-z0-9._-' '_').json\");; esac",
+        '  [ -n "$k" ] && ' + aws("kms", "get-key-policy", '"${k##*/}"', '--key-id "$k" --policy-name default'),
+        "done",
     ]
     return "\n".join(lines) + "\n"
 

@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-import yaml
-
+from components.access.chain import spc_object_services
 from components.access.iam_eval import policy_document
-from components.access.world import ROLE_ARN_ANNOTATION, Association, OidcProvider, Role, SecretFacts, World
+from components.access.world import (
+    ROLE_ARN_ANNOTATION,
+    Association,
+    OidcProvider,
+    ParameterStore,
+    Role,
+    SecretFacts,
+    World,
+)
 from components.doctor.sources import KINDS, AwsSource, KubeSource, Unreadable
+from components.iam_policies import parameter_arn
+from components.validation import SettingsError
 
-__all__ = ["collect_world", "secret_references"]
+__all__ = ["collect_world", "parameter_references", "secret_references"]
 
 POD_IDENTITY_AGENT = "eks-pod-identity-agent"
 
 
-def secret_references(objects: list[dict[str, Any]]) -> list[str]:
-    """Every Secrets Manager secret (name or ARN) that a SecretProviderClass or an ExternalSecret names."""
+def _references(objects: list[dict[str, Any]], service: str) -> list[str]:
     found: list[str] = []
     for o in objects:
         if o.get("kind") == "SecretProviderClass":
-            parameters = (o.get("spec") or {}).get("parameters") or {}
-            entries = yaml.safe_load(parameters.get("objects") or "[]") or []
-            found += [str(e["objectName"]) for e in entries if isinstance(e, dict) and e.get("objectName")
-                      and e.get("objectType", "secretsmanager") == "secretsmanager"]
+            found += [name for name, of in spc_object_services(o).items() if name and of == service]
         elif o.get("kind") == "ExternalSecret":
+            # Which service a key is in is its store's; a key is looked up in both, and found in one.
             found += [str((d.get("remoteRef") or {}).get("key")) for d in (o.get("spec") or {}).get("data") or []]
     return sorted(set(found))
+
+
+def secret_references(objects: list[dict[str, Any]]) -> list[str]:
+    """Every Secrets Manager secret (name or ARN) that a SecretProviderClass or an ExternalSecret names."""
+    return _references(objects, "secretsmanager")
+
+
+def parameter_references(objects: list[dict[str, Any]]) -> list[str]:
+    """Every SSM parameter (name or ARN) that a SecretProviderClass or an ExternalSecret names."""
+    return _references(objects, "ssm")
 
 
 def _role(aws: AwsSource, arn: str) -> Role | None:
@@ -70,6 +87,56 @@ def _pod_identity(aws: AwsSource, cluster_name: str, notes: list[str]) -> tuple[
     return agent, associations
 
 
+# What SSM reports as the KeyId of a SecureString encrypted with the AWS managed key, which needs no grant.
+_SSM_MANAGED_KEY = "alias/aws/ssm"
+
+
+def _key_arn(aws: AwsSource, key: str | None, *, partition: str, region: str, account: str) -> str | None:
+    """A key as Secrets Manager or SSM reports it (id, ARN, alias or alias ARN) as its key ARN; None for none or
+    the AWS managed key of SSM. An alias is resolved through ``kms describe-key``."""
+    if not key or key == _SSM_MANAGED_KEY:
+        return None
+    if key.startswith("alias/") or ":alias/" in key:
+        described = aws.call("kms", "describe-key", key.rsplit(":", 1)[-1], KeyId=key) or {}
+        return str((described.get("KeyMetadata") or {}).get("Arn") or "") or None
+    return key if key.startswith("arn:") else f"arn:{partition}:kms:{region}:{account}:key/{key}"
+
+
+def _as_parameter_arn(reference: str, *, partition: str, region: str, account: str) -> str | None:
+    """A reference's parameter ARN; None when it cannot name a parameter (an ExternalSecret key of a secret)."""
+    try:
+        return parameter_arn(reference, partition=partition, region=region, account_id=account)
+    except SettingsError:
+        return None
+
+
+def _parameter_store(aws: AwsSource, *, partition: str, region: str, account: str,
+                     notes: list[str]) -> tuple[ParameterStore | None, dict[str, str | None]]:
+    """Every parameter of the region (``describe-parameters``, page by page: names and keys, no values), and each
+    one's KeyId as reported; unknown (None) when the caller may not list them or the dump lacks the list."""
+    parameters: dict[str, SecretFacts] = {}
+    reported: dict[str, str | None] = {}
+    token: str | None = None
+    try:
+        while True:
+            page = aws.call("ssm", "describe-parameters", **({"NextToken": token} if token else {}))
+            if page is None:
+                notes.append("SSM parameters not checked: describe-parameters returned nothing")
+                return None, {}
+            for found in page.get("Parameters", []):
+                arn = str(found.get("ARN") or parameter_arn(str(found["Name"]), partition=partition, region=region,
+                                                            account_id=account))
+                reported[arn] = found.get("KeyId")
+                parameters[arn] = SecretFacts(arn, None)
+            token = page.get("NextToken")
+            if not token:
+                break
+    except Unreadable as error:
+        notes.append(f"SSM parameters not checked: {error}")
+        return None, {}
+    return ParameterStore(region, account, parameters), reported
+
+
 def collect_world(kube: KubeSource, aws: AwsSource, *, cluster_name: str, region: str,
                   notes: list[str] | None = None) -> World:
     """Read everything the chain needs: Kubernetes objects, then the cluster, its OIDC providers, Pod Identity,
@@ -94,20 +161,25 @@ def collect_world(kube: KubeSource, aws: AwsSource, *, cluster_name: str, region
     role_arns |= {a.role_arn for a in associations or [] if a.role_arn}
     roles = {arn: role for arn in sorted(role_arns) if (role := _role(aws, arn)) is not None}
     secrets: dict[str, SecretFacts] = {}
-    key_policies: dict[str, Mapping[str, Any]] = {}
+    keys = {"partition": partition, "region": region, "account": account}
     for reference in secret_references(objects):
         described = aws.call("secretsmanager", "describe-secret", reference, SecretId=reference)
-        if described is None:
-            continue
-        key = described.get("KmsKeyId")
-        if key and not str(key).startswith("arn:"):
-            key = f"arn:{partition}:kms:{region}:{account}:key/{key}"
-        secrets[reference] = SecretFacts(str(described["ARN"]), str(key) if key else None)
-        if key and key not in key_policies:
-            policy = aws.call("kms", "get-key-policy", str(key).rsplit("/", 1)[-1], KeyId=key, PolicyName="default")
-            if policy and (document := policy_document(policy.get("Policy"))) is not None:
-                key_policies[str(key)] = document
+        if described is not None:
+            secrets[reference] = SecretFacts(str(described["ARN"]), _key_arn(aws, described.get("KmsKeyId"), **keys))
+    store, reported = _parameter_store(aws, notes=notes, **keys)
+    if store is not None:
+        # Keys are resolved only for the parameters the cluster names: an account may hold thousands.
+        named = {_as_parameter_arn(r, **keys) for r in parameter_references(objects)}
+        store = replace(store, parameters={arn: SecretFacts(arn, _key_arn(aws, reported[arn], **keys))
+                                           if arn in named else facts for arn, facts in store.parameters.items()})
+    key_policies: dict[str, Mapping[str, Any]] = {}
+    used = {f.kms_key_arn for f in secrets.values()} | {f.kms_key_arn for f in (store.parameters.values()
+                                                                                if store else ())}
+    for key in sorted(k for k in used if k):
+        policy = aws.call("kms", "get-key-policy", key.rsplit("/", 1)[-1], KeyId=key, PolicyName="default")
+        if policy and (document := policy_document(policy.get("Policy"))) is not None:
+            key_policies[key] = document
     return World(objects=objects, account=account, partition=partition, cluster_name=cluster_name,
                  cluster_arn=cluster_arn if cluster else None, oidc_issuer=issuer or None, oidc_providers=providers,
                  pod_identity_agent=agent, associations=associations, roles=roles,
-                 secret=lambda name, _region: secrets.get(name), key_policies=key_policies)
+                 secret=lambda name, _region: secrets.get(name), key_policies=key_policies, parameter_store=store)
