@@ -201,7 +201,7 @@ class AppSecrets(pulumi.ComponentResource):
         if eso_pod_identity and operator_role is None:
             raise SettingsError("AppSecretsArgs.identity", identity,
                                 "with external_secrets needs the operator's own identity: create the "
-                                "ExternalSecretsOperator with pod_identity_agent")
+                                "ExternalSecretsOperator with its cluster")
         if backend != "csi":
             for csi_only in ("failover_region", "file_permission", "restart_on_file_rotation"):
                 if csi_only in args:

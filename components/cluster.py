@@ -18,6 +18,7 @@ from components.encryption_key import DEFAULT_PROTECT, EnvelopeEncryptionKey, En
 from components.handles import ClusterIdentity
 from components.iam_policies import eks_cluster_arn, service_trust_policy
 from components.validation import (
+    apply_input,
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
     STACK_FILE_FORM,
@@ -144,9 +145,10 @@ class SecureClusterArgs(TypedDict):
     support_type: NotRequired[str]
     """The cluster's upgrade policy, one of :data:`SUPPORT_TYPES`. Omitted: ``STANDARD``, so that a pinned version
     does not drift into paid extended support unnoticed (pulumi-eks would leave EKS's default, ``EXTENDED``)."""
-    kms_key_arn: NotRequired[str]
+    kms_key_arn: NotRequired[pulumi.Input[str]]
     """An existing KMS key (in ``region``) for envelope encryption of Secrets; its key policy must let the
-    cluster role use it. Omitted: a new :class:`EnvelopeEncryptionKey` is created."""
+    cluster role use it (an Output, such as another stack's key, is checked once it resolves). Omitted: a new
+    :class:`EnvelopeEncryptionKey` is created."""
     kms_deletion_window_days: NotRequired[int]
     """Deletion window (7-30 days) of the key created here. Omitted: 30."""
     protect: NotRequired[bool]
@@ -154,6 +156,11 @@ class SecureClusterArgs(TypedDict):
     so that no ``pulumi destroy`` or replacement loses every Secret. The pulumi-eks component itself is not
     protected: ``protect`` on a remote component is inherited by every child it creates, access entries included,
     and those have no update. Omitted: :data:`DEFAULT_PROTECT` (set false only for disposable stacks)."""
+    pod_identity_agent: NotRequired[bool]
+    """Install the EKS Pod Identity agent add-on now and hand it out in ``identity``
+    (``ClusterIdentity.pod_identity_agent_addon``): what a program in another language, which cannot call
+    :meth:`SecureCluster.pod_identity_agent`, needs for ``pod-identity`` apps. Plain: it decides whether the add-on
+    exists. Omitted: false; from Python, the first ``pod_identity_agent()`` call installs it."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of the AWS resources. Omitted: none."""
 
@@ -215,14 +222,19 @@ class _Settings:
         if self.support_type not in SUPPORT_TYPES:
             raise SettingsError(f"{prefix}.support_type", self.support_type,
                                 f"is not one of: {', '.join(SUPPORT_TYPES)}")
-        self.kms_key_arn = args.get("kms_key_arn")
-        if self.kms_key_arn is not None:
-            check_arn(self.kms_key_arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")
-            check_arn_region(self.kms_key_arn, self.region, f"{prefix}.kms_key_arn", "the cluster's region")
+        region = self.region
+
+        def check_key(arn: str) -> str:
+            check_arn(arn, f"{prefix}.kms_key_arn", service="kms", resource_prefix="key/")
+            return check_arn_region(arn, region, f"{prefix}.kms_key_arn", "the cluster's region")
+
+        given_key = args.get("kms_key_arn")
+        self.kms_key_arn = None if given_key is None else apply_input(given_key, check_key)
         self.kms_deletion_window_days = check_kms_deletion_window(
             args.get("kms_deletion_window_days", DEFAULT_KMS_DELETION_WINDOW_DAYS), f"{prefix}.kms_deletion_window_days"
         )
         self.protect = _check_bool(args, "protect", DEFAULT_PROTECT)
+        self.pod_identity_agent = _check_bool(args, "pod_identity_agent", False)
         self.tags = dict(args["tags"]) if "tags" in args else None
 
     def _check_creator(self, creator: str, prefix: str) -> None:
@@ -313,8 +325,8 @@ class SecureCluster(pulumi.ComponentResource):
     provider: k8s.Provider
     """The Kubernetes provider for this cluster: pass it to every Kubernetes resource."""
     identity: ClusterIdentity
-    """The cluster's identity handle (name, ARN, OIDC provider and issuer, the Pod Identity agent on demand): pass
-    it to ``AppSecrets`` and ``WorkloadIdentity``."""
+    """The cluster's identity handle (name, ARN, OIDC provider and issuer, the Pod Identity agent on demand, or
+    installed already with ``pod_identity_agent``): pass it to ``AppSecrets`` and ``ExternalSecretsOperator``."""
 
     def __init__(self, name: str, args: SecureClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         settings = _Settings(args)
@@ -490,6 +502,7 @@ class SecureCluster(pulumi.ComponentResource):
                 lambda v: eks_cluster_arn(v[0], partition=partition, region=region, account_id=v[1])),
             oidc_provider_arn=self.oidc_provider_arn,
             oidc_issuer=self.oidc_issuer,
+            pod_identity_agent_addon=self.pod_identity_agent() if settings.pod_identity_agent else None,
             agent=self.pod_identity_agent,
         )
         self.register_outputs(

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.conventions import ESO_CHART
+from components.handles import AwsTarget, ClusterIdentity
 from components.helm import CrdInstaller, PinnedChart, pinned_release
 from components.iam_policies import assume_roles_policy
 from components.validation import (
@@ -349,17 +350,14 @@ def _custom_resource(name: str, manifest: Mapping[str, Any], spec: pulumi.Input[
 class ExternalSecretsOperatorArgs(TypedDict):
     namespace: NotRequired[str]
     """Namespace of the operator, created by the release. Omitted: ``external-secrets``."""
-    pod_identity_agent: NotRequired[aws.eks.Addon]
-    """The cluster's Pod Identity agent (``SecureCluster.pod_identity_agent()``): the operator then gets an IAM role
-    of its own through EKS Pod Identity, and stores with a ``role`` are read by assuming that role with it (grant
-    it with :meth:`ExternalSecretsOperator.allow_assume`). Omitted: no operator identity; stores authenticate as
-    their app's ServiceAccount (IRSA)."""
-    account_id: NotRequired[pulumi.Input[str]]
-    """The cluster's account (pinned in the operator role's trust). Required with ``pod_identity_agent``."""
-    region: NotRequired[str]
-    """The cluster's region. Required with ``pod_identity_agent``."""
-    partition: NotRequired[str]
-    """AWS partition. Omitted: ``aws``."""
+    cluster: NotRequired[ClusterIdentity]
+    """The cluster the operator runs on (``SecureCluster.identity``, or ``ClusterIdentity.from_attributes``): the
+    operator then gets an IAM role of its own through EKS Pod Identity (the handle's agent), and stores with a
+    ``role`` are read by assuming that role with it (grant it with :meth:`ExternalSecretsOperator.allow_assume`).
+    Omitted: no operator identity; stores authenticate as their app's ServiceAccount (IRSA)."""
+    target: NotRequired[AwsTarget]
+    """The cluster's region, account and partition, pinned in the operator role's trust. Required with
+    ``cluster``."""
     refresh_interval: NotRequired[str]
     """How often the apps' ExternalSecrets re-read their sources (Go duration; each refresh calls AWS once per
     key). Omitted: :data:`DEFAULT_REFRESH_INTERVAL`."""
@@ -374,7 +372,7 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
     crd_dependencies: list[CrdInstaller]
     """What SecretStores and ExternalSecrets must depend on: the release that installs their CRDs."""
     role_arn: pulumi.Output[str] | None
-    """The operator's own IAM role (with ``pod_identity_agent``), which stores' roles trust; otherwise None."""
+    """The operator's own IAM role (with ``cluster``), which stores' roles trust; otherwise None."""
     namespace: pulumi.Output[str]
     """Namespace of the operator."""
     release_name: pulumi.Output[str]
@@ -392,23 +390,18 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
         self.refresh_interval = args.get("refresh_interval", DEFAULT_REFRESH_INTERVAL)
         parse_go_duration(self.refresh_interval, "ExternalSecretsOperatorArgs.refresh_interval")
         self.pulumi_organization = args.get("pulumi_organization")
-        agent = args.get("pod_identity_agent")
-        if agent is not None:
-            for key in ("account_id", "region"):
-                if key not in args:
-                    raise SettingsError(f"ExternalSecretsOperatorArgs.{key}", None,
-                                        "is required with pod_identity_agent")
-            region = check_region(args["region"], "ExternalSecretsOperatorArgs.region")
-            partition = check_partition(args.get("partition", "aws"), "ExternalSecretsOperatorArgs.partition")
-            if isinstance(args["account_id"], str):
-                check_account_id(args["account_id"], "ExternalSecretsOperatorArgs.account_id")
+        cluster, target = args.get("cluster"), args.get("target")
+        if cluster is not None and target is None:
+            raise SettingsError("ExternalSecretsOperatorArgs.target", None, "is required with cluster")
+        # Before this component, as when callers passed it: the cluster's add-on, created once.
+        agent = cluster.pod_identity_agent() if cluster is not None else None
         super().__init__("eks-config-secrets:index:ExternalSecretsOperator", name, None, opts)
         self._name = name
         self.role_arn = None
         self._role: aws.iam.Role | None = None
         after: list[pulumi.Resource] = []
-        if agent is not None:
-            trust = pod_identity_trust(agent, args["account_id"], partition=partition, region=region,
+        if agent is not None and target is not None:
+            trust = pod_identity_trust(agent, target.account_id, partition=target.partition, region=target.region,
                                        namespace=namespace, service_account=OPERATOR_SERVICE_ACCOUNT)
             self._role = aws.iam.Role(f"{name}-role", description=f"External Secrets Operator ({namespace})",
                                       assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=self))
@@ -438,7 +431,7 @@ class ExternalSecretsOperator(pulumi.ComponentResource):
         once, with every store role."""
         if self._role is None:
             raise SettingsError("ExternalSecretsOperator.allow_assume", list(role_arns),
-                                "needs an operator identity: create the operator with pod_identity_agent")
+                                "needs an operator identity: create the operator with its cluster")
         policy = pulumi.Output.all(*role_arns).apply(
             lambda arns: json.dumps(assume_roles_policy(list(arns), tag_session=False)))
         return aws.iam.RolePolicy(f"{self._name}-assume-store-roles", role=self._role.id, name="assume-store-roles",

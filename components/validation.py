@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TypeVar, get_type_hints
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, get_type_hints
 
+import pulumi
 import pulumi_aws as aws
 from pulumi.errors import InputPropertiesError
 from pydantic import ConfigDict, TypeAdapter, ValidationError
@@ -35,6 +36,7 @@ __all__ = [
     "MissingSettingError",
     "SettingsError",
     "SettingsErrors",
+    "apply_input",
     "check_account_id",
     "check_annotation_key",
     "check_arn",
@@ -142,6 +144,27 @@ class ErrorCollector:
 
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+def apply_input(value: pulumi.Input[T], use: Callable[[T], R]) -> pulumi.Input[R]:
+    """``use(value)`` now when ``value`` holds no Output, so that its check raises before any resource is
+    registered; inside an ``apply`` once it resolves otherwise (a value from another resource, another stack or a
+    program in another language), where the same check raises the same message. Lists and maps are looked into."""
+    if not _holds_output(value):
+        return use(value)  # type: ignore[arg-type]
+    return pulumi.Output.from_input(value).apply(use)
+
+
+def _holds_output(value: Any) -> bool:
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_output(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_output(item) for item in value)
+    return False
+
 
 # What a stack-file reader expects, per kind of type mistake pydantic reports.
 _EXPECTED = {

@@ -75,8 +75,7 @@ def operator_args(eso: ExternalSecretsSettings, cluster: ClusterIdentity | None,
     if eso.pulumi_organization:
         args["pulumi_organization"] = eso.pulumi_organization
     if cluster is not None:
-        args |= {"pod_identity_agent": cluster.pod_identity_agent(), "account_id": target.account_id,
-                 "region": target.region, "partition": target.partition}
+        args |= {"cluster": cluster, "target": target}
     return args
 
 

@@ -77,7 +77,7 @@ def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
             if "esc_organization" in overrides:
                 operator["pulumi_organization"] = overrides.pop("esc_organization")
             if overrides.pop("operator_identity", False):
-                operator |= {"pod_identity_agent": agent(), "account_id": "123456789012", "region": "eu-west-1"}
+                operator |= {"cluster": cluster, "target": args["target"]}
             args["external_secrets"] = ExternalSecretsOperator("installer", operator, opts=opts)
         merged: dict[str, Any] = {**args, **overrides}
         for key in merged.pop("drop", ()):
@@ -171,7 +171,7 @@ def test_external_secrets_with_pod_identity_needs_the_operators_role() -> None:
         app_plan(backend="external-secrets", identity="pod-identity")
     assert str(caught.value) == (
         "AppSecretsArgs.identity 'pod-identity' with external_secrets needs the operator's own identity: create the "
-        "ExternalSecretsOperator with pod_identity_agent")
+        "ExternalSecretsOperator with its cluster")
 
 
 def test_env_vars_without_sync_are_refused() -> None:

@@ -484,3 +484,24 @@ def test_network_created_by_the_same_program_reaches_the_cluster_unchecked() -> 
     vpc, subnets = plan.one("aws:ec2/vpc:Vpc"), plan.find("aws:ec2/subnet:Subnet")
     assert inputs["vpcId"] in vpc.identifiers
     assert [next(i for i in s.identifiers if i in inputs["subnetIds"]) for s in subnets] == inputs["subnetIds"]
+
+
+def test_the_agent_is_installed_up_front_when_asked_and_carried_by_the_handle() -> None:
+    # A program in another language cannot call pod_identity_agent(): it asks for the agent with an argument.
+    seen: list[bool] = []
+
+    def program() -> None:
+        cluster = SecureCluster("ecs-test", cast(SecureClusterArgs, {**BASE, "pod_identity_agent": True}))
+        agent = cluster.identity.pod_identity_agent_addon
+        seen.append(agent is not None and agent is cluster.pod_identity_agent() is cluster.identity.pod_identity_agent())
+
+    plan = run_program(program, config={"aws:region": "eu-west-1"})
+    assert seen == [True]
+    assert plan.one("aws:eks/addon:Addon", "ecs-test-pod-identity-agent").inputs["addonName"] == (
+        "eks-pod-identity-agent")
+
+
+def test_without_the_argument_no_agent_is_installed() -> None:
+    plan = run_program(lambda: SecureCluster("ecs-test", cast(SecureClusterArgs, BASE)),
+                       config={"aws:region": "eu-west-1"})
+    assert plan.find("aws:eks/addon:Addon", "ecs-test-pod-identity-agent") == []

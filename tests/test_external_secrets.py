@@ -23,6 +23,7 @@ from components.external_secrets import (
     operator_values,
     secret_store_manifest,
 )
+from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import run_program
 from components.validation import SettingsError
 from tests.conftest import REFERENCE
@@ -169,14 +170,20 @@ def test_invalid_operator_namespace_is_refused() -> None:
     assert str(caught.value).startswith("ExternalSecretsOperatorArgs.namespace 'External' is not a DNS-1123 label")
 
 
+TARGET = AwsTarget(region="eu-west-1", account_id="123456789012")
+
+
 def test_operator_with_pod_identity_gets_its_own_role_and_assumes_exactly_the_store_roles() -> None:
     store_role = "arn:aws:iam::123456789012:role/dev-app"
 
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
         agent = aws.eks.Addon("agent", cluster_name="ecs-dev", addon_name="eks-pod-identity-agent")
-        operator = ExternalSecretsOperator("eso", {"pod_identity_agent": agent, "account_id": "123456789012",
-                                                   "region": "eu-west-1"},
+        operator = ExternalSecretsOperator("eso", {
+            "cluster": ClusterIdentity.from_attributes(
+                cluster_name="ecs-dev", target=TARGET, pod_identity_agent=agent,
+                oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0A"),
+            "target": TARGET},
                                            opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
         operator.allow_assume([store_role])
 
@@ -204,7 +211,7 @@ def test_a_store_role_is_refused_without_an_operator_identity() -> None:
         run_program(program)
     assert str(caught.value) == (
         "ExternalSecretsOperator.allow_assume ['arn:aws:iam::123456789012:role/dev-app'] needs an operator identity: "
-        "create the operator with pod_identity_agent")
+        "create the operator with its cluster")
 
 
 def test_a_store_takes_exactly_one_way_to_authenticate() -> None:
@@ -262,3 +269,12 @@ def test_the_external_secret_component_needs_a_store() -> None:
             "name": "app", "namespace": "dev", "region": "eu-west-1", "target": "app-secrets",
             "refresh_interval": "1h", "installed_by": [], "stores": [], "data": []}))
     assert str(caught.value) == "ExternalSecretArgs.stores [] is empty: give the store to read from"
+
+
+def test_an_operator_given_its_cluster_needs_the_target_its_role_trust_pins() -> None:
+    cluster = ClusterIdentity.from_attributes(
+        cluster_name="ecs-dev", target=TARGET,
+        oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0A")
+    with pytest.raises(SettingsError) as caught:
+        run_program(lambda: ExternalSecretsOperator("eso", {"cluster": cluster}))
+    assert str(caught.value) == "ExternalSecretsOperatorArgs.target None is required with cluster"

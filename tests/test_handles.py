@@ -76,3 +76,40 @@ def test_an_existing_clusters_agent_is_given_not_guessed() -> None:
     assert str(caught.value) == (
         "ClusterIdentity.pod_identity_agent None is not known for this existing cluster: pass its "
         "eks-pod-identity-agent add-on (aws.eks.Addon.get) to ClusterIdentity.from_attributes")
+
+
+def test_an_existing_clusters_attributes_may_be_outputs_of_another_stack() -> None:
+    # What a StackReference gives: Outputs. The issuer is derived once the ARN resolves, with the same check.
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        identity = ClusterIdentity.from_attributes(cluster_name=pulumi.Output.from_input("payments"),
+                                                   oidc_provider_arn=pulumi.Output.from_input(PROVIDER_ARN),
+                                                   target=TARGET)
+        pulumi.Output.all(identity.oidc_issuer, identity.cluster_arn).apply(lambda v: seen.update(values=v))
+
+    run_program(program)
+    assert seen["values"] == [ISSUER, "arn:aws:eks:eu-west-1:123456789012:cluster/payments"]
+
+
+def test_a_provider_arn_output_is_checked_once_known_with_the_plain_values_message() -> None:
+    arn = "arn:aws:iam::123456789012:role/payments"
+    with pytest.raises(SettingsError) as plain:
+        ClusterIdentity.from_attributes(cluster_name="payments", target=TARGET, oidc_provider_arn=arn)
+    with pytest.raises(SettingsError) as later:
+        run_program(lambda: ClusterIdentity.from_attributes(
+            cluster_name="payments", target=TARGET, oidc_provider_arn=pulumi.Output.from_input(arn)))
+    assert str(later.value) == str(plain.value)
+
+
+def test_a_given_agent_addon_is_the_handles_agent() -> None:
+    seen: list[bool] = []
+
+    def program() -> None:
+        agent = aws.eks.Addon.get("agent", "payments:eks-pod-identity-agent")
+        identity = ClusterIdentity.from_attributes(cluster_name="payments", oidc_provider_arn=PROVIDER_ARN,
+                                                   target=TARGET, pod_identity_agent=agent)
+        seen.append(identity.pod_identity_agent() is identity.pod_identity_agent_addon is agent)
+
+    run_program(program)
+    assert seen == [True]
