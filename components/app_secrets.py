@@ -182,10 +182,11 @@ class AppSecrets(pulumi.ComponentResource):
         target, cluster = args["target"], args["cluster"]
         region, partition = target.region, target.partition
         driver, operator = args.get("csi_driver"), args.get("external_secrets")
+        installed_by: list[pulumi.Resource] = []
         if driver is not None and operator is None:
-            backend, installed_by = "csi", driver.crd_dependencies
+            backend = "csi"
         elif operator is not None and driver is None:
-            backend, installed_by = "external-secrets", operator.crd_dependencies
+            backend, installed_by = "external-secrets", list(operator.crd_dependencies)
         else:
             raise SettingsError("AppSecretsArgs.csi_driver", driver,
                                 "and external_secrets: give exactly one, the backend that delivers the secrets")
@@ -306,12 +307,12 @@ class AppSecrets(pulumi.ComponentResource):
         self.owner_grants = workload_identity.owner_grants
 
         self.reload_annotations = reload_on_secrets([self.synced_secret_name]) if self.synced_secret_name else {}
-        if backend == "csi":
+        if driver is not None:
             spc_args: SecretProviderClassArgs = {
                 "namespace": namespace,
                 "region": region,
                 "objects": objects,
-                "installed_by": installed_by,
+                "installed_by": driver,
                 "use_pod_identity": identity == "pod-identity",
                 "secret_objects": synced,
                 "annotations": annotations,

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.conventions import CSI_ADDON, CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART
-from components.helm import CrdInstaller, PinnedChart, pinned_release
+from components.helm import PinnedChart, pinned_release
 from components.validation import SettingsError, check_bool, check_dns1123_label, check_region, parse_go_duration
 
 __all__ = [
@@ -105,8 +105,6 @@ def check_install_mode(install: str, sync_secret: bool, setting: str) -> None:
 class SecretsStoreCsiDriver(pulumi.ComponentResource):
     """The Secrets Store CSI Driver with rotation and secret sync, and the AWS provider."""
 
-    crd_dependencies: list[CrdInstaller]
-    """What a SecretProviderClass must depend on: the resources that install its CRD and the provider."""
     sync_secret: bool
     """Whether synced Kubernetes Secrets are enabled."""
     namespace: pulumi.Output[str]
@@ -130,6 +128,10 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
             raise SettingsError("SecretsStoreCsiDriverArgs.cluster_name", None, "is required with install 'addon'")
         super().__init__("eks-config-secrets:index:SecretsStoreCsiDriver", name, None, opts)
         self.sync_secret = sync_secret
+        # What a SecretProviderClass depends on: the releases, or the add-on, that install its CRD and the provider.
+        # Python only (not a class-level output): two resource types, which one schema type cannot name; another
+        # language passes the driver itself (SecretProviderClassArgs.installed_by) or depends on it.
+        self.crd_dependencies: list[pulumi.CustomResource]
         if install == "addon":
             addon = aws.eks.Addon(
                 f"{name}-addon",

@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import ESO_CHART
 from components.handles import AwsTarget, ClusterIdentity
-from components.helm import CrdInstaller, PinnedChart, pinned_release
+from components.helm import PinnedChart, pinned_release
 from components.iam_policies import assume_roles_policy
 from components.validation import (
     SettingsError,
@@ -369,7 +369,7 @@ class ExternalSecretsOperatorArgs(TypedDict):
 class ExternalSecretsOperator(pulumi.ComponentResource):
     """The External Secrets Operator Helm release (chart 2.9.0, CRDs included)."""
 
-    crd_dependencies: list[CrdInstaller]
+    crd_dependencies: list[k8s.helm.v3.Release]
     """What SecretStores and ExternalSecrets must depend on: the release that installs their CRDs."""
     role_arn: pulumi.Output[str] | None
     """The operator's own IAM role (with ``cluster``), which stores' roles trust; otherwise None."""

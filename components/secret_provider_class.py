@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.helm import CrdInstaller, after_crds
+from components.csi_driver import SecretsStoreCsiDriver
 from components.validation import (
     SettingsError,
     check_arn_region,
@@ -116,9 +116,10 @@ class SecretProviderClassArgs(TypedDict):
     every mount)."""
     objects: Sequence[SecretObjectArgs]
     """The objects to mount; at least one."""
-    installed_by: pulumi.Input[Sequence[CrdInstaller]]
-    """The resources that install the CRD and the provider (``SecretsStoreCsiDriver.crd_dependencies``); the class
-    is created after them. At least one."""
+    installed_by: SecretsStoreCsiDriver
+    """The Secrets Store CSI Driver that installs the CRD and the provider (its Helm releases or its EKS add-on,
+    ``crd_dependencies``); the class is created after them. From another language, the driver component itself
+    (a resource reference)."""
     use_pod_identity: NotRequired[bool]
     """Authenticate with EKS Pod Identity (``usePodIdentity: "true"``). Omitted: false, IRSA (the provider's
     default)."""
@@ -335,9 +336,11 @@ class SecretProviderClass(pulumi.ComponentResource):
             annotations=args.get("annotations"),
             failover_region=args.get("failover_region"),
         )
-        installed_by = after_crds(args["installed_by"], "SecretProviderClassArgs.installed_by",
-                                  "is empty: pass the releases that install the CRD, so the class is created after "
-                                  "them")
+        driver = args["installed_by"]
+        if not isinstance(driver, SecretsStoreCsiDriver):
+            raise SettingsError("SecretProviderClassArgs.installed_by", driver,
+                                "is not a SecretsStoreCsiDriver: pass the driver that installs the CRD, so the class "
+                                "is created after it")
         super().__init__("eks-config-secrets:index:SecretProviderClass", name, None, opts)
         resource = k8s.apiextensions.CustomResource(
             f"{name}-spc",
@@ -345,7 +348,7 @@ class SecretProviderClass(pulumi.ComponentResource):
             kind=manifest["kind"],
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=installed_by),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=driver.crd_dependencies),
         )
         # Through the resource's id: pods naming the class then wait until it exists.
         self.class_name = resource.id.apply(lambda _: name)

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
+from components.csi_driver import SecretsStoreCsiDriver
 from components.plan.engine import run_program
 from components.secret_provider_class import (
     SECRET_TYPES,
@@ -203,50 +204,40 @@ def test_jmes_path_quotes_keys_that_are_not_identifiers(key: str, expression: st
     assert jmes_path_expression(key) == expression
 
 
-def component_args(installed_by: pulumi.Input[list[pulumi.Resource]]) -> SecretProviderClassArgs:
+def component_args(installed_by: Any) -> SecretProviderClassArgs:
     return {"namespace": "dev", "region": "eu-west-1", "objects": OBJECTS, "secret_objects": SYNCED,
             "installed_by": installed_by}
 
 
-def test_the_class_depends_on_its_installers_and_uses_the_explicit_provider() -> None:
+@pytest.mark.parametrize("install", ["helm", "addon"])
+def test_the_class_depends_on_its_drivers_installers_and_uses_the_explicit_provider(install: str) -> None:
     names: list[str] = []
 
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
         opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
-        driver = k8s.helm.v3.Release("driver", chart="secrets-store-csi-driver", opts=opts)
-        aws_provider = k8s.helm.v3.Release("aws-provider", chart="secrets-store-csi-driver-provider-aws", opts=opts)
-        spc = SecretProviderClass("app", component_args([driver, aws_provider]), opts=opts)
+        driver = SecretsStoreCsiDriver("csi", {"region": "eu-west-1", "install": install, "cluster_name": "c",
+                                               "sync_secret": install == "helm"}, opts=opts)
+        spc = SecretProviderClass("app", component_args(driver), opts=opts)
         spc.class_name.apply(names.append)
 
     plan = run_program(program)
     spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
-    assert sorted(spc.dependencies) == sorted(r.urn for r in plan.find("kubernetes:helm.sh/v3:Release"))
+    installers = plan.find("kubernetes:helm.sh/v3:Release") if install == "helm" else plan.find("aws:eks/addon:Addon")
+    assert len(installers) == (2 if install == "helm" else 1)
+    assert sorted(spc.dependencies) == sorted(r.urn for r in installers)
     assert spc.provider == plan.one("pulumi:providers:kubernetes").urn
     assert spc.parent == plan.one("eks-config-secrets:index:SecretProviderClass").urn
     assert spc.inputs["metadata"] == {"name": "app", "namespace": "dev"}
     assert names == ["app"]
 
 
-def test_installers_given_as_an_output_still_order_the_class_after_them() -> None:
-    # What a program in another language passes: the driver component's `crdDependencies` output.
-    def program() -> None:
-        provider = k8s.Provider("k8s", kubeconfig="{}")
-        opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
-        driver = k8s.helm.v3.Release("driver", chart="secrets-store-csi-driver", opts=opts)
-        SecretProviderClass("app", component_args(pulumi.Output.from_input([driver])), opts=opts)
-
-    plan = run_program(program)
-    spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
-    assert spc.dependencies == [plan.one("kubernetes:helm.sh/v3:Release").urn]
-
-
-def test_no_installer_is_refused() -> None:
+def test_no_driver_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         run_program(lambda: SecretProviderClass("app", component_args([])))
     assert str(caught.value) == (
-        "SecretProviderClassArgs.installed_by [] is empty: pass the releases that install the CRD, so the class is "
-        "created after them")
+        "SecretProviderClassArgs.installed_by [] is not a SecretsStoreCsiDriver: pass the driver that installs the "
+        "CRD, so the class is created after it")
 
 
 REPLICA = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dev/app/api-AbCdEf"
