@@ -57,6 +57,7 @@ from components.validation import (
     check_arn,
     check_bool,
     check_dns1123_label,
+    check_dns1123_label_input,
     check_region,
     check_unique,
 )
@@ -109,11 +110,12 @@ class AppSecretArgs(TypedDict):
 
 
 class AppSecretsArgs(TypedDict):
-    namespace: str
-    """The app's namespace (it must exist, or be created before this component)."""
+    namespace: pulumi.Input[str]
+    """The app's namespace (it must exist, or be created before this component; an Output, such as
+    ``Environment.namespace``, is checked once it resolves)."""
     app_name: str
     """The app's name: its ServiceAccount, IAM role, SecretProviderClass or SecretStore, and the synced Secret
-    ``<app_name>-secrets`` derive from it."""
+    ``<app_name>-secrets`` derive from it. Plain: it names the objects this component creates."""
     secrets: Sequence[AppSecretArgs]
     """The app's secrets and parameters; at least one. Its IAM role can read exactly these."""
     cluster: ClusterIdentity
@@ -130,7 +132,8 @@ class AppSecretsArgs(TypedDict):
     refreshed at its ``refresh_interval``, and ESC sources read in its ``pulumi_organization``."""
     identity: NotRequired[str]
     """``irsa`` or ``pod-identity``. With ``external_secrets``, ``pod-identity`` means the operator's own Pod
-    Identity role (``ExternalSecretsOperator.role_arn``) assumes the app's role. Omitted: ``irsa``."""
+    Identity role (``ExternalSecretsOperator.role_arn``) assumes the app's role. Omitted: ``irsa``. Plain: it
+    decides which resources exist."""
     mount_path: NotRequired[str]
     """Where the secret files are mounted (read-only). Omitted: ``/mnt/secrets``."""
     file_permission: NotRequired[str]
@@ -139,7 +142,7 @@ class AppSecretsArgs(TypedDict):
     failover_region: NotRequired[str]
     """csi: a second region that every secret and parameter is also read from (the provider's ``failoverRegion``;
     by name, or the replica of an ARN); the role may read both. Omitted: none."""
-    target_role_arn: NotRequired[str]
+    target_role_arn: NotRequired[pulumi.Input[str]]
     """With ``pod-identity`` (csi): a role in the account that owns the secrets to chain to (the association's
     ``targetRoleArn``); ``owner_grants`` then holds its trust and permissions policies. Omitted: none."""
     restart_on_file_rotation: NotRequired[bool]
@@ -178,7 +181,7 @@ class AppSecrets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = check_dns1123_label(args["app_name"], "AppSecretsArgs.app_name")
-        namespace = check_dns1123_label(args["namespace"], "AppSecretsArgs.namespace")
+        namespace = check_dns1123_label_input(args["namespace"], "AppSecretsArgs.namespace")
         target, cluster = args["target"], args["cluster"]
         region, partition = target.region, target.partition
         driver, operator = args.get("csi_driver"), args.get("external_secrets")

@@ -18,11 +18,11 @@ from components.encryption_key import DEFAULT_PROTECT, EnvelopeEncryptionKey, En
 from components.handles import ClusterIdentity
 from components.iam_policies import eks_cluster_arn, service_trust_policy
 from components.validation import (
-    apply_input,
     ACCESS_POLICIES,
     REQUIRED_LOG_TYPES,
     STACK_FILE_FORM,
     SettingsError,
+    apply_input,
     check_account_id,
     check_arn,
     check_arn_region,

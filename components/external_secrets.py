@@ -16,12 +16,11 @@ from components.helm import PinnedChart, pinned_release
 from components.iam_policies import assume_roles_policy
 from components.validation import (
     SettingsError,
-    check_account_id,
     check_arn,
     check_dns1123_label,
+    check_dns1123_label_input,
     check_dns1123_subdomain,
     check_no_wildcard,
-    check_partition,
     check_region,
     parse_go_duration,
 )
@@ -99,7 +98,7 @@ def _check_store_kind(kind: str, setting: str) -> None:
 
 def secret_store_manifest(
     name: str,
-    namespace: str,
+    namespace: pulumi.Input[str],
     *,
     region: str,
     service_account: str | None = None,
@@ -117,7 +116,7 @@ def secret_store_manifest(
     """
     _check_store_kind(kind, "secret_store_manifest kind")
     check_dns1123_subdomain(name, f"{kind} name")
-    check_dns1123_label(namespace, f"{kind} namespace")
+    namespace = check_dns1123_label_input(namespace, f"{kind} namespace")
     check_region(region, f"{kind} region")
     if service not in AWS_SERVICES:
         raise SettingsError(f"{kind} service", service, f"is not one of: {', '.join(AWS_SERVICES)}")
@@ -132,7 +131,8 @@ def secret_store_manifest(
         check_no_wildcard(role, f"{kind} role", "IAM role")
         aws_provider["role"] = check_arn(role, f"{kind} role", service="iam", resource_prefix="role/")
     else:
-        service_account_ref = {"name": check_dns1123_subdomain(service_account, f"{kind} service_account")}
+        service_account_ref: dict[str, pulumi.Input[str]] = {
+            "name": check_dns1123_subdomain(service_account, f"{kind} service_account")}
         if kind == "ClusterSecretStore":
             # A cluster-scoped store has no namespace of its own: the reference must say where the ServiceAccount is.
             service_account_ref["namespace"] = namespace
@@ -142,7 +142,7 @@ def secret_store_manifest(
 
 def esc_store_manifest(
     name: str,
-    namespace: str,
+    namespace: pulumi.Input[str],
     *,
     organization: str,
     project: str,
@@ -157,7 +157,7 @@ def esc_store_manifest(
     not here. The CRD (chart 2.9.0) accepts exactly one of ``auth.accessToken`` and ``auth.oidcConfig``.
     """
     check_dns1123_subdomain(name, "SecretStore name")
-    check_dns1123_label(namespace, "SecretStore namespace")
+    namespace = check_dns1123_label_input(namespace, "SecretStore namespace")
     for setting, value in (("organization", organization), ("project", project), ("environment", environment)):
         if not isinstance(value, str) or not _ESC_NAME.match(value):
             raise SettingsError(f"SecretStore pulumi {setting}", value,
@@ -178,7 +178,7 @@ def esc_store_manifest(
 
 def external_secret_manifest(
     name: str,
-    namespace: str,
+    namespace: pulumi.Input[str],
     *,
     store: str,
     target: str,
@@ -188,7 +188,7 @@ def external_secret_manifest(
 ) -> dict[str, Any]:
     """An ExternalSecret that keeps the Kubernetes Secret ``target`` in step with Secrets Manager."""
     check_dns1123_subdomain(name, "ExternalSecret name")
-    check_dns1123_label(namespace, "ExternalSecret namespace")
+    namespace = check_dns1123_label_input(namespace, "ExternalSecret namespace")
     check_dns1123_subdomain(store, "ExternalSecret store")
     _check_store_kind(store_kind, "ExternalSecret store_kind")
     check_dns1123_subdomain(target, "ExternalSecret target")
@@ -248,8 +248,8 @@ class SecretStoreArgs(TypedDict):
 class ExternalSecretArgs(TypedDict):
     name: str
     """The ExternalSecret's name."""
-    namespace: str
-    """Namespace of the stores and the ExternalSecret."""
+    namespace: pulumi.Input[str]
+    """Namespace of the stores and the ExternalSecret (an Output is checked once it resolves)."""
     region: str
     """Region of the AWS stores."""
     stores: Sequence[SecretStoreArgs]
@@ -274,7 +274,8 @@ _STAND_IN_ROLE = "arn:aws:iam::000000000000:role/stand-in"
 _STORE_RESOURCES = {"SecretsManager": "store", "ParameterStore": "parameter-store"}
 
 
-def _store_manifest(store: SecretStoreArgs, namespace: str, region: str, role: str | None = None) -> dict[str, Any]:
+def _store_manifest(store: SecretStoreArgs, namespace: pulumi.Input[str], region: str,
+                    role: str | None = None) -> dict[str, Any]:
     if "esc_environment" in store:
         project, _, environment = store["esc_environment"].partition("/")
         return esc_store_manifest(store["name"], namespace, organization=store.get("organization", ""),
@@ -336,7 +337,7 @@ class ExternalSecret(pulumi.ComponentResource):
         self.register_outputs({"secret_name": self.secret_name})
 
 
-def _role_spec(store: SecretStoreArgs, namespace: str, region: str, role_arn: list[str]) -> Any:
+def _role_spec(store: SecretStoreArgs, namespace: pulumi.Input[str], region: str, role_arn: list[str]) -> Any:
     return _store_manifest(store, namespace, region, role=role_arn[0])["spec"]
 
 

@@ -7,7 +7,13 @@ from typing import Any, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.validation import SettingsError, check_dns1123_label, check_dns1123_subdomain, check_unique
+from components.validation import (
+    SettingsError,
+    apply_input,
+    check_dns1123_label_input,
+    check_dns1123_subdomain,
+    check_unique,
+)
 
 __all__ = ["SecretReader", "SecretReaderArgs", "secret_reader_rules"]
 
@@ -21,14 +27,23 @@ def secret_reader_rules(secret_names: Sequence[str]) -> list[dict[str, Any]]:
     return [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": sorted(secret_names), "verbs": ["get"]}]
 
 
+def _checked_rules(secret_names: list[str]) -> list[dict[str, Any]]:
+    for i, secret in enumerate(secret_names):
+        check_dns1123_subdomain(secret, f"SecretReaderArgs.secret_names[{i}]")
+    check_unique(secret_names, "SecretReaderArgs.secret_names")
+    return secret_reader_rules(secret_names)
+
+
 class SecretReaderArgs(TypedDict):
-    namespace: str
-    """Namespace of the Role, the RoleBinding, the Secrets and the ServiceAccount."""
+    namespace: pulumi.Input[str]
+    """Namespace of the Role, the RoleBinding, the Secrets and the ServiceAccount (an Output is checked once it
+    resolves)."""
     service_account_name: pulumi.Input[str]
     """The ServiceAccount allowed to read; the only subject of the RoleBinding."""
-    secret_names: Sequence[str]
+    secret_names: Sequence[pulumi.Input[str]]
     """The Secrets it may ``get``; at least one (an empty ``resourceNames`` would mean every Secret). Secrets
-    that do not exist yet are fine: a synced Secret appears once a pod mounts its class."""
+    that do not exist yet are fine: a synced Secret appears once a pod mounts its class. Names that are Outputs
+    are checked once they resolve."""
 
 
 class SecretReader(pulumi.ComponentResource):
@@ -40,15 +55,14 @@ class SecretReader(pulumi.ComponentResource):
     """Name of the RoleBinding."""
 
     def __init__(self, name: str, args: SecretReaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        namespace = check_dns1123_label(args["namespace"], "SecretReaderArgs.namespace")
+        namespace = check_dns1123_label_input(args["namespace"], "SecretReaderArgs.namespace")
         secret_names = list(args["secret_names"])
         if not secret_names:
             # RBAC reads an empty resourceNames as "all names".
             raise SettingsError("SecretReaderArgs.secret_names", secret_names,
                                 "is empty: name at least one Secret (an empty list would allow every Secret)")
-        for i, secret in enumerate(secret_names):
-            check_dns1123_subdomain(secret, f"SecretReaderArgs.secret_names[{i}]")
-        check_unique(secret_names, "SecretReaderArgs.secret_names")
+        # Checked now, or once the Outputs among them resolve (to strings, hence the cast).
+        rules = apply_input(cast(list[str], secret_names), _checked_rules)
         if isinstance(args["service_account_name"], str):
             check_dns1123_subdomain(args["service_account_name"], "SecretReaderArgs.service_account_name")
         check_dns1123_subdomain(f"{name}-secret-reader", "SecretReader name")
@@ -58,7 +72,7 @@ class SecretReader(pulumi.ComponentResource):
             f"{name}-role",
             metadata={"name": f"{name}-secret-reader", "namespace": namespace},
             # The SDK takes plain camelCase dicts; its stubs only know its own TypedDicts.
-            rules=cast(Any, secret_reader_rules(secret_names)),
+            rules=cast(Any, rules),
             opts=child,
         )
         binding = k8s.rbac.v1.RoleBinding(

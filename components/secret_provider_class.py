@@ -18,7 +18,7 @@ from components.validation import (
     SettingsError,
     check_arn_region,
     check_bool,
-    check_dns1123_label,
+    check_dns1123_label_input,
     check_dns1123_subdomain,
     check_region,
 )
@@ -109,8 +109,8 @@ class SyncedSecretArgs(TypedDict):
 
 
 class SecretProviderClassArgs(TypedDict):
-    namespace: str
-    """Namespace of the class (pods mount it from their own namespace)."""
+    namespace: pulumi.Input[str]
+    """Namespace of the class (pods mount it from their own namespace; an Output is checked once it resolves)."""
     region: str
     """AWS region to read from (given explicitly: the provider would otherwise look up the node's region label on
     every mount)."""
@@ -263,7 +263,7 @@ def objects_parameter(objects: Sequence[SecretObjectArgs]) -> str:
 
 def secret_provider_class_manifest(
     name: str,
-    namespace: str,
+    namespace: pulumi.Input[str],
     *,
     region: str,
     objects: Sequence[SecretObjectArgs],
@@ -272,9 +272,10 @@ def secret_provider_class_manifest(
     annotations: Mapping[str, str] | None = None,
     failover_region: str | None = None,
 ) -> dict[str, Any]:
-    """The SecretProviderClass object, after checking everything the provider and the driver would refuse."""
+    """The SecretProviderClass object, after checking everything the provider and the driver would refuse (a
+    namespace that is an Output once it resolves)."""
     check_dns1123_subdomain(name, "SecretProviderClass name")
-    check_dns1123_label(namespace, "SecretProviderClassArgs.namespace")
+    namespace = check_dns1123_label_input(namespace, "SecretProviderClassArgs.namespace")
     check_region(region, "SecretProviderClassArgs.region")
     if failover_region is not None and check_region(
             failover_region, "SecretProviderClassArgs.failover_region") == region:

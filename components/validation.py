@@ -9,6 +9,7 @@ that a user sees one actionable message before any resource is registered.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,6 +47,7 @@ __all__ = [
     "check_config_map_size",
     "check_data_key",
     "check_dns1123_label",
+    "check_dns1123_label_input",
     "check_dns1123_subdomain",
     "check_endpoint_access",
     "check_environment_namespace",
@@ -236,6 +238,12 @@ def check_dns1123_label(value: object, setting: str) -> str:
             "starting and ending with a letter or digit)",
         )
     return value
+
+
+def check_dns1123_label_input(value: pulumi.Input[str], setting: str) -> pulumi.Input[str]:
+    """:func:`check_dns1123_label` now, or once ``value`` resolves when it is an Output (a namespace that another
+    resource or program creates)."""
+    return apply_input(value, functools.partial(check_dns1123_label, setting=setting))
 
 
 def check_dns1123_subdomain(value: object, setting: str) -> str:

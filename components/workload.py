@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from components.conventions import AUTOMOUNT_REASON_ANNOTATION
 from components.pod_spec import PodInput, merge_pod_inputs, pod_security_context, restricted_security_context
 from components.rbac import SecretReader
-from components.validation import SettingsError, check_bool, check_dns1123_label
+from components.validation import SettingsError, check_bool, check_dns1123_label, check_dns1123_label_input
 
 __all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs"]
 
@@ -23,10 +23,12 @@ DEFAULT_RESOURCES: Mapping[str, Any] = {"requests": {"cpu": "50m", "memory": "64
 
 class WorkloadArgs(TypedDict):
     app_name: str
-    """Name of the Deployment, its container and (when created here) its ServiceAccount: a DNS-1123 label."""
-    namespace: str
+    """Name of the Deployment, its container and (when created here) its ServiceAccount: a DNS-1123 label. Plain:
+    it names the objects this component creates."""
+    namespace: pulumi.Input[str]
     """Namespace of the Deployment (and of the ServiceAccount, Role and RoleBinding it creates); pass
-    ``depends_on=[environment]`` in opts so that the namespace and its ConfigMaps exist first."""
+    ``depends_on=[environment]`` in opts so that the namespace and its ConfigMaps exist first (an Output, such as
+    ``Environment.namespace``, is checked once it resolves)."""
     image: pulumi.Input[str]
     """Container image (an Output, such as an image built in the same program, is fine)."""
     replicas: NotRequired[int]
@@ -74,7 +76,7 @@ class Workload(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = check_dns1123_label(args["app_name"], "WorkloadArgs.app_name")
-        namespace = check_dns1123_label(args["namespace"], "WorkloadArgs.namespace")
+        namespace = check_dns1123_label_input(args["namespace"], "WorkloadArgs.namespace")
         replicas = args.get("replicas", 1)
         if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= 100:
             raise SettingsError("WorkloadArgs.replicas", replicas, "is not a whole number from 0 to 100")

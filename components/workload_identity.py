@@ -1,6 +1,7 @@
 """One workload identity: an IAM role that can read exactly its Secrets Manager secrets, bound to one ServiceAccount."""
 
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
@@ -24,10 +25,11 @@ from components.iam_policies import (
 )
 from components.validation import (
     SettingsError,
+    apply_input,
     check_account_id,
     check_arn,
     check_bool,
-    check_dns1123_label,
+    check_dns1123_label_input,
     check_dns1123_subdomain,
     check_no_wildcard,
     check_partition,
@@ -42,27 +44,29 @@ _ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 class WorkloadIdentityArgs(TypedDict):
-    namespace: str
-    """Namespace of the ServiceAccount (it must exist, or be created before this component)."""
+    namespace: pulumi.Input[str]
+    """Namespace of the ServiceAccount (it must exist, or be created before this component; an Output, such as
+    ``Environment.namespace``, is checked once it resolves)."""
     service_account_name: str
-    """Name of the ServiceAccount created here; only pods running as it get the role."""
+    """Name of the ServiceAccount created here; only pods running as it get the role. Plain: it names the
+    ServiceAccount this component creates."""
     secrets: Sequence[pulumi.Input[str]]
     """Secrets Manager secrets the role may read, by name (in ``region`` and ``account_id``) or ARN. At least one
     secret or parameter; the role gets ``GetSecretValue`` and ``DescribeSecret`` on exactly these."""
-    parameters: NotRequired[Sequence[str]]
+    parameters: NotRequired[Sequence[pulumi.Input[str]]]
     """SSM parameters the role may read, by name (in ``region`` and ``account_id``) or ARN; no wildcard. Omitted:
     none."""
     parameter_actions: NotRequired[Sequence[str]]
     """The SSM actions granted on ``parameters``: what the reading backend calls
     (``iam_policies.CSI_PARAMETER_ACTIONS`` or ``ESO_PARAMETER_ACTIONS``). Omitted: the CSI provider's."""
-    parameter_kms_key_arns: NotRequired[Sequence[str]]
+    parameter_kms_key_arns: NotRequired[Sequence[pulumi.Input[str]]]
     """Customer-managed keys of SecureString parameters: ``kms:Decrypt`` through SSM in the key's region only.
     Omitted: none (the AWS managed key ``aws/ssm`` needs no grant)."""
     failover_region: NotRequired[str]
     """A second region the secrets and parameters are read from as well (the CSI provider's ``failoverRegion``):
     the role may read each of them there too (a replica has its primary's name, and an ARN's replica differs only
     in its region). Keys of replicas go in ``kms_key_arns``. Omitted: none."""
-    target_role_arn: NotRequired[str]
+    target_role_arn: NotRequired[pulumi.Input[str]]
     """A role in the account that owns the secrets, to chain to in ``pod-identity`` mode (the association's
     ``targetRoleArn``): the pods then act as that role, and this role may only assume it. The owner creates it
     from ``owner_grants`` (its trust policy, pinned to this role and the association's external id, and the read
@@ -71,7 +75,7 @@ class WorkloadIdentityArgs(TypedDict):
     """The IAM role that assumes this one (the External Secrets Operator's own Pod Identity role). Required in
     ``assumed-by-role`` mode, refused otherwise."""
     region: str
-    """AWS region of the secrets given by name."""
+    """AWS region of the secrets given by name. Plain: the names of secrets are checked against it up front."""
     account_id: pulumi.Input[str]
     """AWS account of the secrets given by name, and of the cluster pinned in the Pod Identity trust policy."""
     partition: NotRequired[str]
@@ -91,7 +95,8 @@ class WorkloadIdentityArgs(TypedDict):
     """Customer-managed KMS keys of the secrets: ``kms:Decrypt`` through Secrets Manager in ``region`` only.
     Omitted: none (secrets encrypted with the AWS managed key ``aws/secretsmanager`` need no KMS permission)."""
     managed_policy_arns: NotRequired[Sequence[str]]
-    """Further IAM managed policies attached to the role. Omitted: none."""
+    """Further IAM managed policies attached to the role. Omitted: none. Plain: each attachment is a resource
+    named after its policy."""
     automount_service_account_token: NotRequired[bool]
     """Mount the ServiceAccount's Kubernetes API token into pods. Omitted: false (the AWS credentials come from a
     separate projected token; most apps never call the Kubernetes API)."""
@@ -100,25 +105,35 @@ class WorkloadIdentityArgs(TypedDict):
 
 
 def pod_identity_trust(agent: aws.eks.Addon, account_id: pulumi.Input[str], *, partition: str, region: str,
-                       namespace: str, service_account: str) -> pulumi.Output[str]:
+                       namespace: pulumi.Input[str], service_account: str) -> pulumi.Output[str]:
     """The Pod Identity trust policy (JSON) of a role for one ServiceAccount of the agent's cluster: the one whose
     Pod Identity association binds the role."""
-    return pulumi.Output.all(account_id, agent.cluster_name).apply(
+    return pulumi.Output.all(account_id, agent.cluster_name, namespace).apply(
         lambda v: json.dumps(pod_identity_trust_policy(
             cluster_arn=eks_cluster_arn(v[1], partition=partition, region=region, account_id=v[0]),
-            namespace=namespace, service_account=service_account)))
+            namespace=v[2], service_account=service_account)))
+
+
+def _check_target_role(arn: str, setting: str) -> str:
+    check_no_wildcard(arn, setting, "IAM role")
+    return check_arn(arn, setting, service="iam", resource_prefix="role/")
 
 
 def _check_input_strings(value: object, setting: str, check: Any, allow_empty: bool) -> list[pulumi.Input[str]]:
-    """Check a list of Input[str]: plain strings now, Outputs when they resolve (inside the pure builders)."""
+    """Check a list of Input[str]: plain strings now, Outputs once they resolve (with the same message)."""
     if isinstance(value, str) or not isinstance(value, Sequence) or (not value and not allow_empty):
         raise SettingsError(setting, value, "must be a list" + ("" if allow_empty else " with at least one item"))
+    checked: list[pulumi.Input[str]] = []
     for i, item in enumerate(value):
-        if isinstance(item, str):
-            check(item, f"{setting}[{i}]")
-        elif not isinstance(item, pulumi.Output):
+        if not isinstance(item, str | pulumi.Output):
             raise SettingsError(f"{setting}[{i}]", item, "is not a string")
-    return list(value)
+        checked.append(apply_input(item, functools.partial(_checked, check, setting=f"{setting}[{i}]")))
+    return checked
+
+
+def _checked(check: Any, value: str, setting: str) -> str:
+    check(value, setting)
+    return value
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
@@ -146,7 +161,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         prefix = "WorkloadIdentityArgs"
-        namespace = check_dns1123_label(args["namespace"], f"{prefix}.namespace")
+        namespace = check_dns1123_label_input(args["namespace"], f"{prefix}.namespace")
         service_account = check_dns1123_subdomain(args["service_account_name"], f"{prefix}.service_account_name")
         mode = args.get("mode", "irsa")
         if mode not in MODES:
@@ -176,7 +191,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         parameters = list(args.get("parameters", []))
         secrets = _check_input_strings(args["secrets"], f"{prefix}.secrets", check_secret,
                                        allow_empty=bool(parameters))
-        _check_input_strings(parameters, f"{prefix}.parameters", check_parameter, allow_empty=True)
+        parameters = _check_input_strings(parameters, f"{prefix}.parameters", check_parameter, allow_empty=True)
         kms_key_arns = _check_input_strings(args.get("kms_key_arns", []), f"{prefix}.kms_key_arns", check_key,
                                             allow_empty=True)
         parameter_keys = _check_input_strings(args.get("parameter_kms_key_arns", []),
@@ -224,14 +239,13 @@ class WorkloadIdentity(pulumi.ComponentResource):
             if mode != "pod-identity":
                 raise SettingsError(f"{prefix}.target_role_arn", target, "is only used in pod-identity mode (the "
                                                                          "association chains to it)")
-            check_no_wildcard(target, f"{prefix}.target_role_arn", "IAM role")
-            check_arn(target, f"{prefix}.target_role_arn", service="iam", resource_prefix="role/")
+            target = apply_input(target, functools.partial(_check_target_role, setting=f"{prefix}.target_role_arn"))
 
         super().__init__("eks-config-secrets:index:WorkloadIdentity", name, None, opts)
 
         if mode == "irsa":
-            trust = pulumi.Output.all(args["oidc_provider_arn"], args["oidc_issuer"]).apply(
-                lambda v: json.dumps(irsa_trust_policy(v[0], v[1], namespace, service_account))
+            trust = pulumi.Output.all(args["oidc_provider_arn"], args["oidc_issuer"], namespace).apply(
+                lambda v: json.dumps(irsa_trust_policy(v[0], v[1], v[2], service_account))
             )
         elif mode == "assumed-by-role":
             # ESO assumes the store's role with a plain AssumeRole (no session tags: providers/v1/aws/auth/auth.go).
@@ -242,13 +256,13 @@ class WorkloadIdentity(pulumi.ComponentResource):
                                        namespace=namespace, service_account=service_account)
         role = aws.iam.Role(
             f"{name}-role",
-            description=f"Workload identity of {namespace}/{service_account} ({mode})",
+            description=apply_input(namespace, lambda ns: f"Workload identity of {ns}/{service_account} ({mode})"),
             assume_role_policy=trust,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        def arns(account: str, names: Sequence[str]) -> tuple[list[str], list[str]]:
+        def arns(account: str, names: Sequence[str], parameters: Sequence[str]) -> tuple[list[str], list[str]]:
             def everywhere(arn: str) -> list[str]:
                 return [arn] if failover is None else [arn, in_region(arn, failover)]
 
@@ -258,14 +272,14 @@ class WorkloadIdentity(pulumi.ComponentResource):
                                                                              account_id=account))])
 
         def read(values: list[Any]) -> dict[str, Any]:
-            account, names, keys, secure_keys = values
-            secret_arns, parameter_arns = arns(account, names)
+            account, names, keys, secure_keys, parameter_names = values
+            secret_arns, parameter_arns = arns(account, names, parameter_names)
             return secrets_read_policy(secret_arns, kms_key_arns=keys, region=region, parameter_arns=parameter_arns,
                                        parameter_actions=parameter_actions, parameter_kms_key_arns=secure_keys,
                                        failover_region=failover)
 
         resolved = pulumi.Output.all(account_id, pulumi.Output.all(*secrets), pulumi.Output.all(*kms_key_arns),
-                                     pulumi.Output.all(*parameter_keys))
+                                     pulumi.Output.all(*parameter_keys), pulumi.Output.all(*parameters))
         read_policy = resolved.apply(read)
         # Inline: the grant lives and dies with this role and can never be attached to another principal. Chained
         # to a target role, this role only assumes it (with the session tags EKS passes); the target reads.
@@ -274,7 +288,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
             role=role.id,
             name="secrets-read" if target is None else "assume-target-role",
             policy=read_policy.apply(json.dumps) if target is None
-            else json.dumps(assume_roles_policy([target], tag_session=True)),
+            else pulumi.Output.from_input(target).apply(
+                lambda arn: json.dumps(assume_roles_policy([arn], tag_session=True))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         for arn in managed:
@@ -308,14 +323,14 @@ class WorkloadIdentity(pulumi.ComponentResource):
             external_id = association.external_id
 
         def grants(values: list[Any]) -> list[dict[str, Any]]:
-            role_arn, chained_id, (account, names, keys, _), policy = values
-            if target is not None:
-                return [{"account": target.split(":")[4], "role": target,
+            role_arn, chained_id, (account, names, keys, _, parameter_names), policy, chained_to = values
+            if chained_to is not None:
+                return [{"account": chained_to.split(":")[4], "role": chained_to,
                          "trust_policy": role_trust_policy(role_arn, tag_session=True, external_id=chained_id),
                          "permissions_policy": policy}]
-            return owner_grants(arns(account, names)[0], keys, role_arn, account)
+            return owner_grants(arns(account, names, parameter_names)[0], keys, role_arn, account)
 
-        self.owner_grants = pulumi.Output.all(role.arn, external_id, resolved, read_policy).apply(grants)
+        self.owner_grants = pulumi.Output.all(role.arn, external_id, resolved, read_policy, target).apply(grants)
 
         self.role_arn = role.arn
         self.role_name = role.name

@@ -51,6 +51,16 @@ CRD_SCHEMAS = {
 }
 
 
+class Later:
+    """An argument that the program gives as an Output (another resource's, another stack's), made inside it."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def output(self) -> pulumi.Output[Any]:
+        return pulumi.Output.from_input(self.value)
+
+
 def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
     """One AppSecrets on a cluster handle and the backend named by ``backend`` (``csi`` or ``external-secrets``);
     ``sync_secret`` goes to the driver, ``esc_organization`` and ``operator_identity`` to the operator, the rest
@@ -79,7 +89,8 @@ def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
             if overrides.pop("operator_identity", False):
                 operator |= {"cluster": cluster, "target": args["target"]}
             args["external_secrets"] = ExternalSecretsOperator("installer", operator, opts=opts)
-        merged: dict[str, Any] = {**args, **overrides}
+        merged: dict[str, Any] = {**args, **{key: value.output() if isinstance(value, Later) else value
+                                             for key, value in overrides.items()}}
         for key in merged.pop("drop", ()):
             merged.pop(key)
         app = AppSecrets("dev-app", merged, opts=opts)  # type: ignore[arg-type]
@@ -392,3 +403,30 @@ def test_each_secrets_mistake_is_reported_at_once_as_input_property_errors() -> 
     assert isinstance(caught.value, pulumi.InputPropertiesError)
     assert [e["property_path"] for e in caught.value.errors or []] == [
         "AppSecretsArgs.secrets[0].secret", "AppSecretsArgs.secrets[1].parameter"]
+
+
+@pytest.mark.parametrize("backend", ["csi", "external-secrets"])
+def test_a_namespace_given_as_an_output_registers_what_the_plain_one_does(backend: str) -> None:
+    plain, _ = app_plan(backend=backend)
+    later, _ = app_plan(backend=backend, namespace=Later("dev"))
+    assert [(r.urn, r.inputs, r.parent) for r in later.resources] == [(r.urn, r.inputs, r.parent)
+                                                                       for r in plain.resources]
+
+
+def test_a_bad_namespace_output_is_refused_once_known_with_the_plain_values_message() -> None:
+    with pytest.raises(SettingsError) as plain:
+        app_plan(namespace="Dev")
+    # The SDK fails the resources that wait on it and names them around the message.
+    with pytest.raises(ValueError, match="While processing") as later:
+        app_plan(namespace=Later("Dev"))
+    assert str(later.value).endswith(f"ValueError has risen: {plain.value}")
+    assert str(plain.value).startswith("AppSecretsArgs.namespace 'Dev' is not a DNS-1123 label")
+
+
+def test_a_target_role_given_as_an_output_is_chained_to() -> None:
+    target = "arn:aws:iam::210987654321:role/payments-reader"
+    plain, _ = app_plan(identity="pod-identity", target_role_arn=target)
+    later, _ = app_plan(identity="pod-identity", target_role_arn=Later(target))
+    association = later.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert association.inputs["targetRoleArn"] == target
+    assert [(r.urn, r.inputs) for r in later.resources] == [(r.urn, r.inputs) for r in plain.resources]

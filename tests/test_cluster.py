@@ -493,7 +493,8 @@ def test_the_agent_is_installed_up_front_when_asked_and_carried_by_the_handle() 
     def program() -> None:
         cluster = SecureCluster("ecs-test", cast(SecureClusterArgs, {**BASE, "pod_identity_agent": True}))
         agent = cluster.identity.pod_identity_agent_addon
-        seen.append(agent is not None and agent is cluster.pod_identity_agent() is cluster.identity.pod_identity_agent())
+        seen.append(agent is not None
+                    and agent is cluster.pod_identity_agent() is cluster.identity.pod_identity_agent())
 
     plan = run_program(program, config={"aws:region": "eu-west-1"})
     assert seen == [True]

@@ -177,7 +177,7 @@ def test_the_checker_catches_each_kind_of_mistake() -> None:
     program = _load()
     app = program["resources"]["payments"]["properties"]
     app["mountPth"] = "/mnt/x"                                   # not an input
-    app["namespace"] = "${payments-environment.namespace}"       # an Output into a plain input
+    app["appName"] = "${payments-environment.namespace}"         # an Output into a plain input
     app["secrets"][0]["keys"][0]["file"] = 3                     # a number for a string
     del app["target"]                                            # a required input
     app["csiDriver"] = "${payments-environment}"                 # a reference to another type
@@ -186,7 +186,7 @@ def test_the_checker_catches_each_kind_of_mistake() -> None:
     problems = Checker(program, schema()).run()
     assert problems == [
         "payments: required inputs missing: target",
-        "payments.namespace is a plain input: it cannot take an Output",
+        "payments.appName is a plain input: it cannot take an Output",
         "payments.secrets[0].keys[0].file: 3 is not a string",
         f"payments.csiDriver: payments-environment is a {PACKAGE_NAME}:index:Environment, the input takes "
         f"#/resources/{PACKAGE_NAME}:index:SecretsStoreCsiDriver",

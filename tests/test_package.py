@@ -342,14 +342,14 @@ def test_settings_paths_become_schema_property_paths(setting: str, path: str) ->
 
 
 def test_an_output_given_to_a_plain_argument_is_refused_per_property() -> None:
-    # The SDK would hand the Output on: the namespace check would print an Output object, and the list of
-    # secrets would fail with a TypeError deep in the constructor.
+    # The SDK would hand the Output on: the ServiceAccount name check would print an Output object, and the list
+    # of secrets would fail with a TypeError deep in the constructor. The namespace and the account take Outputs.
     _, errors = _construct_status({
         "namespace": "dev", "serviceAccountName": "app", "secrets": ["dev/app/database"], "region": "eu-west-1",
         "accountId": "123456789012", "oidcProviderArn": PROVIDER_ARN, "oidcIssuer": ISSUER},
-        outputs=["namespace", "secrets", "accountId"])
+        outputs=["serviceAccountName", "secrets", "accountId", "namespace"])
     reason = "is an output of another resource, but this argument must be known before deployment: give a plain value"
-    assert errors == [("namespace", reason), ("secrets", reason)]
+    assert errors == [("serviceAccountName", reason), ("secrets", reason)]
 
 
 def test_the_plugin_started_as_the_cli_starts_it_serves_the_checked_in_schema() -> None:
