@@ -36,6 +36,7 @@ __all__ = [
     "ConfigMapArgs",
     "Environment",
     "EnvironmentArgs",
+    "EnvironmentInputArgs",
     "EnvironmentSecretArgs",
     "check_checksum_key",
     "check_checksummed_name",
@@ -80,6 +81,31 @@ class EnvironmentSecretArgs(TypedDict):
     kubernetes.io/dockerconfigjson."""
     password: NotRequired[pulumi.Input[str]]
     """dockerconfigjson: password or token, stored as a Pulumi secret. Required for kubernetes.io/dockerconfigjson."""
+
+
+class EnvironmentInputArgs(TypedDict):
+    """One thing a workload reads from its environment, as a program in another language asks for it
+    (``WorkloadArgs.environment_inputs``): the fragment that the matching ``Environment`` method hands out, with
+    its checksum and, for a Secret, the pod's Role entry. The keys given choose the method."""
+
+    config_map: NotRequired[str]
+    """A ConfigMap of the environment. Exactly one of ``config_map`` and ``secret``."""
+    secret: NotRequired[str]
+    """A Secret of the environment. Exactly one of ``config_map`` and ``secret``."""
+    key: NotRequired[str]
+    """The key read: into the env var ``env``, or (a ConfigMap's) as the file ``mount_path``. Omitted: every key,
+    as env vars (a ConfigMap's, ``envFrom``) or as files under ``mount_path`` (a Secret's)."""
+    env: NotRequired[str]
+    """The env var that gets ``key``. Omitted: none."""
+    mount_path: NotRequired[str]
+    """Where the file (a ConfigMap's ``key``) or the Secret's files are mounted. Omitted: none."""
+    volume: NotRequired[str]
+    """The pod's volume name of a mount. Omitted: ``config-<name>`` or ``secret-<name>``."""
+
+
+_INPUT_FORMS = ("config_map+key+env", "config_map", "config_map+key+mount_path", "secret+key+env",
+                "secret+mount_path")
+"""The combinations of ``EnvironmentInputArgs`` keys (besides ``volume``), one per fragment method."""
 
 
 class EnvironmentArgs(TypedDict):
@@ -221,6 +247,27 @@ class Environment(pulumi.ComponentResource):
         return PodInput(volumes=[secret_volume(name, self._secret(secret))],
                         volume_mounts=[read_only_mount(name, mount_path)],
                         checksums=self.secret_checksums[secret], secret_names=[secret])
+
+    def pod_input(self, args: EnvironmentInputArgs, setting: str) -> PodInput:
+        """The fragment that ``args`` asks for (see :class:`EnvironmentInputArgs`); ``setting`` names it in errors."""
+        source = "config_map" if "config_map" in args else "secret"
+        form = "+".join(k for k in ("config_map", "secret", "key", "env", "mount_path") if k in args)
+        if form not in _INPUT_FORMS:
+            forms = ", ".join(_INPUT_FORMS)
+            raise SettingsError(setting, dict(args), f"gives {form or 'nothing'}: give one of {forms} (and "
+                                                     "optionally volume with mount_path)")
+        if "volume" in args and "mount_path" not in args:
+            raise SettingsError(f"{setting}.volume", args["volume"], "names the volume of a mount: give mount_path")
+        name = args[source]  # type: ignore[literal-required]
+        if form == "config_map+key+env":
+            return self.env_from_config_map_key(args["env"], name, args["key"])
+        if form == "config_map":
+            return self.env_from_config_map(name)
+        if form == "config_map+key+mount_path":
+            return self.config_file(name, args["key"], args["mount_path"], volume=args.get("volume"))
+        if form == "secret+key+env":
+            return self.env_from_secret_key(args["env"], name, args["key"])
+        return self.secret_files(name, args["mount_path"], volume=args.get("volume"))
 
     def _config_map(self, name: str) -> pulumi.Output[str]:
         if name not in self.config_map_names:

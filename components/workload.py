@@ -7,7 +7,9 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.app_secrets import AppSecrets
 from components.conventions import AUTOMOUNT_REASON_ANNOTATION
+from components.environment import Environment, EnvironmentInputArgs
 from components.pod_spec import PodInput, merge_pod_inputs, pod_security_context, restricted_security_context
 from components.rbac import SecretReader
 from components.validation import SettingsError, check_bool, check_dns1123_label, check_dns1123_label_input
@@ -48,7 +50,20 @@ class WorkloadArgs(TypedDict):
     and ``AppSecrets.pod_input()`` hand out, or ``pod_spec.PodInput`` of your own. Merged by
     ``pod_spec.merge_pod_inputs``: a volume given twice is mounted once; at most one names a ServiceAccount.
     Default: none. Without a ServiceAccount among them, a new one named after the workload, with
-    ``automountServiceAccountToken: false``."""
+    ``automountServiceAccountToken: false``. Plain: a Python list of fragments (from another language, use
+    ``app_secrets``)."""
+    environment: NotRequired[Environment]
+    """The app's environment, which ``environment_inputs`` read from. From another language, the ``Environment``
+    component itself (a resource reference). Required with ``environment_inputs``."""
+    environment_inputs: NotRequired[Sequence[EnvironmentInputArgs]]
+    """What the pods read from ``environment`` (its ConfigMaps' keys as env vars or files, its Secrets' keys as env
+    vars or its Secrets as files), each turned into the fragment of the matching ``Environment`` method and joined
+    to ``inputs``: what a program in another language, which cannot call those methods, passes. Default: none."""
+    app_secrets: NotRequired[AppSecrets]
+    """The app's secrets, whose fragment (``AppSecrets.pod_input()``: the secrets volume and mount, the env vars,
+    the app's ServiceAccount and Reloader's annotations, which do nothing where Reloader is not installed) joins
+    ``inputs``. From another language, the ``AppSecrets`` component itself (a resource reference), since a
+    fragment comes from a Python method. Default: none."""
     annotations: NotRequired[Mapping[str, str]]
     """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
     image_pull_secrets: NotRequired[Sequence[str]]
@@ -80,7 +95,21 @@ class Workload(pulumi.ComponentResource):
         replicas = args.get("replicas", 1)
         if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= 100:
             raise SettingsError("WorkloadArgs.replicas", replicas, "is not a whole number from 0 to 100")
-        pod = merge_pod_inputs(args.get("inputs", []), "WorkloadArgs.inputs")
+        inputs = list(args.get("inputs", []))
+        wanted = list(args.get("environment_inputs", []))
+        if wanted:
+            environment = args.get("environment")
+            if not isinstance(environment, Environment):
+                raise SettingsError("WorkloadArgs.environment", environment,
+                                    "is not an Environment component: environment_inputs read from it")
+            inputs += [environment.pod_input(item, f"WorkloadArgs.environment_inputs[{i}]")
+                       for i, item in enumerate(wanted)]
+        if "app_secrets" in args:
+            app_secrets = args["app_secrets"]
+            if not isinstance(app_secrets, AppSecrets):
+                raise SettingsError("WorkloadArgs.app_secrets", app_secrets, "is not an AppSecrets component")
+            inputs.append(app_secrets.pod_input())
+        pod = merge_pod_inputs(inputs, "WorkloadArgs.inputs")
         for i, mount in enumerate(pod.volume_mounts):
             if not mount.get("readOnly", False) and _is_sensitive(mount["name"], pod.volumes):
                 raise SettingsError(f"WorkloadArgs.inputs[].volume_mounts[{i}]", mount["name"],

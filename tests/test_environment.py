@@ -19,7 +19,7 @@ from components.pod_spec import (
     http_probe,
 )
 from components.validation import SettingsError
-from components.workload import Workload
+from components.workload import Workload, WorkloadArgs
 from tests.test_secret_data import tls_pair
 
 CLUSTER_VERSION = "1.33"
@@ -40,8 +40,9 @@ def environment_plan(args: EnvironmentArgs) -> Plan:
     return run_program(program)
 
 
-def app_plan(log_level: str = "debug", nginx_conf: str = NGINX_CONF, token: str = "t0ken") -> Plan:
-    """An environment and a workload that reads it in each way: a key as env, a file by subPath, a Secret key."""
+def app_plan(log_level: str = "debug", nginx_conf: str = NGINX_CONF, token: str = "t0ken", asked: bool = False) -> Plan:
+    """An environment and a workload that reads it in each way: a key as env, a file by subPath, a Secret key;
+    ``asked``: as a program in another language asks for them (``environment_inputs``), not by the methods."""
     def program() -> None:
         provider = k8s.Provider("k8s", kubeconfig="{}")
         on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
@@ -51,14 +52,23 @@ def app_plan(log_level: str = "debug", nginx_conf: str = NGINX_CONF, token: str 
         ], "secrets": [{"name": "api", "string_data": {"TOKEN": pulumi.Output.secret(token)}}],
             "checksum_key": pulumi.Output.secret(KEY)}
         env = Environment("dev", args, opts=on_cluster)
-        Workload("dev-web", {
+        workload: WorkloadArgs = {
             "app_name": "web", "namespace": "dev", "image": "nginx:1.27", "port": 8080,
             # Each fragment brings its checksum and (a Secret's) the Role entry: none is listed by hand.
             "inputs": [env.env_from_config_map_key("LOG_LEVEL", "app-config", "LOG_LEVEL"),
                        env.env_from_secret_key("TOKEN", "api", "TOKEN"),
                        env.config_file("nginx-config", "nginx.conf", "/etc/nginx/nginx.conf", volume="config")],
             "readiness_probe": http_probe("/healthz"),
-        }, opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[env])))
+        }
+        if asked:
+            workload["inputs"] = []
+            workload |= {"environment": env, "environment_inputs": [
+                {"config_map": "app-config", "key": "LOG_LEVEL", "env": "LOG_LEVEL"},
+                {"secret": "api", "key": "TOKEN", "env": "TOKEN"},
+                {"config_map": "nginx-config", "key": "nginx.conf", "mount_path": "/etc/nginx/nginx.conf",
+                 "volume": "config"}]}
+        Workload("dev-web", workload,
+                 opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[env])))
         pulumi.export("config_map_names", env.config_map_names)
         pulumi.export("api_checksum", env.secret_checksums["api"]["checksum/api"])
 
@@ -341,3 +351,39 @@ def test_a_fragment_names_only_objects_of_its_environment() -> None:
         run_program(program)
     assert str(caught.value) == ("Environment.config_map 'nginx-config' is not a ConfigMap of environment dev: add it "
                                  "to config_maps first")
+
+
+def test_inputs_asked_for_by_arguments_are_the_methods_fragments() -> None:
+    # A program in another language cannot call the fragment methods: it names what the pods read.
+    by_methods, asked = app_plan(), app_plan(asked=True)
+    assert [(r.urn, r.inputs) for r in asked.resources] == [(r.urn, r.inputs) for r in by_methods.resources]
+
+
+@pytest.mark.parametrize(("asked", "message"), [
+    ({"config_map": "app-config", "env": "LOG_LEVEL"},
+     "WorkloadArgs.environment_inputs[0] {'config_map': 'app-config', 'env': 'LOG_LEVEL'} gives config_map+env: give "
+     "one of config_map+key+env, config_map, config_map+key+mount_path, secret+key+env, secret+mount_path (and "
+     "optionally volume with mount_path)"),
+    ({"secret": "api", "key": "TOKEN", "env": "TOKEN", "volume": "v"},
+     "WorkloadArgs.environment_inputs[0].volume 'v' names the volume of a mount: give mount_path"),
+    ({"config_map": "other"}, "Environment.config_map 'other' is not a ConfigMap of environment dev: add it to "
+                              "config_maps first"),
+])
+def test_an_input_asked_for_wrongly_is_refused_by_name(asked: Any, message: str) -> None:
+    def program() -> None:
+        env = Environment("dev", {"namespace": "dev", "config_maps": [{"name": "app-config", "data": {"A": "1"}}],
+                                  "secrets": [{"name": "api", "string_data": {"TOKEN": "t"}}], "checksum_key": KEY})
+        Workload("dev-web", {"app_name": "web", "namespace": "dev", "image": "nginx:1.27", "environment": env,
+                             "environment_inputs": [asked]})
+
+    with pytest.raises(SettingsError) as caught:
+        run_program(program)
+    assert str(caught.value) == message
+
+
+def test_environment_inputs_need_the_environment() -> None:
+    with pytest.raises(SettingsError) as caught:
+        run_program(lambda: Workload("dev-web", {"app_name": "web", "namespace": "dev", "image": "nginx:1.27",
+                                                 "environment_inputs": [{"config_map": "app-config"}]}))
+    assert str(caught.value) == ("WorkloadArgs.environment None is not an Environment component: environment_inputs "
+                                 "read from it")

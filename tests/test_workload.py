@@ -8,6 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.app_secrets import AppSecrets
+from components.csi_driver import SecretsStoreCsiDriver
+from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies
 from components.pod_spec import (
@@ -156,3 +159,45 @@ def test_service_without_a_port_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         workload_plan(service=True)
     assert str(caught.value) == "WorkloadArgs.service True needs WorkloadArgs.port: a Service serves a port"
+
+
+def _app_with_secrets(give: str) -> Plan:
+    """One app's secrets (csi) and its Workload, given them as ``give``: the Python fragment or the component."""
+
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
+        issuer = "oidc.eks.eu-west-1.amazonaws.com/id/0A"
+        app = AppSecrets("dev-app", {
+            "namespace": "dev", "app_name": "app", "secrets": [{"secret": "dev/app", "keys": [
+                {"property": "password", "file": "password", "env": "DB_PASSWORD"}]}],
+            "cluster": ClusterIdentity(cluster_name="c", cluster_arn="arn:aws:eks:eu-west-1:123456789012:cluster/c",
+                                       oidc_provider_arn=f"arn:aws:iam::123456789012:oidc-provider/{issuer}",
+                                       oidc_issuer=issuer),
+            "target": AwsTarget(region="eu-west-1", account_id="123456789012"),
+            "csi_driver": SecretsStoreCsiDriver("csi", {"region": "eu-west-1"}, opts=opts)}, opts=opts)
+        args: WorkloadArgs = {"app_name": "app", "namespace": "dev", "image": "nginx:1.27"}
+        if give == "fragment":
+            args["inputs"] = [app.pod_input()]
+        else:
+            args["app_secrets"] = app
+        Workload("dev-app", args, opts=opts)
+
+    return run_program(program)
+
+
+def test_app_secrets_given_as_the_component_are_its_fragment() -> None:
+    # What a program in another language passes: the AppSecrets component, which cannot hand it a Python fragment.
+    fragment, component = _app_with_secrets("fragment"), _app_with_secrets("component")
+    assert [(r.urn, r.inputs) for r in component.resources] == [(r.urn, r.inputs) for r in fragment.resources]
+    deployment = component.one("kubernetes:apps/v1:Deployment")
+    spec = deployment.inputs["spec"]["template"]["spec"]
+    assert spec["serviceAccountName"] == "app"
+    assert [v["name"] for v in spec["volumes"]] == ["secrets", "tmp"]
+    assert spec["containers"][0]["env"][0]["name"] == "DB_PASSWORD"
+
+
+def test_app_secrets_of_another_kind_are_refused_by_name() -> None:
+    with pytest.raises(SettingsError) as caught:
+        workload_plan(app_secrets="dev-app")
+    assert str(caught.value) == "WorkloadArgs.app_secrets 'dev-app' is not an AppSecrets component"
