@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import grpc
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
@@ -47,6 +48,7 @@ from components.package import COMPONENTS, PACKAGE_NAME, schema, schema_text
 from components.plan.engine import Plan, RecordedResource, _own_executor, _RecordingMonitor, digest_key, run_program
 from components.plan.fake_cloud import FakeCloud
 from components.validation import SettingsError
+from components.workload import Workload
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from tests.validators import pulumi_schema_errors
 
@@ -174,20 +176,37 @@ def _in_own_loop(run: Callable[[], Awaitable[T]]) -> T:
 
 STACK = "urn:pulumi:dev::eks-config-secrets::pulumi:pulumi:Stack::eks-config-secrets-dev"
 Step = Callable[[list[Any]], tuple[str, str, dict[str, Any]]]
-"""One construct request of a caller's program: (type, name, inputs as sent), given the earlier responses."""
+"""One construct request of a caller's program: (type, name, inputs as sent), given the earlier responses. An
+input whose value is a ``_Pending`` is sent as the caller sends another resource's output: with a dependency on
+that resource, which the host hands to the constructor as an Output."""
 
 
-def _served(steps: Sequence[Step]) -> tuple[list[Any], list[RecordedResource]]:
+class _Pending:
+    """An input value that comes from another resource (``urn``) of the caller's program."""
+
+    def __init__(self, value: Any, urn: str) -> None:
+        self.value, self.urn = value, urn
+
+
+def _served(steps: Sequence[Step], caller: Sequence[tuple[str, str, dict[str, Any]]] = (),
+            ) -> tuple[list[Any], list[RecordedResource]]:
     """Answer each step's construct request in turn with the SDK's provider server hosting our package (one server
     and loop, as one plugin process serves a deployment), against the recording engine served as the resource
     monitor. The caller's Kubernetes provider is registered first (by the caller's program, in a deployment) and
-    passed by reference, as the engine passes it."""
+    passed by reference, as the engine passes it; so are the ``caller``'s own resources (type, name, inputs), whose
+    registrations open the responses that the steps see."""
     monitor = _RecordingMonitor(FakeCloud(region="eu-west-1"), digest_key("eks-config-secrets", "dev"))
     settings.reset_options(project="eks-config-secrets", stack="dev")
     kubeconfig = struct_pb2.Struct()
     kubeconfig.update({"kubeconfig": "{}"})
     k8s_provider = monitor.RegisterResource(resource_pb2.RegisterResourceRequest(
         type="pulumi:providers:kubernetes", name="k8s", custom=True, object=kubeconfig))
+    owned = []
+    for typ, name, inputs in caller:
+        state = struct_pb2.Struct()
+        state.update(inputs)
+        owned.append(monitor.RegisterResource(resource_pb2.RegisterResourceRequest(
+            type=typ, name=name, custom=True, parent=STACK, object=state)))
     server = grpc.server(ThreadPoolExecutor(max_workers=2))
     resource_pb2_grpc.add_ResourceMonitorServicer_to_server(_ServedMonitor(monitor, contextvars.copy_context()), server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -195,13 +214,17 @@ def _served(steps: Sequence[Step]) -> tuple[list[Any], list[RecordedResource]]:
     servicer = ProviderServicer(package.provider(), [], engine_address="")
 
     async def run() -> list[Any]:
-        responses: list[Any] = []
+        responses: list[Any] = list(owned)
         for step in steps:
             typ, name, wire = step(responses)
+            pending = {key: value.urn for key, value in wire.items() if isinstance(value, _Pending)}
             request = provider_pb2.ConstructRequest(
                 project="eks-config-secrets", stack="dev", type=typ, name=name, parent=STACK,
                 monitorEndpoint=f"127.0.0.1:{port}", providers={"kubernetes": f"{k8s_provider.urn}::{k8s_provider.id}"},
-                inputs=await rpc.serialize_properties(wire, {}))
+                inputs=await rpc.serialize_properties(
+                    {key: value.value if isinstance(value, _Pending) else value for key, value in wire.items()}, {}))
+            for key, urn in pending.items():
+                request.inputDependencies[key].urns.append(urn)
             context = _AbortingContext()
             responses.append(await servicer.Construct(request, context))
             assert context.status is None, context.status
@@ -211,17 +234,22 @@ def _served(steps: Sequence[Step]) -> tuple[list[Any], list[RecordedResource]]:
         responses = _in_own_loop(run)
     finally:
         server.stop(None)
-    return responses, monitor.recorded
+    return responses[len(owned):], monitor.recorded
 
 
-def _same_children(hosted: list[RecordedResource], direct: Plan, count: int) -> None:
-    built = {r.urn: r for r in hosted if r.type != "pulumi:providers:kubernetes"}
-    expected = {r.urn: r for r in direct.resources if r.type != "pulumi:providers:kubernetes"}
+def _same_children(hosted: list[RecordedResource], direct: Plan, count: int, callers: Sequence[str] = ()) -> None:
+    """The components' children are the same, ``callers`` (URNs of the caller's own resources, which the hosted
+    children may also depend on through an input given as their output) aside."""
+    built = {r.urn: r for r in hosted if r.type != "pulumi:providers:kubernetes" and r.urn not in callers}
+    expected = {r.urn: r for r in direct.resources
+                if r.type != "pulumi:providers:kubernetes" and r.urn not in callers}
     assert sorted(built) == sorted(expected)
     assert len(built) == count
     for urn, resource in built.items():
-        assert (resource.inputs, resource.parent, resource.provider, resource.dependencies) == (
-            expected[urn].inputs, expected[urn].parent, expected[urn].provider, expected[urn].dependencies), urn
+        assert (resource.inputs, resource.parent, resource.provider,
+                [d for d in resource.dependencies if d not in callers]) == (
+            expected[urn].inputs, expected[urn].parent, expected[urn].provider,
+            [d for d in expected[urn].dependencies if d not in callers]), urn
 
 
 def _direct(build: Callable[[pulumi.ResourceOptions], object]) -> Plan:
@@ -370,3 +398,56 @@ def test_the_plugin_started_as_the_cli_starts_it_serves_the_checked_in_schema() 
         plugin.wait(timeout=30)
     assert json.loads(served.schema) == json.loads((ROOT / "schema.json").read_text(encoding="utf-8"))
     assert info.version == components.__version__
+
+
+def _ref(response: Any) -> dict[str, Any]:
+    """A resource reference to what ``response`` registered, as the engine sends one."""
+    reference = {rpc._special_sig_key: rpc._special_resource_sig, "urn": response.urn}
+    # A custom resource's registration has an id; a component's construct response has none.
+    resource_id = getattr(response, "id", "")
+    return reference | ({"id": resource_id} if resource_id else {})
+
+
+def test_pod_identity_on_an_existing_cluster_and_its_workload_pass_through_the_host() -> None:
+    # A YAML or TypeScript program: the cluster's agent add-on is its own resource, set on the cluster handle; the
+    # app's namespace is another resource's output; the Workload takes the AppSecrets component.
+    namespace_urn = "urn:pulumi:dev::eks-config-secrets::kubernetes:core/v1:Namespace::dev"
+    agent_inputs = {"clusterName": "ecs-dev", "addonName": "eks-pod-identity-agent"}
+
+    def app_secrets(responses: list[Any]) -> tuple[str, str, dict[str, Any]]:
+        return f"{PACKAGE_NAME}:index:AppSecrets", "app", {
+            "namespace": _Pending("dev", namespace_urn), "appName": "app", "secrets": SECRETS,
+            "identity": "pod-identity",
+            "cluster": {"clusterName": "ecs-dev", "clusterArn": CLUSTER_ARN, "oidcProviderArn": PROVIDER_ARN,
+                        "oidcIssuer": ISSUER, "podIdentityAgentAddon": _ref(responses[0])},
+            "target": {"region": "eu-west-1", "accountId": "123456789012"}, "csiDriver": _ref(responses[1])}
+
+    def workload(responses: list[Any]) -> tuple[str, str, dict[str, Any]]:
+        return f"{PACKAGE_NAME}:index:Workload", "app", {
+            "appName": "app", "namespace": "dev", "image": "nginx:1.27", "appSecrets": _ref(responses[2])}
+
+    _, hosted = _served([lambda _: (f"{PACKAGE_NAME}:index:SecretsStoreCsiDriver", "csi", {"region": "eu-west-1"}),
+                         app_secrets, workload], caller=[("aws:eks/addon:Addon", "agent", agent_inputs)])
+
+    def program(opts: pulumi.ResourceOptions) -> None:
+        agent = aws.eks.Addon("agent", cluster_name="ecs-dev", addon_name="eks-pod-identity-agent")
+        driver = SecretsStoreCsiDriver("csi", {"region": "eu-west-1"}, opts)
+        app = AppSecrets("app", {
+            "namespace": "dev", "app_name": "app", "secrets": cast(Any, SECRETS), "identity": "pod-identity",
+            "cluster": ClusterIdentity(cluster_name="ecs-dev", cluster_arn=CLUSTER_ARN, oidc_provider_arn=PROVIDER_ARN,
+                                       oidc_issuer=ISSUER, pod_identity_agent_addon=agent),
+            "target": AwsTarget(region="eu-west-1", account_id="123456789012"), "csi_driver": driver}, opts)
+        Workload("app", {"app_name": "app", "namespace": "dev", "image": "nginx:1.27", "app_secrets": app}, opts)
+
+    direct = _direct(program)
+    agent_urn = "urn:pulumi:dev::eks-config-secrets::aws:eks/addon:Addon::agent"
+    _same_children(hosted, direct, len(direct.resources) - 2, callers=[agent_urn, namespace_urn])
+    association = next(r for r in hosted if r.type == "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert agent_urn in association.dependencies
+    # What is placed in the namespace waits for the caller's Namespace, whose output it was given.
+    spc = next(r for r in hosted if r.type == "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")
+    assert namespace_urn in spc.dependencies
+    assert association.inputs["clusterName"] == "ecs-dev"
+    deployment = next(r for r in hosted if r.type == "kubernetes:apps/v1:Deployment")
+    assert deployment.inputs["spec"]["template"]["spec"]["serviceAccountName"] == "app"
+    assert deployment.inputs["metadata"]["namespace"] == "dev"
