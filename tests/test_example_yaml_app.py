@@ -12,11 +12,11 @@ compile it.
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
 from components.package import PACKAGE_NAME, schema
-from components.pod_spec import pod_security_context, restricted_security_context
 from tests.validators import pulumi_schema_errors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,9 @@ class Checker:
             self.problems.append(f"{where}: {head} is not a config key, variable or resource of the program")
             return
         wanted = prop.get("$ref", "") if prop is not None else ""
-        if not attribute and wanted.startswith("#/resources/") and wanted != f"#/resources/{resource['type']}":
+        # A resource of this package (#/resources/<token>) or of another (/aws/v7.51.1/schema.json#/resources/...).
+        token = unquote(wanted.partition("#/resources/")[2])
+        if not attribute and token and token != resource["type"]:
             self.problems.append(f"{where}: {head} is a {resource['type']}, the input takes {wanted}")
         if attribute:
             self._takes_output(where, prop)
@@ -170,7 +172,7 @@ def test_every_package_type_property_and_output_the_program_uses_exists_with_a_c
     assert Checker(program, schema()).run() == []
     used = sorted({r["type"] for r in program["resources"].values() if r["type"].startswith(f"{PACKAGE_NAME}:")})
     assert used == [f"{PACKAGE_NAME}:index:AppSecrets", f"{PACKAGE_NAME}:index:Environment",
-                    f"{PACKAGE_NAME}:index:SecretsStoreCsiDriver"]
+                    f"{PACKAGE_NAME}:index:SecretsStoreCsiDriver", f"{PACKAGE_NAME}:index:Workload"]
 
 
 def test_the_checker_catches_each_kind_of_mistake() -> None:
@@ -181,8 +183,7 @@ def test_the_checker_catches_each_kind_of_mistake() -> None:
     app["secrets"][0]["keys"][0]["file"] = 3                     # a number for a string
     del app["target"]                                            # a required input
     app["csiDriver"] = "${payments-environment}"                 # a reference to another type
-    program["resources"]["payments-deployment"]["properties"]["spec"]["template"]["spec"]["volumes"] = (
-        "${payments.volumez}")                                   # no such output
+    program["outputs"]["roleArn"] = "${payments.roleArm}"       # no such output
     problems = Checker(program, schema()).run()
     assert problems == [
         "payments: required inputs missing: target",
@@ -192,17 +193,37 @@ def test_the_checker_catches_each_kind_of_mistake() -> None:
         f"#/resources/{PACKAGE_NAME}:index:SecretsStoreCsiDriver",
         "payments.mountPth is not an input (inputs: " + ", ".join(
             sorted(schema()["resources"][f"{PACKAGE_NAME}:index:AppSecrets"]["inputProperties"])) + ")",
-        "payments-deployment.spec.template.spec.volumes: payments.volumez is not an output of "
-        f"{PACKAGE_NAME}:index:AppSecrets",
+        f"outputs.roleArn: payments.roleArm is not an output of {PACKAGE_NAME}:index:AppSecrets",
     ]
 
 
-def test_the_hand_written_deployment_keeps_the_packages_security_contexts() -> None:
-    # The YAML Deployment stands in for Workload; its contexts are the package's, so the CSI files stay readable.
-    spec = _load()["resources"]["payments-deployment"]["properties"]["spec"]["template"]["spec"]
-    assert spec["securityContext"] == pod_security_context()
-    assert spec["containers"][0]["securityContext"] == restricted_security_context()
-    assert spec["automountServiceAccountToken"] is False
+def test_the_app_runs_as_the_packages_workload_given_its_secrets() -> None:
+    # No Deployment written by hand: the package's Workload takes the AppSecrets component (a resource reference)
+    # and builds the pod from its fragment, with the package's security contexts.
+    resources = _load()["resources"]
+    workload = resources["payments-workload"]
+    assert workload["type"] == f"{PACKAGE_NAME}:index:Workload"
+    assert workload["properties"]["appSecrets"] == "${payments}"
+    assert [r for r in resources.values() if r["type"] == "kubernetes:apps/v1:Deployment"] == []
+
+
+def _with_pod_identity(agent_type: str) -> dict[str, Any]:
+    """The program with ``identity: pod-identity``: the cluster's agent add-on read with ``get`` (a resource of
+    type ``agent_type``) and set on the cluster handle."""
+    program = _load()
+    program["resources"]["pod-identity-agent"] = {
+        "type": agent_type, "get": {"id": "${clusterName}:eks-pod-identity-agent"}}
+    app = program["resources"]["payments"]["properties"]
+    app["identity"] = "pod-identity"
+    app["cluster"]["podIdentityAgentAddon"] = "${pod-identity-agent}"
+    return program
+
+
+def test_pod_identity_on_the_existing_cluster_types_against_the_schema() -> None:
+    assert Checker(_with_pod_identity("aws:eks/addon:Addon"), schema()).run() == []
+    assert Checker(_with_pod_identity("aws:eks/cluster:Cluster"), schema()).run() == [
+        "payments.cluster.podIdentityAgentAddon: pod-identity-agent is a aws:eks/cluster:Cluster, the input takes "
+        "/aws/v7.51.1/schema.json#/resources/aws:eks%2Faddon:Addon"]
 
 
 def test_the_program_is_a_valid_pulumi_project_file() -> None:
