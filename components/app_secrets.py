@@ -1,8 +1,9 @@
 """Everything one app needs to read its Secrets Manager secrets, whichever backend and identity mode."""
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired
+from typing import Any, NotRequired, cast
 
 import pulumi
 from pydantic import with_config
@@ -54,6 +55,7 @@ from components.validation import (
     STACK_FILE_FORM,
     ErrorCollector,
     SettingsError,
+    apply_input,
     check_arn,
     check_bool,
     check_dns1123_label,
@@ -92,20 +94,21 @@ class AppSecretKeyArgs(TypedDict):
 class AppSecretArgs(TypedDict):
     keys: Sequence[AppSecretKeyArgs]
     """What to expose of it; at least one, and at most one without ``property`` (the whole value)."""
-    secret: NotRequired[str]
+    secret: NotRequired[pulumi.Input[str]]
     """Secrets Manager secret name or ARN (another account's ARN needs ``kms_key_arn``). Exactly one of
     ``secret``, ``parameter`` and ``esc_environment``."""
-    parameter: NotRequired[str]
+    parameter: NotRequired[pulumi.Input[str]]
     """SSM parameter name or ARN (``/dev/app/flags``); no wildcard. Exactly one of ``secret``, ``parameter`` and
     ``esc_environment``."""
     esc_environment: NotRequired[str]
     """A Pulumi ESC environment, ``<project>/<environment>`` in the organization of the External Secrets Operator
     (``ExternalSecretsOperatorArgs.pulumi_organization``), read through its ``pulumi`` provider; each key's
-    ``property`` is the path of a value in it (``app.db.password``)."""
-    kms_key_arn: NotRequired[str]
+    ``property`` is the path of a value in it (``app.db.password``). Plain: each environment gets a store of its
+    own."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
     """The customer-managed KMS key of the secret (or SecureString parameter): the role then gets ``kms:Decrypt``
     through Secrets Manager (or SSM) in the key's region. Omitted: none (the AWS managed keys need no grant)."""
-    failover_kms_key_arn: NotRequired[str]
+    failover_kms_key_arn: NotRequired[pulumi.Input[str]]
     """The key of the secret's replica in ``AppSecretsArgs.failover_region``. Omitted: none (an AWS managed key)."""
 
 
@@ -215,10 +218,9 @@ class AppSecrets(pulumi.ComponentResource):
         if failover is not None and check_region(failover, "AppSecretsArgs.failover_region") == region:
             raise SettingsError("AppSecretsArgs.failover_region", failover,
                                 "is the primary region: name another region, or omit it")
-        secrets = list(args["secrets"])
-        if not secrets:
+        if not list(args["secrets"]):
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
-        _check_secrets(secrets, partition, region, failover)
+        secrets = _check_secrets(args["secrets"], partition, region, failover)
         if backend == "csi" and any("esc_environment" in s for s in secrets):
             raise SettingsError("AppSecretsArgs.csi_driver", backend, "cannot read esc_environment sources: Pulumi "
                                                                       "ESC is read through external_secrets")
@@ -235,24 +237,21 @@ class AppSecrets(pulumi.ComponentResource):
         # A Secret that nothing reads would only widen who can read the values: file-only csi apps sync none.
         self.synced_secret_name = f"{app}-secrets" if backend != "csi" or wants_env else None
         file_permission = args.get("file_permission", secret_file_permission(pod_security_context()))
-        # Which key encrypts which secret or parameter: the access proof reads it to prove the key's link (the
-        # policy grants kms:Decrypt on keys, not per secret).
-        kms_keys = {s.get("secret") or s.get("parameter"): s["kms_key_arn"] for s in secrets if "kms_key_arn" in s}
-        # A replica's key, under the name it is read by in the failover region (see access.world.kms_key_of).
-        kms_keys |= {replica_key(name_in_region(str(s.get("secret") or s.get("parameter")), failover), failover):
-                     s["failover_kms_key_arn"]
-                     for s in secrets if failover is not None and "failover_kms_key_arn" in s}
-        annotations = {KMS_KEYS_ANNOTATION: json.dumps(kms_keys, sort_keys=True)} if kms_keys else {}
-        # Built (and so checked) before anything is registered; the resources below only carry them.
+        annotations = _kms_keys_annotation(secrets, failover)
+        # Built (and so checked) before anything is registered; the resources below only carry them. Sources that
+        # are Outputs are checked, and the class's objects built, once they resolve.
         if backend == "csi":
-            objects = [_csi_object(i, s, file_permission, failover) for i, s in enumerate(secrets)]
+            objects: pulumi.Input[list[SecretObjectArgs]] = apply_input(
+                secrets,
+                lambda known: [_csi_object(i, s, file_permission, failover) for i, s in enumerate(known)])
             synced: list[SyncedSecretArgs] = [{
                 "secret_name": self.synced_secret_name,
                 "data": [{"object_name": k["file"], "key": k["file"]} for k in keys],
             }] if self.synced_secret_name else []
-            secret_provider_class_manifest(f"{name}-spc", namespace, region=region, objects=objects,
-                                           use_pod_identity=identity == "pod-identity", secret_objects=synced,
-                                           failover_region=failover, annotations=annotations)
+            if isinstance(objects, list):
+                secret_provider_class_manifest(f"{name}-spc", namespace, region=region, objects=objects,
+                                               use_pod_identity=identity == "pod-identity", secret_objects=synced,
+                                               failover_region=failover, annotations=annotations)
         else:
             stores = _stores(app, secrets)
             if any(source.startswith(_ESC) for source in stores) and organization is None:
@@ -402,7 +401,7 @@ def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]])
                                           "syncSecret or read the file instead")
 
 
-def _source(secret: AppSecretArgs, setting: str) -> tuple[str, str]:
+def _source(secret: AppSecretArgs, setting: str) -> tuple[str, pulumi.Input[str]]:
     """(``secret``, ``parameter`` or ``esc_environment``, its value): exactly one of the three."""
     given = [k for k in ("secret", "parameter", "esc_environment") if k in secret]
     if len(given) != 1:
@@ -411,38 +410,49 @@ def _source(secret: AppSecretArgs, setting: str) -> tuple[str, str]:
     return given[0], secret[given[0]]
 
 
-def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str, failover: str | None) -> None:
-    """Every secret's first mistake, all at once (one ``InputPropertiesError`` per secret with a mistake)."""
+def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str,
+                   failover: str | None) -> list[AppSecretArgs]:
+    """Every secret's first mistake, all at once (one ``InputPropertiesError`` per secret with a mistake); the
+    secrets, their sources and keys that are Outputs replaced by ones that check themselves once they resolve."""
     errors = ErrorCollector()
+    checked: list[AppSecretArgs] = []
     for i, secret in enumerate(secrets):
         with errors.part():
-            _check_secret(i, secret, partition, region, failover)
+            checked.append(_check_secret(i, secret, partition, region, failover))
     errors.raise_any()
     check_unique([k["file"] for s in secrets for k in s["keys"]], "AppSecretsArgs.secrets[].keys[].file")
     check_unique((k["env"] for s in secrets for k in s["keys"] if "env" in k), "AppSecretsArgs.secrets[].keys[].env")
+    return checked
 
 
-def _check_secret(i: int, secret: AppSecretArgs, partition: str, region: str, failover: str | None) -> None:
+def _check_source(value: str, kind: str, setting: str, partition: str, region: str) -> str:
+    try:
+        # A stand-in account: the real one may be an Output, known only later.
+        (secret_arn if kind == "secret" else parameter_arn)(
+            value, partition=partition, region=region, account_id="000000000000")
+    except SettingsError as error:
+        raise SettingsError(setting, error.value, error.expected) from None
+    return value
+
+
+def _check_secret(i: int, secret: AppSecretArgs, partition: str, region: str, failover: str | None) -> AppSecretArgs:
     setting = f"AppSecretsArgs.secrets[{i}]"
     kind, value = _source(secret, setting)
+    checked = dict(secret)
     if kind == "esc_environment":
-        if len(value.split("/")) != 2:
+        if not isinstance(value, str) or len(value.split("/")) != 2:
             raise SettingsError(f"{setting}.esc_environment", value, "is not <project>/<environment>")
         for j, key in enumerate(secret["keys"]):
             if "property" not in key:
                 raise SettingsError(f"{setting}.keys[{j}].property", None,
                                     "is required for a Pulumi ESC source: the path of the value to read")
     else:
-        try:
-            # A stand-in account: the real one may be an Output, known only later.
-            (secret_arn if kind == "secret" else parameter_arn)(
-                value, partition=partition, region=region, account_id="000000000000")
-        except SettingsError as error:
-            raise SettingsError(f"{setting}.{kind}", error.value, error.expected) from None
+        checked[kind] = apply_input(value, functools.partial(_check_source, kind=kind, setting=f"{setting}.{kind}",
+                                                             partition=partition, region=region))
     for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
         if key_setting in secret:
-            check_arn(secret[key_setting], f"{setting}.{key_setting}",
-                      service="kms", resource_prefix="key/")
+            checked[key_setting] = apply_input(secret[key_setting], functools.partial(
+                check_arn, setting=f"{setting}.{key_setting}", service="kms", resource_prefix="key/"))
     if "failover_kms_key_arn" in secret and failover is None:
         raise SettingsError(f"{setting}.failover_kms_key_arn", secret["failover_kms_key_arn"],
                             "is set but the app has no failover_region")
@@ -457,10 +467,30 @@ def _check_secret(i: int, secret: AppSecretArgs, partition: str, region: str, fa
         if key["file"] == whole_secret_file(i) and "property" in key:
             raise SettingsError(f"{setting}.keys[{j}].file", key["file"],
                                 "is the file name of the whole secret: choose another")
+    return cast(AppSecretArgs, checked)
+
+
+def _kms_keys_annotation(secrets: Sequence[AppSecretArgs], failover: str | None) -> dict[str, pulumi.Input[str]]:
+    """Which key encrypts which secret or parameter, as the class's or ExternalSecret's annotation: the access
+    proof reads it to prove the key's link (the policy grants kms:Decrypt on keys, not per secret). A replica's
+    key is under the name it is read by in the failover region (see access.world.kms_key_of). None: no
+    annotation."""
+    pairs: list[list[pulumi.Input[str]]] = [[s.get("secret") or s["parameter"], s["kms_key_arn"]]
+                                            for s in secrets if "kms_key_arn" in s]
+    if failover is not None:
+        pairs += [[apply_input(s.get("secret") or s["parameter"],
+                               lambda name: replica_key(name_in_region(name, failover), failover)),
+                   s["failover_kms_key_arn"]] for s in secrets if "failover_kms_key_arn" in s]
+    if not pairs:
+        return {}
+    return {KMS_KEYS_ANNOTATION: apply_input(cast(list[list[str]], pairs),
+                                             lambda known: json.dumps(dict(known), sort_keys=True))}
 
 
 def _csi_object(index: int, secret: AppSecretArgs, file_permission: str, failover: str | None) -> SecretObjectArgs:
-    kind, name = _source(secret, f"AppSecretsArgs.secrets[{index}]")
+    """The class's object of ``secret``, whose source is known (resolved, if it was an Output)."""
+    kind, source = _source(secret, f"AppSecretsArgs.secrets[{index}]")
+    name = cast(str, source)
     whole = [k for k in secret["keys"] if "property" not in k]
     obj: SecretObjectArgs = {
         "object_name": name,

@@ -69,9 +69,9 @@ _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 class RemoteKey(TypedDict):
     secret_key: str
     """Key in the target Kubernetes Secret ([-._a-zA-Z0-9]+)."""
-    remote_key: str
+    remote_key: pulumi.Input[str]
     """Secrets Manager secret name or ARN, SSM parameter name, or the path of a value in a Pulumi ESC environment
-    (as its store reads them)."""
+    (as its store reads them; an Output once it resolves)."""
     property: NotRequired[str]
     """JSON key inside the secret. Omitted: the whole secret string."""
     store: NotRequired[str]
@@ -205,9 +205,10 @@ def external_secret_manifest(
             raise SettingsError(f"ExternalSecret data[{i}].secret_key", item["secret_key"],
                                 "is given more than once; keys must be unique")
         keys.add(item["secret_key"])
-        if not item["remote_key"]:
+        # An Output (a secret another stack names) was checked by whoever passed it, once it resolves.
+        if item["remote_key"] == "":
             raise SettingsError(f"ExternalSecret data[{i}].remote_key", item["remote_key"], "is empty")
-        remote: dict[str, str] = {"key": item["remote_key"]}
+        remote: dict[str, pulumi.Input[str]] = {"key": item["remote_key"]}
         if "property" in item:
             remote["property"] = item["property"]
         entry: dict[str, Any] = {"secretKey": item["secret_key"], "remoteRef": remote}
@@ -264,7 +265,7 @@ class ExternalSecretArgs(TypedDict):
     installed_by: Sequence[pulumi.Resource]
     """What the stores and the ExternalSecret are created after: the operator's CRDs
     (``ExternalSecretsOperator.crd_dependencies``) and the ServiceAccount the stores sign in with. At least one."""
-    annotations: NotRequired[Mapping[str, str]]
+    annotations: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Annotations of the ExternalSecret. Omitted: none."""
 
 

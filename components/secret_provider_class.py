@@ -114,8 +114,9 @@ class SecretProviderClassArgs(TypedDict):
     region: str
     """AWS region to read from (given explicitly: the provider would otherwise look up the node's region label on
     every mount)."""
-    objects: Sequence[SecretObjectArgs]
-    """The objects to mount; at least one."""
+    objects: pulumi.Input[Sequence[SecretObjectArgs]]
+    """The objects to mount; at least one (an Output, whose objects name secrets known only later, is checked once
+    it resolves)."""
     installed_by: SecretsStoreCsiDriver
     """The Secrets Store CSI Driver that installs the CRD and the provider (its Helm releases or its EKS add-on,
     ``crd_dependencies``); the class is created after them. From another language, the driver component itself
@@ -126,7 +127,7 @@ class SecretProviderClassArgs(TypedDict):
     secret_objects: NotRequired[Sequence[SyncedSecretArgs]]
     """Kubernetes Secrets to sync from the mounted files (needs the driver's ``syncSecret.enabled``). Omitted: none,
     the secrets exist only as files in the pod."""
-    annotations: NotRequired[Mapping[str, str]]
+    annotations: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Annotations of the class. Omitted: none."""
     failover_region: NotRequired[str]
     """A second region the provider reads every object from as well (``failoverRegion``): the primary's value
@@ -269,7 +270,7 @@ def secret_provider_class_manifest(
     objects: Sequence[SecretObjectArgs],
     use_pod_identity: bool = False,
     secret_objects: Sequence[SyncedSecretArgs] = (),
-    annotations: Mapping[str, str] | None = None,
+    annotations: Mapping[str, pulumi.Input[str]] | None = None,
     failover_region: str | None = None,
 ) -> dict[str, Any]:
     """The SecretProviderClass object, after checking everything the provider and the driver would refuse (a
@@ -317,6 +318,10 @@ def secret_provider_class_manifest(
     }
 
 
+def _part(manifest: dict[str, Any] | pulumi.Output[dict[str, Any]], key: str) -> pulumi.Input[Any]:
+    return manifest[key] if isinstance(manifest, dict) else pulumi.Output.from_input(manifest).apply(lambda m: m[key])
+
+
 class SecretProviderClass(pulumi.ComponentResource):
     """One ``secrets-store.csi.x-k8s.io/v1`` SecretProviderClass with provider ``aws``, created after its CRD.
 
@@ -331,12 +336,19 @@ class SecretProviderClass(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecretProviderClassArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         use_pod_identity = check_bool(args.get("use_pod_identity", False), "SecretProviderClassArgs.use_pod_identity")
-        manifest = secret_provider_class_manifest(
-            name, args["namespace"], region=args["region"], objects=args["objects"],
-            use_pod_identity=use_pod_identity, secret_objects=list(args.get("secret_objects", [])),
-            annotations=args.get("annotations"),
-            failover_region=args.get("failover_region"),
-        )
+
+        def build(known: Mapping[str, Any]) -> dict[str, Any]:
+            return secret_provider_class_manifest(
+                name, known["namespace"], region=args["region"], objects=known["objects"],
+                use_pod_identity=use_pod_identity, secret_objects=list(args.get("secret_objects", [])),
+                annotations=args.get("annotations"),
+                failover_region=args.get("failover_region"),
+            )
+
+        # The objects' YAML is one string: objects that are Outputs are built (and checked) once they resolve.
+        objects = args["objects"]
+        manifest = build({"namespace": args["namespace"], "objects": objects}) if isinstance(objects, Sequence) \
+            else pulumi.Output.all(namespace=args["namespace"], objects=objects).apply(build)
         driver = args["installed_by"]
         if not isinstance(driver, SecretsStoreCsiDriver):
             raise SettingsError("SecretProviderClassArgs.installed_by", driver,
@@ -345,10 +357,10 @@ class SecretProviderClass(pulumi.ComponentResource):
         super().__init__("eks-config-secrets:index:SecretProviderClass", name, None, opts)
         resource = k8s.apiextensions.CustomResource(
             f"{name}-spc",
-            api_version=manifest["apiVersion"],
-            kind=manifest["kind"],
-            metadata=manifest["metadata"],
-            spec=manifest["spec"],
+            api_version=API_VERSION,
+            kind="SecretProviderClass",
+            metadata=_part(manifest, "metadata"),
+            spec=_part(manifest, "spec"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=driver.crd_dependencies),
         )
         # Through the resource's id: pods naming the class then wait until it exists.

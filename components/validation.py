@@ -8,15 +8,17 @@ that a user sees one actionable message before any resource is registered.
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import pulumi
 import pulumi_aws as aws
+import typing_extensions
 from pulumi.errors import InputPropertiesError
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
@@ -67,6 +69,7 @@ __all__ = [
     "parse_go_duration",
     "parse_section",
     "partition_of",
+    "stack_file_adapter",
     "stack_file_keys",
 ]
 
@@ -181,7 +184,35 @@ _EXPECTED = {
 
 def stack_file_keys(args_type: type) -> tuple[str, ...]:
     """The keys of ``args_type`` (a TypedDict of :data:`STACK_FILE_FORM`) as a stack file spells them."""
-    return tuple(to_camel(name) for name in get_type_hints(args_type))
+    return tuple(to_camel(name) for name in args_type.__annotations__)
+
+
+def stack_file_adapter(args_type: type[T]) -> TypeAdapter[T]:
+    """The pydantic adapter that reads a section of a stack file as ``args_type`` (a TypedDict of
+    :data:`STACK_FILE_FORM`). A stack file holds plain values only, so a field that a program may give as an
+    Output (``pulumi.Input[str]``) is read as its plain type: pydantic has no validator for an Output."""
+    return TypeAdapter(_plain_form(args_type))
+
+
+def _plain_form(args_type: Any) -> Any:
+    annotations = {name: _plain_annotation(a) for name, a in args_type.__annotations__.items()}
+    if annotations == args_type.__annotations__:
+        return args_type
+    # The functional form, for a name known only here; the config is with_config's (pydantic reads it there).
+    make_typed_dict: Any = typing_extensions.TypedDict
+    plain = make_typed_dict(args_type.__name__, annotations)
+    plain.__pydantic_config__ = getattr(args_type, "__pydantic_config__", None)
+    return plain
+
+
+def _plain_annotation(annotation: Any) -> Any:
+    """``annotation`` with each ``pulumi.Input[X]`` (a union of X, an Awaitable and an Output) read as X."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Union and any(get_origin(a) is collections.abc.Awaitable for a in args):
+        return _plain_annotation(args[0])
+    if origin in (typing_extensions.NotRequired, typing_extensions.Required, collections.abc.Sequence):
+        return origin[_plain_annotation(args[0])]
+    return annotation
 
 
 def parse_section(adapter: TypeAdapter[T], value: object, path: str,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -88,6 +88,7 @@ from components.validation import (
     parse_go_duration,
     parse_section,
     partition_of,
+    stack_file_adapter,
     stack_file_keys,
 )
 from components.workload import SCRATCH_MOUNT_PATH
@@ -774,7 +775,7 @@ def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySetti
                                 "is set but the app has no failoverRegion")
         if replica_key and failover:
             # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
-            check_arn_region(replica_key, failover, f"{node.path}.secretSources[{i}].failoverKmsKeyArn",
+            check_arn_region(cast(str, replica_key), failover, f"{node.path}.secretSources[{i}].failoverKmsKeyArn",
                              "the app's failoverRegion")
     if any("esc_environment" in secret for secret in app_secrets):
         if backend != "external-secrets":
@@ -847,7 +848,7 @@ def _env_name(value: str, setting: str) -> str:
     return value
 
 
-_APP_SECRET = TypeAdapter(AppSecretArgs)
+_APP_SECRET = stack_file_adapter(AppSecretArgs)
 
 
 def _app_secret(node: _Node, region: str, index: int) -> AppSecretArgs:
@@ -884,7 +885,8 @@ def _app_secret(node: _Node, region: str, index: int) -> AppSecretArgs:
     if "kms_key_arn" in secret:
         check_arn(secret["kms_key_arn"], f"{path}.kmsKeyArn", service="kms", resource_prefix="key/")
         # Secrets Manager and SSM encrypt with a key of the value's own region.
-        check_arn_region(secret["kms_key_arn"], region, f"{path}.kmsKeyArn", "the cluster's region (aws:region)")
+        check_arn_region(cast(str, secret["kms_key_arn"]), region, f"{path}.kmsKeyArn",
+                         "the cluster's region (aws:region)")
     if "failover_kms_key_arn" in secret:
         check_arn(secret["failover_kms_key_arn"], f"{path}.failoverKmsKeyArn", service="kms", resource_prefix="key/")
     keys = list(secret["keys"])

@@ -57,8 +57,16 @@ class Later:
     def __init__(self, value: Any) -> None:
         self.value = value
 
-    def output(self) -> pulumi.Output[Any]:
-        return pulumi.Output.from_input(self.value)
+    @staticmethod
+    def made(value: Any) -> Any:
+        """``value`` with each ``Later`` in it (in lists and maps too) made an Output."""
+        if isinstance(value, Later):
+            return pulumi.Output.from_input(value.value)
+        if isinstance(value, dict):
+            return {key: Later.made(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [Later.made(item) for item in value]
+        return value
 
 
 def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
@@ -89,8 +97,7 @@ def app_plan(**overrides: Any) -> tuple[Plan, dict[str, Any]]:
             if overrides.pop("operator_identity", False):
                 operator |= {"cluster": cluster, "target": args["target"]}
             args["external_secrets"] = ExternalSecretsOperator("installer", operator, opts=opts)
-        merged: dict[str, Any] = {**args, **{key: value.output() if isinstance(value, Later) else value
-                                             for key, value in overrides.items()}}
+        merged: dict[str, Any] = {**args, **{key: Later.made(value) for key, value in overrides.items()}}
         for key in merged.pop("drop", ()):
             merged.pop(key)
         app = AppSecrets("dev-app", merged, opts=opts)  # type: ignore[arg-type]
@@ -430,3 +437,32 @@ def test_a_target_role_given_as_an_output_is_chained_to() -> None:
     association = later.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert association.inputs["targetRoleArn"] == target
     assert [(r.urn, r.inputs) for r in later.resources] == [(r.urn, r.inputs) for r in plain.resources]
+
+
+def _later_sources(secrets: Any) -> Any:
+    """``secrets`` with every source and key ARN given as an Output (a secret or key that another stack made)."""
+    sources = ("secret", "parameter", "kms_key_arn", "failover_kms_key_arn")
+    return [{key: Later(value) if key in sources else value for key, value in secret.items()} for secret in secrets]
+
+
+PARAMETER_SOURCES: Any = [*SECRETS, {"parameter": "/dev/app/flags", "keys": [{"file": "flags"}]}]
+
+
+@pytest.mark.parametrize("backend", ["csi", "external-secrets"])
+@pytest.mark.parametrize("failover", [None, "eu-central-1"])
+def test_sources_given_as_outputs_register_what_plain_ones_do(backend: str, failover: str | None) -> None:
+    extra = {"failover_region": failover} if failover and backend == "csi" else {}
+    plain, _ = app_plan(backend=backend, secrets=PARAMETER_SOURCES, **extra)
+    later, _ = app_plan(backend=backend, secrets=_later_sources(PARAMETER_SOURCES), **extra)
+    assert [(r.urn, r.inputs) for r in later.resources] == [(r.urn, r.inputs) for r in plain.resources]
+
+
+@pytest.mark.parametrize(("source", "value"), [("secret", "dev/app/*"),
+                                               ("kms_key_arn", "arn:aws:kms:eu-west-1:1:alias/x")])
+def test_a_bad_source_output_is_refused_once_known_with_the_plain_values_message(source: str, value: str) -> None:
+    bad = [{**SECRETS[1], source: value}]
+    with pytest.raises(SettingsError) as plain:
+        app_plan(secrets=bad)
+    with pytest.raises(ValueError, match="While processing") as later:
+        app_plan(secrets=_later_sources(bad))
+    assert str(later.value).endswith(f"ValueError has risen: {plain.value}")

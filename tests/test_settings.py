@@ -9,14 +9,19 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from pulumi.runtime.sync_await import _sync_await
-from pydantic import TypeAdapter
 from pydantic.alias_generators import to_camel
 
 from components.app_secrets import AppSecretArgs
 from components.encryption_key import DEFAULT_PROTECT
 from components.plan.offline import UNSET_SECRETS, offline_placeholder
 from components.secret_data import check_tls_pair, tls_secret_data
-from components.validation import MissingSettingError, SettingsError, SettingsErrors, stack_file_keys
+from components.validation import (
+    MissingSettingError,
+    SettingsError,
+    SettingsErrors,
+    stack_file_adapter,
+    stack_file_keys,
+)
 from stack_program.settings import KEYS, StackSettings, parse_settings
 from tests.conftest import ROOT, STACKS, stack_values
 from tests.test_secret_data import tls_pair
@@ -777,6 +782,6 @@ def test_an_apps_secret_sources_are_the_components_own_args_every_type_mistake_a
 def test_the_stack_reads_an_apps_secret_sources_as_app_secret_args() -> None:
     settings = parse(stack_values("dev"))
     source = settings.apps[0].secrets[0]
-    assert TypeAdapter(AppSecretArgs).validate_python(
+    assert stack_file_adapter(AppSecretArgs).validate_python(
         {to_camel(k): v for k, v in source.items() if k != "keys"} | {"keys": source["keys"]}) == source
     assert KEYS["apps[].secretSources[]"] == stack_file_keys(AppSecretArgs)

@@ -47,6 +47,8 @@ def _fields(module_name: str, class_name: str) -> list[tuple[str, str, str]]:
 def _row(path: str, field: str, annotation: str, doc: str) -> str:
     required = not annotation.startswith("NotRequired[")
     inner = annotation.removeprefix("NotRequired[").removesuffix("]") if not required else annotation
+    # A stack file holds plain values: an argument that a program may give as an Output reads as its plain type.
+    inner = inner.removeprefix("pulumi.Input[").removesuffix("]") if inner.startswith("pulumi.Input[") else inner
     kind = "list" if inner.startswith("Sequence[") else _TYPES.get(inner, inner)
     default = "required"
     omitted = _OMITTED.search(doc)
