@@ -3,7 +3,7 @@ CSI driver or the External Secrets Operator), which env vars and ``subPath`` mou
 
 
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 
@@ -12,6 +12,7 @@ from components.helm import PinnedChart, pinned_release
 from components.validation import (
     SYSTEM_NAMESPACES,
     SettingsError,
+    apply_input,
     check_dns1123_label,
     check_dns1123_subdomain,
     check_unique,
@@ -95,14 +96,23 @@ def reloader_values(namespaces: Sequence[str], *, csi_integration: bool = False)
 class ReloaderArgs(TypedDict):
     namespace: NotRequired[str]
     """Namespace of the controller, created by the release; not a system namespace nor one it watches, because the
-    chart always watches its own namespace. Omitted: :data:`DEFAULT_NAMESPACE`."""
-    namespaces: NotRequired[Sequence[str]]
-    """The namespaces whose workloads it may restart and whose Secrets it may read (a Role in each, no ClusterRole).
-    Omitted: every namespace, through a ClusterRole that reads all Secrets in the cluster; pass the apps'
-    namespaces unless other workloads need Reloader too."""
+    chart always watches its own namespace. Omitted: :data:`DEFAULT_NAMESPACE`. Plain: it names what the release
+    creates."""
+    namespaces: NotRequired[Sequence[pulumi.Input[str]]]
+    """The namespaces whose workloads it may restart and whose Secrets it may read (a Role in each, no ClusterRole;
+    Outputs, such as ``Environment.namespace``, are checked once they resolve). Omitted: every namespace, through a
+    ClusterRole that reads all Secrets in the cluster; pass the apps' namespaces unless other workloads need
+    Reloader too."""
     csi_integration: NotRequired[bool]
     """Restart workloads annotated by :func:`reload_on_secret_provider_classes` when the CSI driver rotates their
     files (``reloader.enableCSIIntegration``; needs the driver's CRDs). Omitted: false."""
+
+
+def _not_its_own(namespace: str) -> SettingsError:
+    # The chart watches its release namespace too: Reloader would read every Secret there and could restart what
+    # runs in it (the system DaemonSets, in kube-system).
+    return SettingsError("ReloaderArgs.namespace", namespace,
+                         "must be a namespace of Reloader's own, not a system or watched namespace")
 
 
 class Reloader(pulumi.ComponentResource):
@@ -115,22 +125,29 @@ class Reloader(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ReloaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE), "ReloaderArgs.namespace")
+        if namespace in SYSTEM_NAMESPACES:
+            raise _not_its_own(namespace)
         watched = list(args.get("namespaces", []))
-        for i, watched_namespace in enumerate(watched):
-            check_dns1123_label(watched_namespace, f"ReloaderArgs.namespaces[{i}]")
-        check_unique(watched, "ReloaderArgs.namespaces")
-        if namespace in SYSTEM_NAMESPACES or namespace in watched:
-            # The chart watches its release namespace too: Reloader would read every Secret there and could
-            # restart what runs in it (the system DaemonSets, in kube-system).
-            raise SettingsError("ReloaderArgs.namespace", namespace,
-                                "must be a namespace of Reloader's own, not a system or watched namespace")
+
+        def checked(known: list[str]) -> list[str]:
+            for i, watched_namespace in enumerate(known):
+                check_dns1123_label(watched_namespace, f"ReloaderArgs.namespaces[{i}]")
+            check_unique(known, "ReloaderArgs.namespaces")
+            if namespace in known:
+                raise _not_its_own(namespace)
+            return known
+
+        values = reloader_values(cast(list[str], watched), csi_integration=args.get("csi_integration", False))
+        if watched:
+            # Checked now, or once the Outputs among them resolve (to strings, hence the casts).
+            values["reloader"]["namespaces"] = apply_input(cast(list[str], watched), checked)
         super().__init__("eks-config-secrets:index:Reloader", name, None, opts)
         release = pinned_release(
             f"{name}-release",
             CHART,
             namespace=namespace,
             create_namespace=True,
-            values=reloader_values(watched, csi_integration=args.get("csi_integration", False)),
+            values=values,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.namespace = release.namespace.apply(str)

@@ -7,7 +7,7 @@ embedded as a string, booleans are strings. Everything the provider or the drive
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -16,6 +16,7 @@ import yaml
 from components.csi_driver import SecretsStoreCsiDriver
 from components.validation import (
     SettingsError,
+    apply_input,
     check_arn_region,
     check_bool,
     check_dns1123_label_input,
@@ -71,8 +72,9 @@ class JmesPathArgs(TypedDict):
 
 
 class SecretObjectArgs(TypedDict):
-    object_name: str
-    """Secrets Manager secret name or ARN, or SSM parameter name or ARN (an ARN must be in ``region``)."""
+    object_name: pulumi.Input[str]
+    """Secrets Manager secret name or ARN, or SSM parameter name or ARN (an ARN must be in ``region``; an Output,
+    such as a secret another stack made, is checked once it resolves)."""
     object_type: NotRequired[str]
     """``secretsmanager`` or ``ssmparameter``. Omitted: ``secretsmanager``."""
     object_alias: NotRequired[str]
@@ -81,7 +83,7 @@ class SecretObjectArgs(TypedDict):
     file_permission: NotRequired[str]
     """Mode of the object's files (and of its jmesPath files), four octal digits such as ``"0004"``. Omitted: the
     provider's default ``0644``. Use :func:`components.pod_spec.secret_file_permission` for the pod's user."""
-    failover_object_name: NotRequired[str]
+    failover_object_name: NotRequired[pulumi.Input[str]]
     """The object to read in the class's ``failover_region`` instead of ``object_name`` (the provider's
     ``failoverObject``; an ARN must be in that region; ``object_alias`` is then required). Omitted: ``object_name``
     itself, read by name in both regions."""
@@ -145,10 +147,11 @@ def _default_file_name(object_name: str) -> str:
 
 
 def file_names(objects: Sequence[SecretObjectArgs]) -> list[str]:
-    """The files a mount of these objects contains, in order: each object's, then its jmesPath aliases."""
+    """The files a mount of these objects contains, in order: each object's, then its jmesPath aliases. Like every
+    builder here, it reads known values (names that were Outputs, once resolved)."""
     names = []
     for obj in objects:
-        names.append(obj.get("object_alias") or _default_file_name(obj["object_name"]))
+        names.append(obj.get("object_alias") or _default_file_name(cast(str, obj["object_name"])))
         names += [entry["object_alias"] for entry in obj.get("jmes_path", [])]
     return names
 
@@ -182,7 +185,7 @@ def _check_object(obj: SecretObjectArgs, region: str, failover_region: str | Non
         if "object_alias" not in obj:
             raise SettingsError(f"{setting}.object_alias", None, "is required with failover_object_name (the "
                                                                   "provider names both objects' file by it)")
-        _check_object_name(obj["failover_object_name"], object_type, failover_region,
+        _check_object_name(cast(str, obj["failover_object_name"]), object_type, failover_region,
                            f"{setting}.failover_object_name", "failover_region")
     permission = obj.get("file_permission")
     if permission is not None and not _FILE_PERMISSION.match(permission):
@@ -206,7 +209,7 @@ def _check_unique_files(objects: Sequence[SecretObjectArgs]) -> None:
     for i, obj in enumerate(objects):
         setting = f"SecretProviderClassArgs.objects[{i}]"
         candidates = [(f"{setting}.object_alias" if "object_alias" in obj else f"{setting}.object_name",
-                       obj.get("object_alias") or _default_file_name(obj["object_name"]))]
+                       obj.get("object_alias") or _default_file_name(cast(str, obj["object_name"])))]
         candidates += [(f"{setting}.jmes_path[{j}].object_alias", entry["object_alias"])
                         for j, entry in enumerate(obj.get("jmes_path", []))]
         for where, file_name in candidates:
@@ -345,10 +348,9 @@ class SecretProviderClass(pulumi.ComponentResource):
                 failover_region=args.get("failover_region"),
             )
 
-        # The objects' YAML is one string: objects that are Outputs are built (and checked) once they resolve.
-        objects = args["objects"]
-        manifest = build({"namespace": args["namespace"], "objects": objects}) if isinstance(objects, Sequence) \
-            else pulumi.Output.all(namespace=args["namespace"], objects=objects).apply(build)
+        # The objects' YAML is one string: objects that hold Outputs are built (and checked) once they resolve.
+        manifest = apply_input(cast(dict[str, Any], {"namespace": args["namespace"], "objects": args["objects"]}),
+                               build)
         driver = args["installed_by"]
         if not isinstance(driver, SecretsStoreCsiDriver):
             raise SettingsError("SecretProviderClassArgs.installed_by", driver,

@@ -152,7 +152,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def apply_input(value: pulumi.Input[T], use: Callable[[T], R]) -> pulumi.Input[R]:
+def apply_input(value: pulumi.Input[T], use: Callable[[T], R]) -> R | pulumi.Output[R]:
     """``use(value)`` now when ``value`` holds no Output, so that its check raises before any resource is
     registered; inside an ``apply`` once it resolves otherwise (a value from another resource, another stack or a
     program in another language), where the same check raises the same message. Lists and maps are looked into."""

@@ -64,9 +64,9 @@ class WorkloadArgs(TypedDict):
     the app's ServiceAccount and Reloader's annotations, which do nothing where Reloader is not installed) joins
     ``inputs``. From another language, the ``AppSecrets`` component itself (a resource reference), since a
     fragment comes from a Python method. Default: none."""
-    annotations: NotRequired[Mapping[str, str]]
+    annotations: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
-    image_pull_secrets: NotRequired[Sequence[str]]
+    image_pull_secrets: NotRequired[Sequence[pulumi.Input[str]]]
     """dockerconfigjson Secrets to pull the image with. Default: none."""
     readiness_probe: NotRequired[Mapping[str, Any]]
     """The container's readiness probe (e.g. ``components.pod_spec.http_probe("/healthz")``): a rollout moves on

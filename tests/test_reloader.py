@@ -131,3 +131,29 @@ def test_csi_integration_turns_on_the_chart_value() -> None:
     release = plan.one("kubernetes:helm.sh/v3:Release", "reloader-release")
     assert release.inputs["values"]["reloader"]["enableCSIIntegration"] is True
     assert "enableCSIIntegration" not in reloader_values(["dev"])["reloader"]
+
+
+def _install_later(namespace: str, watched: list[str]) -> Plan:
+    """Reloader in ``namespace``, watching ``watched`` given as Outputs (``Environment.namespace``)."""
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        Reloader("reloader", {"namespace": namespace, "namespaces": [pulumi.Output.from_input(n) for n in watched]},
+                 opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
+
+    return run_program(program)
+
+
+def test_watched_namespaces_given_as_outputs_are_the_plain_ones() -> None:
+    plain = install({"namespaces": ["dev", "staging"]})
+    later = _install_later("reloader", ["dev", "staging"])
+    assert [(r.urn, r.inputs) for r in later.resources] == [(r.urn, r.inputs) for r in plain.resources]
+
+
+@pytest.mark.parametrize(("namespace", "watched"), [("reloader", ["dev", "dev"]), ("dev", ["dev"])])
+def test_watched_namespace_outputs_are_checked_once_known_with_the_plain_values_message(
+        namespace: str, watched: list[str]) -> None:
+    with pytest.raises(SettingsError) as plain:
+        install({"namespace": namespace, "namespaces": watched})
+    with pytest.raises(ValueError, match="While processing") as later:
+        _install_later(namespace, watched)
+    assert str(later.value).endswith(f"ValueError has risen: {plain.value}")

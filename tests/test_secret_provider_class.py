@@ -279,3 +279,29 @@ def test_a_failover_object_needs_a_failover_region_an_alias_and_its_region() -> 
 def test_a_file_permission_that_is_not_four_octal_digits_is_refused(permission: str) -> None:
     assert error_of(objects=[{"object_name": "db", "file_permission": permission}], secret_objects=()) == (
         f"SecretProviderClassArgs.objects[0].file_permission '{permission}' is not four octal digits such as '0440'")
+
+
+def _class_plan(objects: Any, later: bool) -> Any:
+    """A class of ``objects``, their names given as Outputs when ``later`` (secrets another stack made)."""
+    def program() -> None:
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
+        driver = SecretsStoreCsiDriver("csi", {"region": "eu-west-1"}, opts=opts)
+        given = [{**o, "object_name": pulumi.Output.from_input(o["object_name"])} if later else o for o in objects]
+        SecretProviderClass("app", {**component_args(driver), "objects": given}, opts=opts)
+
+    return run_program(program)
+
+
+def test_object_names_given_as_outputs_make_the_same_class() -> None:
+    plain, later = _class_plan(OBJECTS, later=False), _class_plan(OBJECTS, later=True)
+    assert [(r.urn, r.inputs) for r in later.resources] == [(r.urn, r.inputs) for r in plain.resources]
+
+
+def test_an_object_name_output_is_checked_once_known_with_the_plain_values_message() -> None:
+    bad = [{**OBJECTS[0], "object_name": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:dev/app-AbCdEf"}]
+    with pytest.raises(SettingsError) as plain:
+        _class_plan(bad, later=False)
+    with pytest.raises(ValueError, match="While processing") as later:
+        _class_plan(bad, later=True)
+    assert str(later.value).endswith(f"ValueError has risen: {plain.value}")
