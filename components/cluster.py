@@ -93,7 +93,8 @@ class ClusterNodeGroupArgs(TypedDict):
 @with_config(STACK_FILE_FORM)
 class ClusterAccessEntryArgs(TypedDict):
     principal_arn: str
-    """IAM role or user ARN given access to the Kubernetes API (authentication mode ``API``)."""
+    """IAM role or user ARN given access to the Kubernetes API (authentication mode ``API``). Plain: the access
+    entry is named after it."""
     access_policy: NotRequired[str]
     """EKS access policy: ``AmazonEKSClusterAdminPolicy``, ``AmazonEKSAdminPolicy``, ``AmazonEKSEditPolicy`` or
     ``AmazonEKSViewPolicy``. Omitted: ``AmazonEKSViewPolicy`` (read-only, and it cannot read Secrets)."""
@@ -104,7 +105,8 @@ class ClusterAccessEntryArgs(TypedDict):
 class SecureClusterArgs(TypedDict):
     cluster_name: str
     """The EKS cluster's name, set explicitly so that its log group ``/aws/eks/<name>/cluster`` is created (with
-    retention) by this component before the cluster, instead of by EKS without retention."""
+    retention) by this component before the cluster, instead of by EKS without retention. Plain: it names the
+    cluster and the log group this component creates."""
     vpc_id: pulumi.Input[str]
     """The VPC of the cluster (an Output, such as a VPC created in the same program, is checked by AWS)."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -141,7 +143,8 @@ class SecureClusterArgs(TypedDict):
     creator_arn: NotRequired[str]
     """The IAM role or user that runs ``pulumi up`` (for an assumed role, the role itself: see
     :func:`deploying_principal`). EKS allows one access entry per principal and already gives the creator one, so an
-    ``access_entries`` item for it would fail on create; it is refused here instead. Omitted: not checked."""
+    ``access_entries`` item for it would fail on create; it is refused here instead. Omitted: not checked. Plain:
+    it is compared with ``access_entries``, which name resources, before any is registered."""
     support_type: NotRequired[str]
     """The cluster's upgrade policy, one of :data:`SUPPORT_TYPES`. Omitted: ``STANDARD``, so that a pinned version
     does not drift into paid extended support unnoticed (pulumi-eks would leave EKS's default, ``EXTENDED``)."""

@@ -78,7 +78,7 @@ class SecretsStoreCsiDriverArgs(TypedDict):
     """AWS region the provider reads secrets from (``awsRegion`` of the provider chart)."""
     install: NotRequired[str]
     """``helm`` (the driver and provider charts) or ``addon`` (the EKS managed add-on; needs ``cluster_name`` and
-    ``sync_secret: false``). Omitted: ``helm``."""
+    ``sync_secret: false``). Omitted: ``helm``. Plain: it decides which resources exist."""
     cluster_name: NotRequired[pulumi.Input[str]]
     """The cluster of the add-on. Required with ``install: addon``, ignored otherwise."""
     sync_secret: NotRequired[bool]
@@ -90,7 +90,8 @@ class SecretsStoreCsiDriverArgs(TypedDict):
     """Go duration between rotation polls; each poll calls Secrets Manager once per mounted object and pod (cost
     and throttling). Omitted: :data:`DEFAULT_ROTATION_POLL_INTERVAL`, AWS's suggestion of an hour."""
     namespace: NotRequired[str]
-    """Namespace of the releases. Omitted: ``kube-system`` (the driver DaemonSet is a node-level component)."""
+    """Namespace of the releases. Omitted: ``kube-system`` (the driver DaemonSet is a node-level component).
+    Plain: it names where the releases install."""
 
 
 def check_install_mode(install: str, sync_secret: bool, setting: str) -> None:

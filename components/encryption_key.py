@@ -33,7 +33,8 @@ class EnvelopeEncryptionKeyArgs(TypedDict):
     """Days (7-30) between a key deletion request and the deletion, during which it can be cancelled.
     Omitted: 30, the longest: deleting this key makes every Secret in the cluster unreadable."""
     alias_name: NotRequired[str]
-    """The key's alias, ``alias/...``. Omitted: ``alias/eks/<component name>``."""
+    """The key's alias, ``alias/...``. Omitted: ``alias/eks/<component name>``. Plain: it names the alias this
+    component creates."""
     description: NotRequired[str]
     """The key's description. Omitted: ``EKS envelope encryption of Kubernetes Secrets (<component name>)``."""
     protect: NotRequired[bool]

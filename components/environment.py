@@ -53,7 +53,8 @@ _MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
 
 class ConfigMapArgs(TypedDict):
     name: str
-    """ConfigMap name (a DNS-1123 subdomain). An immutable one gets ``-<content hash>`` appended."""
+    """ConfigMap name (a DNS-1123 subdomain). An immutable one gets ``-<content hash>`` appended. Plain: it names
+    the ConfigMap this component creates."""
     data: NotRequired[Mapping[str, str]]
     """Literal key/values. Default: none."""
     files: NotRequired[Mapping[str, str]]
@@ -65,7 +66,7 @@ class ConfigMapArgs(TypedDict):
 
 class EnvironmentSecretArgs(TypedDict):
     name: str
-    """Secret name (a DNS-1123 subdomain)."""
+    """Secret name (a DNS-1123 subdomain). Plain: it names the Secret this component creates."""
     type: NotRequired[str]
     """``Opaque`` (default), ``kubernetes.io/tls`` or ``kubernetes.io/dockerconfigjson``."""
     string_data: NotRequired[Mapping[str, pulumi.Input[str]]]
@@ -110,7 +111,7 @@ _INPUT_FORMS = ("config_map+key+env", "config_map", "config_map+key+mount_path",
 
 class EnvironmentArgs(TypedDict):
     namespace: str
-    """Namespace of the environment (a DNS-1123 label)."""
+    """Namespace of the environment (a DNS-1123 label). Plain: it names the namespace this component creates."""
     environment: NotRequired[str]
     """Environment name for the ``environment`` label. Default: the namespace."""
     pod_security: NotRequired[str]

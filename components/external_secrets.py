@@ -351,7 +351,8 @@ def _custom_resource(name: str, manifest: Mapping[str, Any], spec: pulumi.Input[
 
 class ExternalSecretsOperatorArgs(TypedDict):
     namespace: NotRequired[str]
-    """Namespace of the operator, created by the release. Omitted: ``external-secrets``."""
+    """Namespace of the operator, created by the release. Omitted: ``external-secrets``. Plain: it names what the
+    release creates."""
     cluster: NotRequired[ClusterIdentity]
     """The cluster the operator runs on (``SecureCluster.identity``, or ``ClusterIdentity.from_attributes``): the
     operator then gets an IAM role of its own through EKS Pod Identity (the handle's agent), and stores with a

@@ -83,7 +83,8 @@ class WorkloadIdentityArgs(TypedDict):
     mode: NotRequired[str]
     """``irsa`` (IAM roles for service accounts: the cluster's OIDC provider, a role-arn annotation) or
     ``pod-identity`` (EKS Pod Identity: a PodIdentityAssociation) or ``assumed-by-role`` (assumed by
-    ``trusted_role_arn``; the ServiceAccount carries no credentials). Omitted: ``irsa``."""
+    ``trusted_role_arn``; the ServiceAccount carries no credentials). Omitted: ``irsa``. Plain: it decides which
+    resources exist."""
     oidc_provider_arn: NotRequired[pulumi.Input[str]]
     """The cluster's IAM OIDC provider ARN (``SecureCluster.oidc_provider_arn``). Required in ``irsa`` mode."""
     oidc_issuer: NotRequired[pulumi.Input[str]]
