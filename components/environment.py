@@ -1,8 +1,9 @@
 """One environment: its namespace, with the ConfigMaps and Secrets that its workloads consume."""
 
 
+import functools
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -23,6 +24,7 @@ from components.secret_data import check_tls_pair, dockerconfigjson, tls_secret_
 from components.validation import (
     SECRET_SHOWN_AS,
     SettingsError,
+    apply_input,
     check_annotation_key,
     check_data_key,
     check_dns1123_label,
@@ -75,9 +77,9 @@ class EnvironmentSecretArgs(TypedDict):
     """TLS: the PEM certificate (chain). Required for kubernetes.io/tls."""
     private_key: NotRequired[pulumi.Input[str]]
     """TLS: the PEM private key of the certificate (checked against it). Required for kubernetes.io/tls."""
-    registry: NotRequired[str]
+    registry: NotRequired[pulumi.Input[str]]
     """dockerconfigjson: registry host, e.g. ``ghcr.io``. Required for kubernetes.io/dockerconfigjson."""
-    username: NotRequired[str]
+    username: NotRequired[pulumi.Input[str]]
     """dockerconfigjson: user name, without ':' (the ``auth`` field is ``base64(user:password)``). Required for
     kubernetes.io/dockerconfigjson."""
     password: NotRequired[pulumi.Input[str]]
@@ -156,8 +158,7 @@ class Environment(pulumi.ComponentResource):
         for i, config_map in enumerate(config_maps):
             _check_config_map(config_map, f"EnvironmentArgs.config_maps[{i}]")
         check_unique((c["name"] for c in config_maps), "EnvironmentArgs.config_maps[].name")
-        for i, secret in enumerate(secrets):
-            _check_secret(secret, f"EnvironmentArgs.secrets[{i}]")
+        secrets = [_check_secret(secret, f"EnvironmentArgs.secrets[{i}]") for i, secret in enumerate(secrets)]
         check_unique((s["name"] for s in secrets), "EnvironmentArgs.secrets[].name")
         checksum_key = args.get("checksum_key")
         if isinstance(checksum_key, str):
@@ -207,7 +208,7 @@ class Environment(pulumi.ComponentResource):
 
     def add_secret(self, args: EnvironmentSecretArgs) -> k8s.core.v1.Secret:
         """Add a Secret to the namespace (validated as the constructor's ``secrets``)."""
-        _check_secret(args, "EnvironmentSecretArgs")
+        args = _check_secret(args, "EnvironmentSecretArgs")
         if args["name"] in self.secret_names:
             raise SettingsError("EnvironmentSecretArgs.name", args["name"],
                                 "is given more than once; names must be unique")
@@ -314,8 +315,8 @@ class Environment(pulumi.ComponentResource):
                                              f"Secret {args['name']} private_key")
             )
         else:
-            string_data = pulumi.Output.from_input(args["password"]).apply(
-                lambda password: {".dockerconfigjson": dockerconfigjson(args["registry"], args["username"], password)}
+            string_data = pulumi.Output.all(args["registry"], args["username"], args["password"]).apply(
+                lambda login: {".dockerconfigjson": dockerconfigjson(*login)}
             )
         secret_data: pulumi.Output[Mapping[str, str]] = pulumi.Output.secret(string_data)
         resource = k8s.core.v1.Secret(
@@ -385,7 +386,8 @@ _REQUIRED = {
 }
 
 
-def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
+def _check_secret(args: EnvironmentSecretArgs, setting: str) -> EnvironmentSecretArgs:
+    """``args`` checked; a registry or user name that is an Output is replaced by one checked once it resolves."""
     check_checksummed_name(args["name"], f"{setting}.name")
     kind = args.get("type", SECRET_TYPES[0])
     if kind not in SECRET_TYPES:
@@ -393,13 +395,22 @@ def _check_secret(args: EnvironmentSecretArgs, setting: str) -> None:
     for field in _REQUIRED[kind]:
         if field not in args:
             raise SettingsError(f"{setting}.{field}", None, f"is required for a Secret of type {kind}")
-    username = args.get("username")
-    if username is not None:
-        check_registry_username(username, f"{setting}.username")
-    if args.get("registry") == "":
-        raise SettingsError(f"{setting}.registry", "", "is empty: set the registry host, e.g. ghcr.io")
+    checked = dict(args)
+    if "username" in args:
+        checked["username"] = apply_input(args["username"],
+                                          functools.partial(check_registry_username, setting=f"{setting}.username"))
+    if "registry" in args:
+        checked["registry"] = apply_input(args["registry"],
+                                          functools.partial(_check_registry, setting=f"{setting}.registry"))
     for key in args.get("string_data", {}):
         check_data_key(key, f"{setting}.string_data")
     certificate, private_key = args.get("certificate"), args.get("private_key")
     if isinstance(certificate, str) and isinstance(private_key, str):
         check_tls_pair(certificate, private_key, f"{setting}.certificate", f"{setting}.private_key")
+    return cast(EnvironmentSecretArgs, checked)
+
+
+def _check_registry(registry: str, setting: str) -> str:
+    if registry == "":
+        raise SettingsError(setting, "", "is empty: set the registry host, e.g. ghcr.io")
+    return registry

@@ -387,3 +387,24 @@ def test_environment_inputs_need_the_environment() -> None:
                                                  "environment_inputs": [{"config_map": "app-config"}]}))
     assert str(caught.value) == ("WorkloadArgs.environment None is not an Environment component: environment_inputs "
                                  "read from it")
+
+
+def _registry_plan(username: Any, registry: Any = "ghcr.io") -> Plan:
+    return environment_plan({"namespace": "dev", "secrets": [
+        {"name": "registry", "type": "kubernetes.io/dockerconfigjson", "registry": registry, "username": username,
+         "password": pulumi.Output.secret("pw")}]})
+
+
+def test_a_registry_and_user_given_as_outputs_make_the_same_secret() -> None:
+    # What an ECR repository's URL or another stack's output gives.
+    plain = _registry_plan("bot")
+    later = _registry_plan(pulumi.Output.from_input("bot"), pulumi.Output.from_input("ghcr.io"))
+    assert [(r.urn, r.raw_inputs) for r in later.resources] == [(r.urn, r.raw_inputs) for r in plain.resources]
+
+
+def test_a_user_name_output_is_checked_once_known_with_the_plain_values_message() -> None:
+    with pytest.raises(SettingsError) as plain:
+        _registry_plan("a:b")
+    with pytest.raises(ValueError, match="While processing") as later:
+        _registry_plan(pulumi.Output.from_input("a:b"))
+    assert str(later.value).endswith(f"ValueError has risen: {plain.value}")
