@@ -106,13 +106,31 @@ def test_every_input_and_output_carries_its_docstring() -> None:
 def test_names_and_arns_that_another_program_computes_accept_outputs() -> None:
     resources = schema()["resources"]
     takes_outputs = {
-        "WorkloadIdentity": ("accountId", "oidcProviderArn", "oidcIssuer"),
-        "SecureCluster": ("accountId", "vpcId", "subnetIds"),
-        "Workload": ("image",),
+        "WorkloadIdentity": ("accountId", "oidcProviderArn", "oidcIssuer", "namespace", "targetRoleArn"),
+        "SecureCluster": ("accountId", "vpcId", "subnetIds", "kmsKeyArn"),
+        "Workload": ("image", "namespace", "appSecrets", "environment"),
+        "AppSecrets": ("namespace", "targetRoleArn"),
+        "SecretProviderClass": ("namespace", "objects"),
+        "SecretReader": ("namespace", "serviceAccountName"),
     }
     for component, names in takes_outputs.items():
         inputs = resources[f"{PACKAGE_NAME}:index:{component}"]["inputProperties"]
         assert [name for name in names if inputs[name].get("plain")] == [], component
+    # Inside the handle and argument types, and the items of lists whose length is known.
+    types = schema()["types"]
+    fields = {
+        "ClusterIdentity": ("clusterName", "clusterArn", "oidcProviderArn", "oidcIssuer", "podIdentityAgentAddon"),
+        "AppSecretArgs": ("secret", "parameter", "kmsKeyArn", "failoverKmsKeyArn"),
+        "SecretObjectArgs": ("objectName", "failoverObjectName"),
+        "EnvironmentSecretArgs": ("registry", "username", "password"),
+    }
+    for typ, names in fields.items():
+        properties = types[f"{PACKAGE_NAME}:index:{typ}"]["properties"]
+        assert [name for name in names if properties[name].get("plain")] == [], typ
+    items = {("WorkloadIdentity", "parameters"), ("SecretReader", "secretNames"), ("Reloader", "namespaces"),
+             ("Workload", "imagePullSecrets")}
+    assert [(c, n) for c, n in sorted(items)
+            if resources[f"{PACKAGE_NAME}:index:{c}"]["inputProperties"][n]["items"].get("plain")] == []
 
 
 WIRE = {"namespace": "dev", "serviceAccountName": "app", "secrets": ["dev/app/database"], "region": "eu-west-1",
