@@ -36,6 +36,7 @@ __all__ = [
     "name_in_region",
     "owner_grants",
     "parameter_arn",
+    "parameter_share",
     "pod_identity_trust_policy",
     "role_trust_policy",
     "secret_arn",
@@ -375,10 +376,11 @@ def secret_resource_policy(secret: str, reader_role_arn: str) -> dict[str, Any]:
     })
 
 
-def key_policy_statement(key_arn: str, reader_role_arn: str) -> dict[str, Any]:
+def key_policy_statement(key_arn: str, reader_role_arn: str, service: str = "secretsmanager") -> dict[str, Any]:
     """The key policy statement that the account owning ``key_arn`` adds so that ``reader_role_arn`` (another
-    account's role) may decrypt with it, through Secrets Manager of the key's region only. A secret read from
-    another account must use a customer-managed key: the AWS managed key ``aws/secretsmanager`` cannot be shared."""
+    account's role) may decrypt with it, through ``service`` (``secretsmanager`` or ``ssm``) of the key's region
+    only. A secret or SecureString parameter read from another account must use a customer-managed key: the AWS
+    managed keys (``aws/secretsmanager``, ``aws/ssm``) cannot be shared."""
     key_region = check_arn(key_arn, "key_arn", service="kms", resource_prefix="key/").split(":")[3]
     check_no_wildcard(reader_role_arn, "reader_role_arn", "IAM role")
     check_arn(reader_role_arn, "reader_role_arn", service="iam", resource_prefix="role/")
@@ -388,17 +390,36 @@ def key_policy_statement(key_arn: str, reader_role_arn: str) -> dict[str, Any]:
         "Principal": {"AWS": reader_role_arn},
         "Action": "kms:Decrypt",
         "Resource": "*",
-        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{key_region}.{_dns_suffix(key_region)}"}},
+        "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{key_region}.{_dns_suffix(key_region)}"}},
     }
 
 
+def parameter_share(parameter: str, reader_account_id: str) -> dict[str, Any]:
+    """The AWS RAM resource share that the account owning ``parameter`` creates so that ``reader_account_id`` may
+    read it (``aws ram create-resource-share``'s fields; RAM's default read-only permission for parameters).
+    Parameter Store has no resource policies: it shares through RAM, with accounts, OUs or an organization but not
+    roles, and only parameters of the advanced tier (AWS Systems Manager User Guide, "Working with shared
+    parameters in Parameter Store"). The reader names the parameter by its full ARN, as ``parameter_arn`` does."""
+    check_arn(parameter, "parameter", service="ssm", resource_prefix="parameter/")
+    check_account_id(reader_account_id, "reader_account_id")
+    return {"name": f"{parameter.split(':parameter/', 1)[1].replace('/', '-')}-to-{reader_account_id}",
+            "resourceArns": [parameter], "principals": [reader_account_id],
+            # A reader outside the owner's organization is invited, and reads once it accepts.
+            "allowExternalPrincipals": True}
+
+
 def owner_grants(secret_arns: Sequence[str], kms_key_arns: Sequence[str], reader_role_arn: str,
-                 account_id: str) -> list[dict[str, Any]]:
-    """What the owners of ``secret_arns`` outside ``account_id`` must apply for ``reader_role_arn`` to read them:
-    per such secret, its resource policy and the key policy statement of each key of its account.
+                 account_id: str, *, parameter_arns: Sequence[str] = (),
+                 parameter_kms_key_arns: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """What the owners of ``secret_arns`` and ``parameter_arns`` outside ``account_id`` must apply for
+    ``reader_role_arn`` to read them: per such secret, its resource policy and the key policy statement of each key
+    of its account; per such parameter, its RAM share with ``account_id``, that it be in the advanced tier, and the
+    key policy statement (through SSM) of each of ``parameter_kms_key_arns`` of its account.
 
     A secret of another account must be encrypted with a customer-managed key of that account (the AWS managed key
-    ``aws/secretsmanager`` cannot be shared): a secret without one is refused.
+    ``aws/secretsmanager`` cannot be shared): a secret without one is refused. A parameter may have none: a
+    ``String`` parameter is not encrypted, and a SecureString one shared without its key fails at read time, which
+    the grant says.
     """
     found = []
     for i, arn in enumerate(sorted(set(secret_arns))):
@@ -413,6 +434,17 @@ def owner_grants(secret_arns: Sequence[str], kms_key_arns: Sequence[str], reader
         found.append({"account": owner, "secret": arn,
                       "resource_policy": secret_resource_policy(arn, reader_role_arn),
                       "key_policy_statements": [key_policy_statement(k, reader_role_arn) for k in keys]})
+    for arn in sorted(set(parameter_arns)):
+        owner = arn.split(":")[4]
+        if owner == account_id:
+            continue
+        keys = sorted({k for k in parameter_kms_key_arns if k.split(":")[4] == owner})
+        found.append({"account": owner, "parameter": arn, "tier": "Advanced",
+                      "resource_share": parameter_share(arn, account_id),
+                      "key_policy_statements": [key_policy_statement(k, reader_role_arn, "ssm") for k in keys],
+                      "note": "A SecureString parameter must be encrypted with a customer-managed key of this account "
+                              "whose key policy has the statements above (give it to the app as its kmsKeyArn)."
+                              if not keys else "The key policy of the parameter's key needs the statements above."})
     return found
 
 

@@ -157,8 +157,9 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """Namespace of the ServiceAccount."""
     owner_grants: pulumi.Output[list[dict[str, Any]]]
     """What other accounts must apply for this role to read their secrets: per secret of another account, its
-    resource policy and the key policy statement of its key; with ``target_role_arn``, the target role's trust and
-    permissions policies. Empty when every secret is in ``account_id``."""
+    resource policy and the key policy statement of its key; per parameter of another account, its RAM share with
+    this account and its key's statement (``iam_policies.owner_grants``); with ``target_role_arn``, the target
+    role's trust and permissions policies. Empty when every secret and parameter is in ``account_id``."""
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         prefix = "WorkloadIdentityArgs"
@@ -324,12 +325,14 @@ class WorkloadIdentity(pulumi.ComponentResource):
             external_id = association.external_id
 
         def grants(values: list[Any]) -> list[dict[str, Any]]:
-            role_arn, chained_id, (account, names, keys, _, parameter_names), policy, chained_to = values
+            role_arn, chained_id, (account, names, keys, secure_keys, parameter_names), policy, chained_to = values
             if chained_to is not None:
                 return [{"account": chained_to.split(":")[4], "role": chained_to,
                          "trust_policy": role_trust_policy(role_arn, tag_session=True, external_id=chained_id),
                          "permissions_policy": policy}]
-            return owner_grants(arns(account, names, parameter_names)[0], keys, role_arn, account)
+            secret_arns, parameter_arns = arns(account, names, parameter_names)
+            return owner_grants(secret_arns, keys, role_arn, account, parameter_arns=parameter_arns,
+                                parameter_kms_key_arns=secure_keys)
 
         self.owner_grants = pulumi.Output.all(role.arn, external_id, resolved, read_policy, target).apply(grants)
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
+import boto3
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
 
 from components.iam_policies import (
     assume_roles_policy,
     irsa_trust_policy,
     key_policy_statement,
     owner_grants,
+    parameter_share,
     pod_identity_trust_policy,
     role_trust_policy,
     secret_resource_policy,
@@ -276,3 +280,37 @@ def test_a_wide_or_misplaced_target_role_is_refused(target: str, mode: str, mess
     with pytest.raises(SettingsError) as caught:
         identity_and_grants(mode=mode, target_role_arn=target)
     assert str(caught.value).startswith(f"WorkloadIdentityArgs.target_role_arn {target!r} {message}")
+
+
+OWNER_PARAMETER = "arn:aws:ssm:eu-west-1:210987654321:parameter/finance/ledger-flags"
+OWN_PARAMETER = "/dev/app/flags"
+
+
+@pytest.mark.parametrize("keys", [[OWNER_KEY], []], ids=["securestring", "string"])
+def test_a_parameter_of_another_account_comes_with_its_ram_share(keys: list[str]) -> None:
+    plan, [grants] = identity_and_grants(secrets=[], kms_key_arns=[], parameters=[OWNER_PARAMETER, OWN_PARAMETER],
+                                         parameter_kms_key_arns=keys)
+    role_arn = plan.one("aws:iam/role:Role").outputs["arn"]
+    # The app's own parameter needs nothing from anybody; the other account's is shared with this account (RAM
+    # shares with accounts, not roles), in the advanced tier, its key through SSM only.
+    [grant] = grants
+    assert (grant["account"], grant["parameter"], grant["tier"]) == ("210987654321", OWNER_PARAMETER, "Advanced")
+    assert grant["resource_share"] == parameter_share(OWNER_PARAMETER, "123456789012")
+    assert grant["resource_share"]["principals"] == ["123456789012"]
+    assert grant["key_policy_statements"] == [key_policy_statement(k, role_arn, "ssm") for k in keys]
+    if keys:
+        assert grant["key_policy_statements"][0]["Condition"] == {
+            "StringEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}}
+        assert parliament_findings({"Version": "2012-10-17", "Statement": grant["key_policy_statements"]}) == []
+    else:
+        assert "customer-managed key" in grant["note"]
+
+
+def test_the_parameter_share_is_what_ram_create_resource_share_takes() -> None:
+    """The owner runs `aws ram create-resource-share` with these fields: botocore's model of RAM validates them
+    (moto 5.2.5's RAM does not know parameters as a shareable type, so no server answers)."""
+    share = parameter_share(OWNER_PARAMETER, "123456789012")
+    model = boto3.client("ram", region_name="eu-west-1").meta.service_model.operation_model("CreateResourceShare")
+    validate_parameters(share, model.input_shape)
+    with pytest.raises(ParamValidationError, match="Unknown parameter in input"):
+        validate_parameters({**share, "principal": "123456789012"}, model.input_shape)
