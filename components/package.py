@@ -12,31 +12,38 @@ annotations that are real at run time (no ``from __future__ import annotations``
 unions, and a type token for every resource type that an argument or output names.
 """
 
+import argparse
+import asyncio
 import collections.abc
+import contextlib
 import dataclasses
 import json
 import re
+import sys
 import typing
 from collections.abc import Sequence
 from typing import Any
 
+import grpc
 import pulumi
 from pulumi.errors import InputPropertiesError, InputPropertyError, InputPropertyErrorDetails
-from pulumi.provider import main
+from pulumi.output import _OutputData
 from pulumi.provider.experimental.analyzer import Analyzer, PropertyDefinition, TypeDefinition
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.schema import generate_schema
 from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.provider import ConstructResult
 from pulumi.provider.provider import Provider as BaseProvider
-from pulumi.provider.server import ComponentInitError
+from pulumi.provider.server import ComponentInitError, ProviderServicer
 from pulumi.runtime import rpc
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import provider_pb2_grpc
 
 import components
 from components.validation import SECRET_SHOWN_AS, SettingsError
 
-__all__ = ["COMPONENTS", "PACKAGE_NAME", "Provider", "input_properties_error", "provider", "schema", "schema_text",
-           "serve"]
+__all__ = ["COMPONENTS", "PACKAGE_NAME", "Provider", "Servicer", "input_properties_error", "provider", "schema",
+           "schema_text", "serve"]
 
 PACKAGE_NAME = "eks-config-secrets"
 """The package's name: the first part of every type token (``eks-config-secrets:index:SecureCluster``)."""
@@ -157,6 +164,54 @@ def _hydrate(value: Any, prop: PropertyDefinition, types: dict[str, TypeDefiniti
     return value
 
 
+def _known_now(value: pulumi.Output[Any]) -> _OutputData[Any] | None:
+    """What a plain input's Output already holds, when it is known and not secret. The SDK's server wraps a whole
+    input in an Output when the caller sent dependencies with it (pulumi/pulumi sdk/python/lib/pulumi/provider/
+    server.py, ``_select_value``), from a future that is already resolved: a handle holding a resource reference
+    (``ClusterIdentity.podIdentityAgentAddon``) arrives so from every SDK, which lists the referenced resource as a
+    dependency of the input."""
+    data = value._data
+    if not data.done() or data.cancelled() or data.exception() is not None:
+        return None
+    found: _OutputData[Any] = data.result()
+    return found if found.is_known and not found.is_secret else None
+
+
+def _keep_dependencies(value: Any, prop: PropertyDefinition, types: dict[str, TypeDefinition],
+                       resources: set[pulumi.Resource]) -> Any:
+    """``value`` (an unwrapped plain input) with each of its non-plain leaves an Output of ``resources``, so that
+    what the component builds from them still waits for what the caller derived them from."""
+    type_def = types.get(prop.ref.rsplit(":", 1)[-1]) if prop.ref and prop.ref.startswith("#/types/") else None
+    if type_def is not None and not type_def.enum and isinstance(value, dict):
+        return {name: _keep_dependencies(item, type_def.properties[name], types, resources)
+                if name in type_def.properties else item for name, item in value.items()}
+    if prop.items is not None and isinstance(value, list):
+        return [_keep_dependencies(item, prop.items, types, resources) for item in value]
+    if prop.plain or prop.ref or isinstance(value, pulumi.Resource | pulumi.Output) or value is None:
+        return value
+    resolved: asyncio.Future[_OutputData[Any]] = asyncio.get_event_loop().create_future()
+    resolved.set_result(_OutputData(resources=set(resources), value=value, is_known=True, is_secret=False))
+    return pulumi.Output._from_data(resolved)
+
+
+def _holds_resource(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_resource(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_resource(item) for item in value)
+    return isinstance(value, pulumi.Resource)
+
+
+def _unwrap_plain(value: Any, prop: PropertyDefinition, types: dict[str, TypeDefinition]) -> Any:
+    """A plain input that holds a resource reference, which the server wrapped to carry the dependency on it, as
+    the value it holds. Any other plain input given as an Output stays one, and is refused: its value would be
+    known in one run and unknown in the preview of another."""
+    if not prop.plain or not isinstance(value, pulumi.Output) or (data := _known_now(value)) is None \
+            or not _holds_resource(data.value):
+        return value
+    return _keep_dependencies(data.value, dataclasses.replace(prop, plain=None), types, data.resources)
+
+
 def _outputs_in_plain_inputs(value: Any, prop: PropertyDefinition, types: dict[str, TypeDefinition],
                              path: str) -> list[InputPropertyErrorDetails]:
     """Where ``value`` holds an Output at a place that the schema marks ``plain``. The SDK's host passes such a
@@ -209,6 +264,8 @@ class Provider(ComponentProvider):
         return super().get_type_definition(prop)
 
     def map_inputs(self, inputs: pulumi.Inputs, component_def: Any) -> pulumi.Inputs:
+        inputs = {name: _unwrap_plain(value, component_def.inputs[name], self._type_defs)
+                  if name in component_def.inputs else value for name, value in inputs.items()}
         found = [detail for name, prop in component_def.inputs.items() if name in inputs
                  for detail in _outputs_in_plain_inputs(inputs[name], prop, self._type_defs, name)]
         if found:
@@ -265,6 +322,57 @@ def schema_text() -> str:
     return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _settings_error_in(error: BaseException | None) -> SettingsError | None:
+    """The component's own refusal behind ``error``: the SDK raises it again, wrapped, from each resource that waited
+    for the Output it refused."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, SettingsError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+class Servicer(ProviderServicer):
+    """The SDK's provider server, with one more kind of error reported per property: a component's refusal of an
+    argument given as an Output, which fails only once the Output resolves, after ``construct`` has returned,
+    while the server awaits the component's outputs and children (``_construct``). Unmapped, the server would
+    answer with the exception's text and a Python traceback."""
+
+    async def _construct(self, request: Any, context: Any) -> Any:
+        try:
+            return await super()._construct(request, context)
+        except (InputPropertiesError, InputPropertyError):
+            raise
+        except Exception as error:
+            refused = _settings_error_in(error)
+            if refused is None:
+                raise
+            raise input_properties_error(str(request.type).rsplit(":", 1)[-1], refused) from None
+
+
 def serve(args: Sequence[str]) -> None:
-    """Serve the provider over gRPC for the engine; ``args`` are the plugin's command line (engine address)."""
-    main(provider(), list(args))
+    """Serve the provider over gRPC for the engine, as the SDK's ``pulumi.provider.main`` does, with
+    :class:`Servicer`. ``args`` are the plugin's command line: the engine's address first."""
+    parser = argparse.ArgumentParser(description="eks-config-secrets component provider (gRPC server)")
+    parser.add_argument("engine", help="the Pulumi engine's address")
+    # The CLI passes the same logging flags to every plugin.
+    parser.add_argument("--logflow", action="store_true")
+    parser.add_argument("--logtostderr", action="store_true")
+    known, _ = parser.parse_known_args(list(args))
+
+    async def run() -> None:
+        # The SDK's channel options: its message size limits (a schema or a state may exceed gRPC's default).
+        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(
+            Servicer(provider(), list(args), engine_address=known.engine), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        # The engine reads the port from the plugin's first line of output.
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        await server.wait_for_termination()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())

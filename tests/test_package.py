@@ -207,12 +207,13 @@ class _Pending:
 
 
 def _served(steps: Sequence[Step], caller: Sequence[tuple[str, str, dict[str, Any]]] = (),
-            ) -> tuple[list[Any], list[RecordedResource]]:
+            aborted: list[Any] | None = None) -> tuple[list[Any], list[RecordedResource]]:
     """Answer each step's construct request in turn with the SDK's provider server hosting our package (one server
     and loop, as one plugin process serves a deployment), against the recording engine served as the resource
     monitor. The caller's Kubernetes provider is registered first (by the caller's program, in a deployment) and
     passed by reference, as the engine passes it; so are the ``caller``'s own resources (type, name, inputs), whose
-    registrations open the responses that the steps see."""
+    registrations open the responses that the steps see. With ``aborted``, a step that the server aborts ends the
+    run, its status appended there."""
     monitor = _RecordingMonitor(FakeCloud(region="eu-west-1"), digest_key("eks-config-secrets", "dev"))
     settings.reset_options(project="eks-config-secrets", stack="dev")
     kubeconfig = struct_pb2.Struct()
@@ -229,7 +230,7 @@ def _served(steps: Sequence[Step], caller: Sequence[tuple[str, str, dict[str, An
     resource_pb2_grpc.add_ResourceMonitorServicer_to_server(_ServedMonitor(monitor, contextvars.copy_context()), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    servicer = ProviderServicer(package.provider(), [], engine_address="")
+    servicer = package.Servicer(package.provider(), [], engine_address="")
 
     async def run() -> list[Any]:
         responses: list[Any] = list(owned)
@@ -244,7 +245,13 @@ def _served(steps: Sequence[Step], caller: Sequence[tuple[str, str, dict[str, An
             for key, urn in pending.items():
                 request.inputDependencies[key].urns.append(urn)
             context = _AbortingContext()
-            responses.append(await servicer.Construct(request, context))
+            try:
+                responses.append(await servicer.Construct(request, context))
+            except Exception:
+                if aborted is None or context.status is None:
+                    raise
+                aborted.append(context.status)
+                break
             assert context.status is None, context.status
         return responses
 
@@ -339,7 +346,7 @@ def _construct_status(wire: dict[str, Any], typ: str = IDENTITY,
     """Send ``wire`` as a construct request, with no monitor (nothing may be registered); return the aborted
     status's message and its per-property details (path, reason). The inputs named in ``outputs`` depend on
     another resource, as when the caller passes that resource's output: the host hands them on as Outputs."""
-    servicer = ProviderServicer(package.provider(), [], engine_address="")
+    servicer = package.Servicer(package.provider(), [], engine_address="")
     context = _AbortingContext()
 
     async def run() -> None:
@@ -352,7 +359,13 @@ def _construct_status(wire: dict[str, Any], typ: str = IDENTITY,
 
     _in_own_loop(run)
     assert context.status is not None, "the server did not answer with a status"
-    (key, value), = context.status.trailing_metadata
+    return _invalid_argument(context.status)
+
+
+def _invalid_argument(aborted: Any) -> tuple[str, list[tuple[str, str]]]:
+    """The message and per-property details (path, reason) of the INVALID_ARGUMENT status a server aborted with."""
+    assert aborted.code == grpc.StatusCode.INVALID_ARGUMENT
+    (key, value), = aborted.trailing_metadata
     assert key == "grpc-status-details-bin"
     status = status_pb2.Status.FromString(value)
     details = errors_pb2.InputPropertiesError()
@@ -364,6 +377,22 @@ def test_a_bad_argument_reaches_the_caller_as_one_property_error_not_a_traceback
     message, errors = _construct_status({
         "namespace": "Dev", "serviceAccountName": "app", "secrets": ["dev/app/database"], "region": "eu-west-1",
         "accountId": "123456789012", "oidcProviderArn": PROVIDER_ARN, "oidcIssuer": ISSUER})
+    assert errors == [("namespace", "'Dev' is not a DNS-1123 label (at most 63 lowercase letters, digits and '-', "
+                                    "starting and ending with a letter or digit)")]
+    assert message == f"WorkloadIdentity: namespace {errors[0][1]}"
+    assert "Traceback" not in message
+
+
+def test_a_bad_argument_given_as_an_output_reaches_the_caller_as_a_property_error_once_it_resolves() -> None:
+    # The namespace comes from the caller's Namespace: the component checks it inside the apply that uses it, after
+    # construct has returned; the server still answers with the property, not a traceback.
+    namespace_urn = "urn:pulumi:dev::eks-config-secrets::kubernetes:core/v1:Namespace::dev"
+    aborted: list[Any] = []
+    _served([lambda _: (IDENTITY, "app", {
+        "namespace": _Pending("Dev", namespace_urn), "serviceAccountName": "app", "secrets": ["dev/app/database"],
+        "region": "eu-west-1", "accountId": "123456789012", "oidcProviderArn": PROVIDER_ARN, "oidcIssuer": ISSUER})],
+        caller=[("kubernetes:core/v1:Namespace", "dev", {})], aborted=aborted)
+    message, errors = _invalid_argument(aborted[0])
     assert errors == [("namespace", "'Dev' is not a DNS-1123 label (at most 63 lowercase letters, digits and '-', "
                                     "starting and ending with a letter or digit)")]
     assert message == f"WorkloadIdentity: namespace {errors[0][1]}"
@@ -430,14 +459,17 @@ def test_pod_identity_on_an_existing_cluster_and_its_workload_pass_through_the_h
     # A YAML or TypeScript program: the cluster's agent add-on is its own resource, set on the cluster handle; the
     # app's namespace is another resource's output; the Workload takes the AppSecrets component.
     namespace_urn = "urn:pulumi:dev::eks-config-secrets::kubernetes:core/v1:Namespace::dev"
+    agent_urn = "urn:pulumi:dev::eks-config-secrets::aws:eks/addon:Addon::agent"
     agent_inputs = {"clusterName": "ecs-dev", "addonName": "eks-pod-identity-agent"}
 
     def app_secrets(responses: list[Any]) -> tuple[str, str, dict[str, Any]]:
         return f"{PACKAGE_NAME}:index:AppSecrets", "app", {
             "namespace": _Pending("dev", namespace_urn), "appName": "app", "secrets": SECRETS,
             "identity": "pod-identity",
-            "cluster": {"clusterName": "ecs-dev", "clusterArn": CLUSTER_ARN, "oidcProviderArn": PROVIDER_ARN,
-                        "oidcIssuer": ISSUER, "podIdentityAgentAddon": _ref(responses[0])},
+            # As every SDK sends a handle holding a resource reference: with that resource as its dependency, which
+            # the server answers by wrapping the whole handle in an Output.
+            "cluster": _Pending({"clusterName": "ecs-dev", "clusterArn": CLUSTER_ARN, "oidcProviderArn": PROVIDER_ARN,
+                                 "oidcIssuer": ISSUER, "podIdentityAgentAddon": _ref(responses[0])}, agent_urn),
             "target": {"region": "eu-west-1", "accountId": "123456789012"}, "csiDriver": _ref(responses[1])}
 
     def workload(responses: list[Any]) -> tuple[str, str, dict[str, Any]]:
@@ -458,7 +490,6 @@ def test_pod_identity_on_an_existing_cluster_and_its_workload_pass_through_the_h
         Workload("app", {"app_name": "app", "namespace": "dev", "image": "nginx:1.27", "app_secrets": app}, opts)
 
     direct = _direct(program)
-    agent_urn = "urn:pulumi:dev::eks-config-secrets::aws:eks/addon:Addon::agent"
     _same_children(hosted, direct, len(direct.resources) - 2, callers=[agent_urn, namespace_urn])
     association = next(r for r in hosted if r.type == "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert agent_urn in association.dependencies
