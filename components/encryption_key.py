@@ -1,6 +1,7 @@
 """The customer-managed KMS key that encrypts Kubernetes Secrets in etcd (EKS envelope encryption)."""
 
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -10,7 +11,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam_policies import envelope_key_policy
-from components.validation import SettingsError, check_account_id, check_arn, check_bool, check_partition
+from components.validation import (
+    SettingsError,
+    apply_input,
+    check_account_id,
+    check_arn,
+    check_bool,
+    check_partition,
+)
 
 __all__ = ["DEFAULT_PROTECT", "EnvelopeEncryptionKey", "EnvelopeEncryptionKeyArgs"]
 
@@ -75,17 +83,16 @@ class EnvelopeEncryptionKey(pulumi.ComponentResource):
                 alias,
                 "is not a KMS alias name ('alias/' then letters, digits, '/', '_' and '-'; not 'alias/aws/...')",
             )
-        if isinstance(args["account_id"], str):
-            check_account_id(args["account_id"], "EnvelopeEncryptionKeyArgs.account_id")
-        role_arn = args["cluster_role_arn"]
-        if isinstance(role_arn, str):
-            check_arn(role_arn, "EnvelopeEncryptionKeyArgs.cluster_role_arn", service="iam", resource_prefix="role/")
+        account_id = apply_input(args["account_id"], functools.partial(
+            check_account_id, setting="EnvelopeEncryptionKeyArgs.account_id"))
+        role_arn = apply_input(args["cluster_role_arn"], functools.partial(
+            check_arn, setting="EnvelopeEncryptionKeyArgs.cluster_role_arn", service="iam", resource_prefix="role/"))
         protect = check_bool(args.get("protect", DEFAULT_PROTECT), "EnvelopeEncryptionKeyArgs.protect")
         description = args.get("description", f"EKS envelope encryption of Kubernetes Secrets ({name})")
 
         super().__init__("eks-config-secrets:index:EnvelopeEncryptionKey", name, None, opts)
 
-        policy = pulumi.Output.all(args["account_id"], role_arn).apply(
+        policy = pulumi.Output.all(account_id, role_arn).apply(
             lambda values: json.dumps(
                 envelope_key_policy(partition=partition, account_id=values[0], cluster_role_arn=values[1])
             )

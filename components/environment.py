@@ -404,10 +404,16 @@ def _check_secret(args: EnvironmentSecretArgs, setting: str) -> EnvironmentSecre
                                           functools.partial(_check_registry, setting=f"{setting}.registry"))
     for key in args.get("string_data", {}):
         check_data_key(key, f"{setting}.string_data")
-    certificate, private_key = args.get("certificate"), args.get("private_key")
-    if isinstance(certificate, str) and isinstance(private_key, str):
-        check_tls_pair(certificate, private_key, f"{setting}.certificate", f"{setting}.private_key")
+    if "certificate" in args and "private_key" in args:
+        pair = apply_input([args["certificate"], args["private_key"]],
+                           functools.partial(_checked_tls_pair, setting=setting))
+        checked["certificate"], checked["private_key"] = pair[0], pair[1]
     return cast(EnvironmentSecretArgs, checked)
+
+
+def _checked_tls_pair(pair: list[str], setting: str) -> list[str]:
+    check_tls_pair(pair[0], pair[1], f"{setting}.certificate", f"{setting}.private_key")
+    return pair
 
 
 def _check_registry(registry: str, setting: str) -> str:

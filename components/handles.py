@@ -10,6 +10,7 @@ Handles are concrete dataclasses (no unions, no generic resources): the SDK's co
 components for other languages, refuses both.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,15 +39,16 @@ class AwsTarget:
     the ``failover_region`` rules before deployment."""
     account_id: pulumi.Input[str]
     """The 12-digit account id (an Output, such as ``aws.get_caller_identity_output().account_id``, is checked
-    by AWS instead)."""
+    once it resolves)."""
     partition: str = "aws"
     """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Plain, with ``region``."""
 
     def __post_init__(self) -> None:
         check_region(self.region, "AwsTarget.region")
         check_partition(self.partition, "AwsTarget.partition")
-        if isinstance(self.account_id, str):
-            check_account_id(self.account_id, "AwsTarget.account_id")
+        # An Output (the caller's account, another stack's) is checked once it resolves, by what reads it here.
+        object.__setattr__(self, "account_id", apply_input(self.account_id, functools.partial(
+            check_account_id, setting="AwsTarget.account_id")))
 
 
 def _no_agent() -> aws.eks.Addon:

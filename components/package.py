@@ -40,7 +40,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 import components
-from components.validation import SECRET_SHOWN_AS, SettingsError
+from components.validation import SECRET_SHOWN_AS, SettingsError, settings_error_in
 
 __all__ = ["COMPONENTS", "PACKAGE_NAME", "Provider", "Servicer", "input_properties_error", "provider", "schema",
            "schema_text", "serve"]
@@ -322,18 +322,6 @@ def schema_text() -> str:
     return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _settings_error_in(error: BaseException | None) -> SettingsError | None:
-    """The component's own refusal behind ``error``: the SDK raises it again, wrapped, from each resource that waited
-    for the Output it refused."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, SettingsError):
-            return error
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None
-
-
 class Servicer(ProviderServicer):
     """The SDK's provider server, with one more kind of error reported per property: a component's refusal of an
     argument given as an Output, which fails only once the Output resolves, after ``construct`` has returned,
@@ -346,7 +334,7 @@ class Servicer(ProviderServicer):
         except (InputPropertiesError, InputPropertyError):
             raise
         except Exception as error:
-            refused = _settings_error_in(error)
+            refused = settings_error_in(error)
             if refused is None:
                 raise
             raise input_properties_error(str(request.type).rsplit(":", 1)[-1], refused) from None

@@ -69,6 +69,7 @@ __all__ = [
     "parse_go_duration",
     "parse_section",
     "partition_of",
+    "settings_error_in",
     "stack_file_adapter",
     "stack_file_keys",
 ]
@@ -124,6 +125,19 @@ class SettingsErrors(SettingsError):
     @property
     def problems(self) -> list[SettingsError]:
         return list(self._problems)
+
+
+def settings_error_in(error: BaseException | None) -> SettingsError | None:
+    """The :class:`SettingsError` behind ``error``, if any: the SDK raises a component's refusal of an argument
+    given as an Output again, wrapped, from each resource that waited for it (its causes and contexts, which may
+    loop, are followed once each)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, SettingsError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 class ErrorCollector:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.validation import SettingsError
+from components.validation import settings_error_in
 from stack_program.settings import PROJECT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,12 +45,7 @@ def dev_values() -> dict[str, Any]:
 def _refused_on_purpose(record: logging.LogRecord) -> bool:
     """Whether ``record`` is asyncio's "Future exception was never retrieved" for a component's refusal of an
     argument given as an Output (the SDK's futures of the resources that waited for it)."""
-    error = record.exc_info[1] if record.exc_info else None
-    while error is not None:
-        if isinstance(error, SettingsError):
-            return True
-        error = error.__cause__
-    return False
+    return settings_error_in(record.exc_info[1] if record.exc_info else None) is not None
 
 
 # Dropped before any handler formats them: Python 3.11 formats a traceback with `ast`, and when the garbage collector

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
+import pulumi
 import pytest
 
 from components.encryption_key import EnvelopeEncryptionKey, EnvelopeEncryptionKeyArgs
 from components.iam_policies import envelope_key_policy
 from components.plan.engine import Plan, run_program
 from components.validation import SettingsError
+from tests.conftest import refused_once_known
 
 ROLE = "arn:aws:iam::123456789012:role/ecs-dev-cluster-role"
 KEY = "aws:kms/key:Key"
@@ -87,3 +89,11 @@ def test_cluster_role_that_is_not_a_role_arn_is_refused() -> None:
         "EnvelopeEncryptionKeyArgs.cluster_role_arn 'arn:aws:iam::123456789012:user/admin' is not a valid iam ARN "
         "(expected arn:aws:iam::<12-digit account>:role/...)"
     )
+
+
+@pytest.mark.parametrize("field, bad", [("account_id", "1234"), ("cluster_role_arn", "arn:aws:iam::1:user/admin")])
+def test_an_output_is_checked_once_known_with_the_plain_values_message(field: str, bad: str) -> None:
+    with pytest.raises(SettingsError) as plain:
+        plan_key(**{field: bad})
+    later = refused_once_known(lambda: plan_key(**{field: pulumi.Output.from_input(bad)}))
+    assert later.endswith(f"ValueError has risen: {plain.value}")

@@ -282,6 +282,21 @@ def test_mismatched_tls_pair_is_refused() -> None:
         "keys differ): set the key that was issued with this certificate")
 
 
+def test_a_tls_pair_given_as_outputs_is_checked_once_known_without_showing_it() -> None:
+    certificate, _ = tls_pair()
+    _, other_key = tls_pair()
+
+    def secrets(cert: pulumi.Input[str], key: pulumi.Input[str]) -> EnvironmentArgs:
+        return {"namespace": "dev", "secrets": [
+            {"name": "tls", "type": "kubernetes.io/tls", "certificate": cert, "private_key": key}]}
+
+    plain = error_of(secrets(certificate, other_key))
+    later = refused_once_known(lambda: environment_plan(secrets(pulumi.Output.secret(certificate),
+                                                                pulumi.Output.secret(other_key))))
+    assert later.endswith(f"ValueError has risen: {plain}")
+    assert other_key not in later
+
+
 def test_non_pem_certificate_is_refused() -> None:
     _, key = tls_pair()
     assert error_of({"namespace": "dev", "secrets": [

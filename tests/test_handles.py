@@ -14,6 +14,7 @@ from components.csi_driver import SecretsStoreCsiDriver
 from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import run_program
 from components.validation import SettingsError
+from tests.conftest import refused_once_known
 
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
@@ -50,6 +51,17 @@ def test_a_target_is_checked_once_where_it_is_made(target: dict[str, str], messa
     with pytest.raises(SettingsError) as caught:
         AwsTarget(**target)
     assert str(caught.value).startswith(message)
+
+
+def test_an_account_id_output_is_checked_once_known_with_the_plain_values_message() -> None:
+    def program(account_id: pulumi.Input[str]) -> None:
+        target = AwsTarget(region="eu-west-1", account_id=account_id)
+        aws.ssm.Parameter("account", type="String", value=target.account_id)
+
+    with pytest.raises(SettingsError) as plain:
+        run_program(lambda: program("1234"))
+    later = refused_once_known(lambda: run_program(lambda: program(pulumi.Output.from_input("1234"))))
+    assert later.endswith(f"ValueError has risen: {plain.value}")
 
 
 def _pod_identity_app(agent: bool) -> None:

@@ -26,7 +26,6 @@ import pulumi_kubernetes as k8s
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.errors import InputPropertiesError
-from pulumi.provider.server import ProviderServicer
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import (
     errors_pb2,
