@@ -27,30 +27,28 @@ from stack_program.component_args import (
     app_secrets_args,
     cluster_args,
     csi_driver_args,
-    environment_args,
     operator_args,
     pod_inputs,
     workload_args,
 )
-from stack_program.settings import load_settings
+from stack_program.settings import identity, load_settings
 
 settings = load_settings(Path(__file__).parent)
-delivery = settings.secret_delivery
 target = AwsTarget(region=settings.region, account_id=aws.get_caller_identity_output().account_id,
                    partition=settings.partition)
 
-cluster = SecureCluster(settings.cluster.name, cluster_args(settings.cluster, target, deploying_principal()))
+cluster = SecureCluster(settings.cluster["cluster_name"], cluster_args(settings, target, deploying_principal()))
 # Every Kubernetes resource below inherits this provider: none may fall back to the ambient kubeconfig.
 on_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster.provider})
 
 # Secret delivery, installed once per cluster for the backends that the apps use.
-backends = {app.backend for app in settings.apps if app.secrets}
-csi_driver = SecretsStoreCsiDriver("secrets-store-csi", csi_driver_args(
-    delivery.csi, settings.region, cluster.cluster_name), opts=on_cluster) if "csi" in backends else None
-operator_identity = any(a.backend == "external-secrets" and a.identity == "pod-identity" for a in settings.apps)
+csi_driver = SecretsStoreCsiDriver("secrets-store-csi", csi_driver_args(settings, cluster.cluster_name),
+                                   opts=on_cluster) if "csi" in settings.backends else None
+operator_identity = any(settings.backend(a) == "external-secrets" and identity(a) == "pod-identity"
+                        for a in settings.apps)
 operator = ExternalSecretsOperator("external-secrets", operator_args(
-    delivery.external_secrets, cluster.identity if operator_identity else None, target),
-    opts=on_cluster) if "external-secrets" in backends else None
+    settings, cluster.identity if operator_identity else None, target),
+    opts=on_cluster) if "external-secrets" in settings.backends else None
 
 assumed_by_operator: list[pulumi.Output[str]] = []
 # What the accounts that own an app's secrets must apply, per app: `python -m components plan --manifests` writes each
@@ -58,29 +56,29 @@ assumed_by_operator: list[pulumi.Output[str]] = []
 owner_grants: dict[str, pulumi.Output[list[dict[str, Any]]]] = {}
 environments = []
 for env in settings.environments:
-    environment = Environment(env.name, environment_args(env), opts=on_cluster)
+    environment = Environment(env["environment"], env, opts=on_cluster)
     environments.append(environment)
     in_environment = pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[environment]))
-    for app in settings.apps_in(env.name):
-        name, inputs = f"{env.name}-{app.name}", pod_inputs(app, environment)
-        if app.secrets:
-            app_secrets = AppSecrets(name, app_secrets_args(app, env, cluster=cluster.identity, target=target,
-                                                            csi_driver=csi_driver, operator=operator),
+    for app in settings.apps_in(env["environment"]):
+        name, inputs = f"{env['environment']}-{app['name']}", pod_inputs(app, environment)
+        if app.get("secret_sources"):
+            app_secrets = AppSecrets(name, app_secrets_args(settings, app, env, cluster=cluster.identity,
+                                                            target=target, csi_driver=csi_driver, operator=operator),
                                      opts=in_environment)
-            inputs.append(app_secrets.pod_input(reloader=delivery.reloader))
+            inputs.append(app_secrets.pod_input(reloader=settings.reloader))
             owner_grants[name] = app_secrets.owner_grants
-            if app.backend == "external-secrets" and app.identity == "pod-identity":
+            if settings.backend(app) == "external-secrets" and identity(app) == "pod-identity":
                 assumed_by_operator.append(app_secrets.role_arn)
         Workload(name, workload_args(app, env, inputs), opts=in_environment)
 
 if operator is not None and assumed_by_operator:
     operator.allow_assume(assumed_by_operator)
 
-if delivery.reloader:
+if settings.reloader:
     # Scoped to our namespaces (a Role in each) rather than a ClusterRole that reads every Secret in the cluster.
     # With the CSI integration it watches SecretProviderClassPodStatus objects, whose CRD the driver installs.
     csi_crds = csi_driver.crd_dependencies if csi_driver is not None and settings.restarts_on_file_rotation else []
-    Reloader("reloader", {"namespaces": [env.namespace for env in settings.environments],
+    Reloader("reloader", {"namespaces": [env["namespace"] for env in settings.environments],
                           "csi_integration": settings.restarts_on_file_rotation},
              opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(
                  depends_on=[*environments, *csi_crds])))
@@ -89,6 +87,6 @@ pulumi.export("cluster_name", cluster.cluster_name)
 pulumi.export("kms_key_arn", cluster.kms_key_arn)
 pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
 pulumi.export("kubeconfig", cluster.kubeconfig)
-pulumi.export("namespaces", [env.namespace for env in settings.environments])
+pulumi.export("namespaces", [env["namespace"] for env in settings.environments])
 pulumi.export("owner_grants", pulumi.Output.all(**owner_grants).apply(
     lambda grants: {app: found for app, found in grants.items() if found}))

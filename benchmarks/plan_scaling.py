@@ -53,12 +53,9 @@ def ours(apps: int) -> Callable[[], Plan]:
     config, secret_keys = stack_config(apps)
 
     def run() -> Plan:
-        token = offline_module.OFFLINE.set(True)
-        try:
+        with offline_module.offline():
             return run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
                                stack="dev", config=config, secret_keys=secret_keys)
-        finally:
-            offline_module.OFFLINE.reset(token)
 
     return run
 

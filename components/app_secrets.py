@@ -66,7 +66,7 @@ from components.validation import (
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
-           "AppSecretsArgs", "check_env_needs_sync", "whole_secret_file"]
+           "AppSecretsArgs", "AppSecretsSettings", "check_env_needs_sync", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -112,7 +112,27 @@ class AppSecretArgs(TypedDict):
     """The key of the secret's replica in ``AppSecretsArgs.failover_region``. Omitted: none (an AWS managed key)."""
 
 
-class AppSecretsArgs(TypedDict):
+@with_config(STACK_FILE_FORM)
+class AppSecretsSettings(TypedDict):
+    """What a stack file sets of an app's secrets besides their sources (in ``apps[]``); :class:`AppSecretsArgs` adds
+    the app, the cluster, the backend and the sources."""
+
+    identity: NotRequired[str]
+    """``irsa`` or ``pod-identity``. With ``external_secrets``, ``pod-identity`` means the operator's own Pod
+    Identity role (``ExternalSecretsOperator.role_arn``) assumes the app's role. Omitted: ``irsa``. Plain: it
+    decides which resources exist."""
+    failover_region: NotRequired[str]
+    """csi: a second region that every secret and parameter is also read from (the provider's ``failoverRegion``;
+    by name, or the replica of an ARN); the role may read both. Omitted: none."""
+    target_role_arn: NotRequired[pulumi.Input[str]]
+    """With ``pod-identity`` (csi): a role in the account that owns the secrets to chain to (the association's
+    ``targetRoleArn``); ``owner_grants`` then holds its trust and permissions policies. Omitted: none."""
+    restart_on_file_rotation: NotRequired[bool]
+    """csi: the app reads its files once, at start: ``reload_annotations`` then also ask Reloader (with its CSI
+    integration) to restart it when the driver rotates them. Omitted: false."""
+
+
+class AppSecretsArgs(AppSecretsSettings):
     namespace: pulumi.Input[str]
     """The app's namespace (it must exist, or be created before this component; an Output, such as
     ``Environment.namespace``, is checked once it resolves)."""
@@ -133,24 +153,11 @@ class AppSecretsArgs(TypedDict):
     external_secrets: NotRequired[ExternalSecretsOperator]
     """Deliver through this External Secrets Operator: stores and the ExternalSecret are created after its CRDs,
     refreshed at its ``refresh_interval``, and ESC sources read in its ``pulumi_organization``."""
-    identity: NotRequired[str]
-    """``irsa`` or ``pod-identity``. With ``external_secrets``, ``pod-identity`` means the operator's own Pod
-    Identity role (``ExternalSecretsOperator.role_arn``) assumes the app's role. Omitted: ``irsa``. Plain: it
-    decides which resources exist."""
     mount_path: NotRequired[str]
     """Where the secret files are mounted (read-only). Omitted: ``/mnt/secrets``."""
     file_permission: NotRequired[str]
     """csi: mode of the mounted files (four octal digits). Omitted: the most restrictive one that pods of
     ``Workload`` (``pod_spec.pod_security_context()``) can read, see ``pod_spec.secret_file_permission``."""
-    failover_region: NotRequired[str]
-    """csi: a second region that every secret and parameter is also read from (the provider's ``failoverRegion``;
-    by name, or the replica of an ARN); the role may read both. Omitted: none."""
-    target_role_arn: NotRequired[pulumi.Input[str]]
-    """With ``pod-identity`` (csi): a role in the account that owns the secrets to chain to (the association's
-    ``targetRoleArn``); ``owner_grants`` then holds its trust and permissions policies. Omitted: none."""
-    restart_on_file_rotation: NotRequired[bool]
-    """csi: the app reads its files once, at start: ``reload_annotations`` then also ask Reloader (with its CSI
-    integration) to restart it when the driver rotates them. Omitted: false."""
 
 
 class AppSecrets(pulumi.ComponentResource):

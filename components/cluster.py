@@ -57,6 +57,7 @@ __all__ = [
     "ClusterNodeGroupArgs",
     "SecureCluster",
     "SecureClusterArgs",
+    "SecureClusterSettings",
     "deploying_principal",
 ]
 
@@ -102,7 +103,11 @@ class ClusterAccessEntryArgs(TypedDict):
     """Namespaces the access policy is limited to. Omitted or empty: the whole cluster."""
 
 
-class SecureClusterArgs(TypedDict):
+@with_config(STACK_FILE_FORM)
+class SecureClusterSettings(TypedDict):
+    """What a stack file sets of a cluster (its ``cluster`` section); :class:`SecureClusterArgs` adds what only a
+    program knows: the region, the account and who deploys."""
+
     cluster_name: str
     """The EKS cluster's name, set explicitly so that its log group ``/aws/eks/<name>/cluster`` is created (with
     retention) by this component before the cluster, instead of by EKS without retention. Plain: it names the
@@ -112,12 +117,6 @@ class SecureClusterArgs(TypedDict):
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """At least two subnets in different Availability Zones, for the control plane and the nodes (a list of
     Outputs, or one Output of the list, is checked by AWS)."""
-    region: str
-    """The AWS region of the cluster (a bring-your-own KMS key must be in it)."""
-    account_id: pulumi.Input[str]
-    """The AWS account of the cluster; its root administers the envelope encryption key."""
-    partition: NotRequired[str]
-    """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
     version: NotRequired[str]
     """Kubernetes minor version, e.g. ``"1.33"``. Omitted: ``"1.33"`` (pinned, so that upgrades are deliberate)."""
     endpoint_private_access: NotRequired[bool]
@@ -140,11 +139,6 @@ class SecureClusterArgs(TypedDict):
     cluster, which pulumi-eks always makes cluster admin (``bootstrapClusterCreatorAdminPermissions: true``) so
     that this program can manage Kubernetes objects. A later deployer that is not the creator needs an entry here
     with ``AmazonEKSClusterAdminPolicy``."""
-    creator_arn: NotRequired[str]
-    """The IAM role or user that runs ``pulumi up`` (for an assumed role, the role itself: see
-    :func:`deploying_principal`). EKS allows one access entry per principal and already gives the creator one, so an
-    ``access_entries`` item for it would fail on create; it is refused here instead. Omitted: not checked. Plain:
-    it is compared with ``access_entries``, which name resources, before any is registered."""
     support_type: NotRequired[str]
     """The cluster's upgrade policy, one of :data:`SUPPORT_TYPES`. Omitted: ``STANDARD``, so that a pinned version
     does not drift into paid extended support unnoticed (pulumi-eks would leave EKS's default, ``EXTENDED``)."""
@@ -159,6 +153,20 @@ class SecureClusterArgs(TypedDict):
     so that no ``pulumi destroy`` or replacement loses every Secret. The pulumi-eks component itself is not
     protected: ``protect`` on a remote component is inherited by every child it creates, access entries included,
     and those have no update. Omitted: :data:`DEFAULT_PROTECT` (set false only for disposable stacks)."""
+
+
+class SecureClusterArgs(SecureClusterSettings):
+    region: str
+    """The AWS region of the cluster (a bring-your-own KMS key must be in it)."""
+    account_id: pulumi.Input[str]
+    """The AWS account of the cluster; its root administers the envelope encryption key."""
+    partition: NotRequired[str]
+    """AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``). Omitted: ``aws``."""
+    creator_arn: NotRequired[str]
+    """The IAM role or user that runs ``pulumi up`` (for an assumed role, the role itself: see
+    :func:`deploying_principal`). EKS allows one access entry per principal and already gives the creator one, so an
+    ``access_entries`` item for it would fail on create; it is refused here instead. Omitted: not checked. Plain:
+    it is compared with ``access_entries``, which name resources, before any is registered."""
     pod_identity_agent: NotRequired[bool]
     """Install the EKS Pod Identity agent add-on now and hand it out in ``identity``
     (``ClusterIdentity.pod_identity_agent_addon``): what a program in another language, which cannot call

@@ -9,23 +9,36 @@ instead, but it does not pass ``syncSecret.enabled`` to the driver (aws/secrets-
 issue 597), so it is refused when synced Kubernetes Secrets are wanted.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.conventions import CSI_ADDON, CSI_AWS_PROVIDER_CHART, CSI_DRIVER_CHART
 from components.helm import PinnedChart, pinned_release
-from components.validation import SettingsError, check_bool, check_dns1123_label, check_region, parse_go_duration
+from components.validation import (
+    STACK_FILE_FORM,
+    SettingsError,
+    check_bool,
+    check_dns1123_label,
+    check_region,
+    parse_go_duration,
+)
 
 __all__ = [
     "AWS_PROVIDER_CHART",
     "DEFAULT_NAMESPACE",
     "DEFAULT_ROTATION_POLL_INTERVAL",
+    "DEFAULT_SYNC_SECRET",
     "DRIVER_CHART",
     "INSTALLS",
     "SecretsStoreCsiDriver",
     "SecretsStoreCsiDriverArgs",
+    "SecretsStoreCsiDriverSettings",
     "aws_provider_values",
     "check_install_mode",
     "driver_values",
@@ -46,6 +59,8 @@ DEFAULT_NAMESPACE = "kube-system"
 driver DaemonSet is a node-level component."""
 INSTALLS = ("helm", "addon")
 """How the driver is installed; the first is the default."""
+DEFAULT_SYNC_SECRET = True
+"""Whether SecretProviderClasses may sync into Kubernetes Secrets when ``sync_secret`` is omitted: env vars need it."""
 DEFAULT_ROTATION_POLL_INTERVAL = "1h"
 """AWS's suggestion for the rotation poll: every poll describes each mounted secret, per pod, and costs API calls
 (the provider README, "Rotation"; aws/secrets-store-csi-driver-provider-aws issue 116). A stack may poll faster and
@@ -73,14 +88,14 @@ def aws_provider_values(region: str) -> dict[str, Any]:
     }
 
 
-class SecretsStoreCsiDriverArgs(TypedDict):
-    region: str
-    """AWS region the provider reads secrets from (``awsRegion`` of the provider chart)."""
+@with_config(STACK_FILE_FORM)
+class SecretsStoreCsiDriverSettings(TypedDict):
+    """What a stack file sets of the driver (``secretDelivery.csi``); :class:`SecretsStoreCsiDriverArgs` adds
+    the region and the cluster."""
+
     install: NotRequired[str]
     """``helm`` (the driver and provider charts) or ``addon`` (the EKS managed add-on; needs ``cluster_name`` and
     ``sync_secret: false``). Omitted: ``helm``. Plain: it decides which resources exist."""
-    cluster_name: NotRequired[pulumi.Input[str]]
-    """The cluster of the add-on. Required with ``install: addon``, ignored otherwise."""
     sync_secret: NotRequired[bool]
     """Let SecretProviderClasses sync mounted objects into Kubernetes Secrets (``secretObjects``), which env vars
     need. Omitted: true."""
@@ -89,6 +104,13 @@ class SecretsStoreCsiDriverArgs(TypedDict):
     rotation_poll_interval: NotRequired[str]
     """Go duration between rotation polls; each poll calls Secrets Manager once per mounted object and pod (cost
     and throttling). Omitted: :data:`DEFAULT_ROTATION_POLL_INTERVAL`, AWS's suggestion of an hour."""
+
+
+class SecretsStoreCsiDriverArgs(SecretsStoreCsiDriverSettings):
+    region: str
+    """AWS region the provider reads secrets from (``awsRegion`` of the provider chart)."""
+    cluster_name: NotRequired[pulumi.Input[str]]
+    """The cluster of the add-on. Required with ``install: addon``, ignored otherwise."""
     namespace: NotRequired[str]
     """Namespace of the releases. Omitted: ``kube-system`` (the driver DaemonSet is a node-level component).
     Plain: it names where the releases install."""
@@ -119,7 +141,7 @@ class SecretsStoreCsiDriver(pulumi.ComponentResource):
             raise SettingsError("SecretsStoreCsiDriverArgs.install", install, f"is not one of: {', '.join(INSTALLS)}")
         region = check_region(args["region"], "SecretsStoreCsiDriverArgs.region")
         namespace = check_dns1123_label(args.get("namespace", DEFAULT_NAMESPACE), "SecretsStoreCsiDriverArgs.namespace")
-        sync_secret = check_bool(args.get("sync_secret", True), "SecretsStoreCsiDriverArgs.sync_secret")
+        sync_secret = check_bool(args.get("sync_secret", DEFAULT_SYNC_SECRET), "SecretsStoreCsiDriverArgs.sync_secret")
         rotation = check_bool(args.get("enable_secret_rotation", True),
                               "SecretsStoreCsiDriverArgs.enable_secret_rotation")
         interval = args.get("rotation_poll_interval", DEFAULT_ROTATION_POLL_INTERVAL)

@@ -3,10 +3,14 @@
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict, cast
+from typing import NotRequired, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.checksums import checksum, checksum_annotation, secret_checksum_annotation
 from components.conventions import CHECKSUM_ANNOTATION_PREFIX
@@ -23,6 +27,7 @@ from components.pod_spec import (
 from components.secret_data import check_tls_pair, dockerconfigjson, tls_secret_data
 from components.validation import (
     SECRET_SHOWN_AS,
+    STACK_FILE_FORM,
     SettingsError,
     apply_input,
     check_annotation_key,
@@ -36,10 +41,13 @@ __all__ = [
     "POD_SECURITY_LEVELS",
     "SECRET_TYPES",
     "ConfigMapArgs",
+    "ConfigMapSettings",
     "Environment",
     "EnvironmentArgs",
     "EnvironmentInputArgs",
     "EnvironmentSecretArgs",
+    "EnvironmentSecretSettings",
+    "EnvironmentSettings",
     "check_checksum_key",
     "check_checksummed_name",
     "check_registry_username",
@@ -53,35 +61,49 @@ _MIN_CHECKSUM_KEY_LENGTH = 16
 _MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
 
 
-class ConfigMapArgs(TypedDict):
+@with_config(STACK_FILE_FORM)
+class ConfigMapSettings(TypedDict):
+    """What a stack file sets of a ConfigMap (``environments[].configMaps[]``), besides its files, which it names by
+    path: :class:`ConfigMapArgs` holds their content."""
+
     name: str
     """ConfigMap name (a DNS-1123 subdomain). An immutable one gets ``-<content hash>`` appended. Plain: it names
     the ConfigMap this component creates."""
     data: NotRequired[Mapping[str, str]]
     """Literal key/values. Default: none."""
-    files: NotRequired[Mapping[str, str]]
-    """File name -> file content, one key per file as ``kubectl create configmap --from-file``. Default: none."""
     immutable: NotRequired[bool]
     """Make it immutable (the kubelet stops watching it). Its name then carries a hash of its content, so a change
     creates a new ConfigMap and rolls the workloads that use it instead of failing the update. Default: false."""
 
 
-class EnvironmentSecretArgs(TypedDict):
+class ConfigMapArgs(ConfigMapSettings):
+    files: NotRequired[Mapping[str, str]]
+    """File name -> file content, one key per file as ``kubectl create configmap --from-file``. Default: none."""
+
+
+@with_config(STACK_FILE_FORM)
+class EnvironmentSecretSettings(TypedDict):
+    """What a stack file sets of a Secret in plain text (``environments[].kubernetesSecrets[]``), besides the secret
+    values, which it names by secret setting: :class:`EnvironmentSecretArgs` holds the values."""
+
     name: str
     """Secret name (a DNS-1123 subdomain). Plain: it names the Secret this component creates."""
     type: NotRequired[str]
-    """``Opaque`` (default), ``kubernetes.io/tls`` or ``kubernetes.io/dockerconfigjson``."""
+    """``Opaque``, ``kubernetes.io/tls`` or ``kubernetes.io/dockerconfigjson``. Omitted: ``Opaque``."""
+    registry: NotRequired[pulumi.Input[str]]
+    """dockerconfigjson: registry host, e.g. ``ghcr.io``. Required for kubernetes.io/dockerconfigjson."""
+    username: NotRequired[pulumi.Input[str]]
+    """dockerconfigjson: user name, without ':' (the ``auth`` field is ``base64(user:password)``). Required for
+    kubernetes.io/dockerconfigjson."""
+
+
+class EnvironmentSecretArgs(EnvironmentSecretSettings):
     string_data: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Opaque: key -> value; every value is stored as a Pulumi secret. Required for Opaque."""
     certificate: NotRequired[pulumi.Input[str]]
     """TLS: the PEM certificate (chain). Required for kubernetes.io/tls."""
     private_key: NotRequired[pulumi.Input[str]]
     """TLS: the PEM private key of the certificate (checked against it). Required for kubernetes.io/tls."""
-    registry: NotRequired[pulumi.Input[str]]
-    """dockerconfigjson: registry host, e.g. ``ghcr.io``. Required for kubernetes.io/dockerconfigjson."""
-    username: NotRequired[pulumi.Input[str]]
-    """dockerconfigjson: user name, without ':' (the ``auth`` field is ``base64(user:password)``). Required for
-    kubernetes.io/dockerconfigjson."""
     password: NotRequired[pulumi.Input[str]]
     """dockerconfigjson: password or token, stored as a Pulumi secret. Required for kubernetes.io/dockerconfigjson."""
 
@@ -111,13 +133,21 @@ _INPUT_FORMS = ("config_map+key+env", "config_map", "config_map+key+mount_path",
 """The combinations of ``EnvironmentInputArgs`` keys (besides ``volume``), one per fragment method."""
 
 
-class EnvironmentArgs(TypedDict):
+@with_config(STACK_FILE_FORM)
+class EnvironmentSettings(TypedDict):
+    """What a stack file sets of an environment as it is (``environments[]``); :class:`EnvironmentArgs` adds its
+    namespace, ConfigMaps and Secrets."""
+
+    pod_security: NotRequired[str]
+    """Pod Security Standard enforced on the namespace: ``restricted``, ``baseline`` or ``privileged``.
+    Omitted: ``restricted``."""
+
+
+class EnvironmentArgs(EnvironmentSettings):
     namespace: str
     """Namespace of the environment (a DNS-1123 label). Plain: it names the namespace this component creates."""
     environment: NotRequired[str]
     """Environment name for the ``environment`` label. Default: the namespace."""
-    pod_security: NotRequired[str]
-    """Pod Security Standard enforced on the namespace: ``restricted`` (default), ``baseline`` or ``privileged``."""
     config_maps: NotRequired[Sequence[ConfigMapArgs]]
     """ConfigMaps to create. Default: none."""
     secrets: NotRequired[Sequence[EnvironmentSecretArgs]]

@@ -4,17 +4,22 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.conventions import ESO_CHART
 from components.handles import AwsTarget, ClusterIdentity
 from components.helm import PinnedChart, pinned_release
 from components.iam_policies import assume_roles_policy
 from components.validation import (
+    STACK_FILE_FORM,
     SettingsError,
     check_arn,
     check_dns1123_label,
@@ -38,6 +43,7 @@ __all__ = [
     "ExternalSecretArgs",
     "ExternalSecretsOperator",
     "ExternalSecretsOperatorArgs",
+    "ExternalSecretsOperatorSettings",
     "RemoteKey",
     "SecretStoreArgs",
     "esc_store_manifest",
@@ -349,7 +355,20 @@ def _custom_resource(name: str, manifest: Mapping[str, Any], spec: pulumi.Input[
                                             metadata=manifest["metadata"], spec=spec, opts=opts)
 
 
-class ExternalSecretsOperatorArgs(TypedDict):
+@with_config(STACK_FILE_FORM)
+class ExternalSecretsOperatorSettings(TypedDict):
+    """What a stack file sets of the operator (``secretDelivery.externalSecrets``);
+    :class:`ExternalSecretsOperatorArgs` adds the cluster's handles."""
+
+    refresh_interval: NotRequired[str]
+    """How often the apps' ExternalSecrets re-read their sources (Go duration; each refresh calls AWS once per
+    key). Omitted: :data:`DEFAULT_REFRESH_INTERVAL`."""
+    pulumi_organization: NotRequired[str]
+    """The Pulumi Cloud organization whose ESC environments apps read (``AppSecretArgs.esc_environment``); its
+    stores sign in by OIDC with the app's ServiceAccount token. Omitted: apps cannot read Pulumi ESC."""
+
+
+class ExternalSecretsOperatorArgs(ExternalSecretsOperatorSettings):
     namespace: NotRequired[str]
     """Namespace of the operator, created by the release. Omitted: ``external-secrets``. Plain: it names what the
     release creates."""
@@ -361,12 +380,6 @@ class ExternalSecretsOperatorArgs(TypedDict):
     target: NotRequired[AwsTarget]
     """The cluster's region, account and partition, pinned in the operator role's trust. Required with
     ``cluster``."""
-    refresh_interval: NotRequired[str]
-    """How often the apps' ExternalSecrets re-read their sources (Go duration; each refresh calls AWS once per
-    key). Omitted: :data:`DEFAULT_REFRESH_INTERVAL`."""
-    pulumi_organization: NotRequired[str]
-    """The Pulumi Cloud organization whose ESC environments apps read (``AppSecretArgs.esc_environment``); its
-    stores sign in by OIDC with the app's ServiceAccount token. Omitted: apps cannot read Pulumi ESC."""
 
 
 class ExternalSecretsOperator(pulumi.ComponentResource):

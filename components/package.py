@@ -26,6 +26,7 @@ from typing import Any
 
 import grpc
 import pulumi
+import typing_extensions
 from pulumi.errors import InputPropertiesError, InputPropertyError, InputPropertyErrorDetails
 from pulumi.output import _OutputData
 from pulumi.provider.experimental.analyzer import Analyzer, PropertyDefinition, TypeDefinition
@@ -92,7 +93,16 @@ class _Analyzer(Analyzer):
       ``pulumi-plugin.json``, which would make the Python package claim a plugin of its own.
     - A Callable field of a handle (``ClusterIdentity.agent``) is Python-only and left out.
     - A dataclass field with a default is optional, as a TypedDict's ``NotRequired`` field is.
+    - A field that an args type inherits (``SecureClusterArgs`` extends ``SecureClusterSettings``, the part a stack
+      file sets) is documented where it is declared: the SDK reads docstrings from the class's own source only.
     """
+
+    def get_docstring(self, typ: type, name: str) -> str | None:
+        found = super().get_docstring(typ, name)
+        for base in getattr(typ, "__orig_bases__", ()):
+            if found is None and typing_extensions.is_typeddict(base):
+                found = self.get_docstring(base, name)
+        return found
 
     def analyze_property(self, arg: type, typ: type, name: str, *, can_be_plain: bool, is_component_output: bool,
                          optional: bool | None = None) -> PropertyDefinition:

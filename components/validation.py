@@ -8,20 +8,19 @@ that a user sees one actionable message before any resource is registered.
 
 from __future__ import annotations
 
-import collections.abc
 import contextlib
 import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, Generic, TypeVar, cast, get_args, get_type_hints
 
 import pulumi
 import pulumi_aws as aws
-import typing_extensions
 from pulumi.errors import InputPropertiesError
 from pydantic import ConfigDict, TypeAdapter, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
+from typing_extensions import is_typeddict
 
 __all__ = [
     "ACCESS_POLICIES",
@@ -39,12 +38,14 @@ __all__ = [
     "MissingSettingError",
     "SettingsError",
     "SettingsErrors",
+    "StackSection",
     "apply_input",
     "check_account_id",
     "check_annotation_key",
     "check_arn",
     "check_arn_region",
     "check_bool",
+    "check_choice",
     "check_cluster_name",
     "check_config_map_size",
     "check_data_key",
@@ -67,11 +68,10 @@ __all__ = [
     "check_unique",
     "check_vpc_id",
     "parse_go_duration",
-    "parse_section",
     "partition_of",
     "settings_error_in",
-    "stack_file_adapter",
     "stack_file_keys",
+    "stack_key",
 ]
 
 
@@ -79,12 +79,19 @@ SECRET_SHOWN_AS = "(secret)"
 """What a message shows in place of a value that is, or may be, a secret: the key is named, the value never."""
 
 
-STACK_FILE_FORM = ConfigDict(alias_generator=to_camel, validate_by_alias=True, validate_by_name=False,
-                             extra="forbid", strict=True, str_min_length=1)
+def stack_key(field: str) -> str:
+    """A field's key in a stack file: its name in camelCase (``kms_key_arn`` is ``kmsKeyArn``; a digit after ``_``
+    stays as it is, so ``per_10k_calls`` is ``per10kCalls``)."""
+    return re.sub(r"_(\w)", lambda m: m[1].upper(), field)
+
+
+STACK_FILE_FORM = ConfigDict(alias_generator=stack_key, validate_by_alias=True, validate_by_name=False,
+                             extra="forbid", strict=True, str_min_length=1, arbitrary_types_allowed=True)
 """How a component's args type reads as a section of a stack file (``pydantic.with_config`` on the TypedDict):
 camelCase keys (``kms_key_arn`` is ``kmsKeyArn``), unknown keys refused, no coercion (a YAML ``5432`` is not a
-string), no empty strings. The stack program parses the section straight into the args type with a
-``pydantic.TypeAdapter``, so the type, its fields and their documentation exist once."""
+string), no empty strings; a field annotated ``pulumi.Input[X]`` takes an ``X`` (an Output is the program's to
+give, never the file's). The stack program parses the section straight into the args type with a
+:class:`StackSection`, so the type, its fields and their documentation exist once."""
 
 
 class SettingsError(InputPropertiesError, ValueError):
@@ -193,64 +200,118 @@ _EXPECTED = {
     "dict_type": "is not an object",
     "bool_type": "is not a boolean (true or false)",
     "int_type": "is not a whole number",
+    "float_type": "is not a number",
 }
+# The type mistakes of a scalar setting, which its rule explains better when it has one.
+_EXPLAINED = ("string_type", "string_too_short", "bool_type", "int_type", "float_type")
+# The tag pydantic gives the branches of ``pulumi.Input[X]`` (``Union[X, Awaitable[X], Output[X]]``) that a value
+# of a stack file can never take: they only say that the value is not an Awaitable or Output.
+_HANDLE_BRANCH = "is-instance["
+
+Check = Callable[[Any, str], object]
+"""A rule of one setting: ``check(value, setting)`` raises :class:`SettingsError` naming ``setting``."""
+
+
+_INPUT_NAMES = {"Output": pulumi.Output, "T": TypeVar("T")}
+"""What ``pulumi.Input``'s forward reference ``Output[T]`` names, to resolve it outside pulumi's own module."""
 
 
 def stack_file_keys(args_type: type) -> tuple[str, ...]:
     """The keys of ``args_type`` (a TypedDict of :data:`STACK_FILE_FORM`) as a stack file spells them."""
-    return tuple(to_camel(name) for name in args_type.__annotations__)
+    return tuple(stack_key(name) for name in args_type.__annotations__)
 
 
-def stack_file_adapter(args_type: type[T]) -> TypeAdapter[T]:
-    """The pydantic adapter that reads a section of a stack file as ``args_type`` (a TypedDict of
-    :data:`STACK_FILE_FORM`). A stack file holds plain values only, so a field that a program may give as an
-    Output (``pulumi.Input[str]``) is read as its plain type: pydantic has no validator for an Output."""
-    return TypeAdapter(_plain_form(args_type))
+def _without_handle_branches(errors: Sequence[ErrorDetails]) -> list[tuple[tuple[str | int, ...], ErrorDetails]]:
+    """Each mistake once, located by its keys and indexes: the errors of a ``pulumi.Input`` union's Awaitable and
+    Output branches are dropped, and the tag of its plain branch is taken out of the location."""
+    unions = {tuple(e["loc"][:i]) for e in errors for i, part in enumerate(e["loc"])
+              if isinstance(part, str) and part.startswith(_HANDLE_BRANCH)}
+    kept = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if any(isinstance(part, str) and part.startswith(_HANDLE_BRANCH) for part in loc):
+            continue
+        kept.append((tuple(part for i, part in enumerate(loc) if loc[:i] not in unions), error))
+    return kept
 
 
-def _plain_form(args_type: Any) -> Any:
-    annotations = {name: _plain_annotation(a) for name, a in args_type.__annotations__.items()}
-    if annotations == args_type.__annotations__:
-        return args_type
-    # The functional form, for a name known only here; the config is with_config's (pydantic reads it there).
-    make_typed_dict: Any = typing_extensions.TypedDict
-    plain = make_typed_dict(args_type.__name__, annotations)
-    plain.__pydantic_config__ = getattr(args_type, "__pydantic_config__", None)
-    return plain
+class StackSection(Generic[T]):
+    """How a section of a stack file is read into a TypedDict of :data:`STACK_FILE_FORM` (a component's args type,
+    or a part of it): one ``pydantic.TypeAdapter`` over the type, which also accepts fields annotated
+    ``pulumi.Input[X]`` (a stack file's value is then validated as an ``X``), and per-setting rules.
+
+    ``checks`` maps a setting's keys, as a stack file spells them and without list indexes (``keys.file``), to its
+    rule: it runs on every value given, and explains a value of the wrong type in its own words (``"30"`` for a
+    number of days is not a whole number *of days from 7 to 30*)."""
+
+    def __init__(self, args_type: type[T], checks: Mapping[str, Check] | None = None) -> None:
+        self.args_type = args_type
+        self.adapter: TypeAdapter[T] = TypeAdapter(args_type)
+        # pulumi.Input names Output by a forward reference of pulumi's own module: resolve it (and its T) here.
+        self.adapter.rebuild(_types_namespace=_INPUT_NAMES)
+        self.checks = dict(checks or {})
+
+    def parse(self, value: object, path: str) -> T:
+        """``value`` (the section at config path ``path``) as the type; every mistake of it at once, each named by
+        its config path (``apps[1].secretSources[0].keys[0].file``), with the bad value and what is expected."""
+        try:
+            parsed = self.adapter.validate_python(value)
+        except ValidationError as error:
+            problems = [self._problem(loc, found, path) for loc, found in _without_handle_branches(error.errors())]
+            raise (problems[0] if len(problems) == 1 else SettingsErrors(problems)) from None
+        errors = ErrorCollector()
+        for keys, check in self.checks.items():
+            for where, found in _values_at(value, keys.split("."), path):
+                with errors.part():
+                    check(found, where)
+        errors.raise_any()
+        return parsed
+
+    def _problem(self, loc: tuple[str | int, ...], found: ErrorDetails, path: str) -> SettingsError:
+        where = path + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+        keys = [str(part) for part in loc if not isinstance(part, int)]
+        if found["type"] == "missing":
+            return MissingSettingError(where)
+        if found["type"] == "extra_forbidden":
+            known = stack_file_keys(_type_at(self.args_type, keys[:-1]))
+            return SettingsError(where, found["input"], f"is not a known setting (known: {', '.join(known)})")
+        check = self.checks.get(".".join(keys)) or self.checks.get(".".join([*keys[:-1], "*"]))
+        # A value of the wrong kind is explained by its setting's rule: "30" is not a whole number *of days*.
+        if check is not None and found["type"] in _EXPLAINED and not isinstance(loc[-1], int):
+            try:
+                check(found["input"], where)
+            except SettingsError as problem:
+                return problem
+        return SettingsError(where, found["input"], _EXPECTED.get(found["type"], found["msg"]))
 
 
-def _plain_annotation(annotation: Any) -> Any:
-    """``annotation`` with each ``pulumi.Input[X]`` (a union of X, an Awaitable and an Output) read as X."""
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Union and any(get_origin(a) is collections.abc.Awaitable for a in args):
-        return _plain_annotation(args[0])
-    if origin in (typing_extensions.NotRequired, typing_extensions.Required, collections.abc.Sequence):
-        return origin[_plain_annotation(args[0])]
-    return annotation
+def _type_at(args_type: type, keys: Sequence[str]) -> type:
+    """The TypedDict that holds the setting at ``keys`` (stack-file keys, no indexes) under ``args_type``."""
+    found: Any = args_type
+    for key in keys:
+        found = get_type_hints(found, localns=_INPUT_NAMES)[_snake(key)]
+        # Through Sequence[X] and Mapping[str, X] (and NotRequired, which get_type_hints drops) to the TypedDict.
+        while not is_typeddict(found):
+            found = get_args(found)[-1]
+    return cast(type, found)
 
 
-def parse_section(adapter: TypeAdapter[T], value: object, path: str,
-                  known: Mapping[tuple[str, ...], Sequence[str]]) -> T:
-    """``value`` (a section of a stack file at ``path``) as the args type of ``adapter``; every mistake of it at
-    once, each named by its config path (``apps[1].secretSources[0].keys[0].file``), with the bad value and what is
-    expected. ``known`` lists the keys of each nested object (by its path of keys), for the unknown-key message."""
-    try:
-        return adapter.validate_python(value)
-    except ValidationError as error:
-        problems: list[SettingsError] = []
-        for found in error.errors():
-            loc = found["loc"]
-            where = path + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-            if found["type"] == "missing":
-                problems.append(MissingSettingError(where))
-            elif found["type"] == "extra_forbidden":
-                keys = known.get(tuple(str(p) for p in loc[:-1] if not isinstance(p, int)), ())
-                problems.append(SettingsError(where, found["input"],
-                                              f"is not a known setting (known: {', '.join(keys)})"))
-            else:
-                problems.append(SettingsError(where, found["input"], _EXPECTED.get(found["type"], found["msg"])))
-        raise (problems[0] if len(problems) == 1 else SettingsErrors(problems)) from None
+def _snake(key: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: f"_{m[1].lower()}", key)
 
+
+def _values_at(value: object, keys: Sequence[str], path: str) -> Iterator[tuple[str, object]]:
+    """Every value given at ``keys`` under ``value`` (through lists), with its config path."""
+    if not keys:
+        yield path, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _values_at(item, keys, f"{path}[{i}]")
+    elif isinstance(value, dict) and keys[0] == "*":
+        for key, item in value.items():
+            yield from _values_at(item, keys[1:], f"{path}.{key}")
+    elif isinstance(value, dict) and keys[0] in value:
+        yield from _values_at(value[keys[0]], keys[1:], f"{path}.{keys[0]}")
 
 
 class MissingSettingError(SettingsError):
@@ -433,6 +494,17 @@ def parse_go_duration(value: object, setting: str) -> float:
     if position != len(value) or total <= 0:
         raise SettingsError(setting, value, expected)
     return total
+
+
+def check_choice(options: Sequence[str]) -> Check:
+    """The rule of a setting that takes one of ``options`` (a choice set, defined once beside its argument)."""
+
+    def check(value: object, setting: str) -> str:
+        if value not in options:
+            raise SettingsError(setting, value, f"is not one of: {', '.join(options)}")
+        return str(value)
+
+    return check
 
 
 def check_unique(names: Iterable[str], setting: str) -> None:

@@ -2,19 +2,30 @@
 
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.app_secrets import AppSecrets
-from components.conventions import AUTOMOUNT_REASON_ANNOTATION
+from components.conventions import AUTOMOUNT_REASON_ANNOTATION, SECRETS_AS_ENV_REASON_ANNOTATION
 from components.environment import Environment, EnvironmentInputArgs
 from components.pod_spec import PodInput, merge_pod_inputs, pod_security_context, restricted_security_context
 from components.rbac import SecretReader
-from components.validation import SettingsError, check_bool, check_dns1123_label, check_dns1123_label_input
+from components.validation import (
+    STACK_FILE_FORM,
+    SettingsError,
+    check_bool,
+    check_dns1123_label,
+    check_dns1123_label_input,
+)
 
-__all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs"]
+__all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs", "WorkloadSettings", "check_port",
+           "check_reason", "check_replicas"]
 
 SCRATCH_MOUNT_PATH = "/tmp"  # noqa: S108 (an emptyDir of the pod's own)
 """Where every workload mounts its writable scratch emptyDir (its root filesystem is read-only)."""
@@ -23,7 +34,27 @@ DEFAULT_RESOURCES: Mapping[str, Any] = {"requests": {"cpu": "50m", "memory": "64
 """Requests that let the scheduler place the pod, and a memory limit so that a leak cannot starve the node."""
 
 
-class WorkloadArgs(TypedDict):
+@with_config(STACK_FILE_FORM)
+class WorkloadSettings(TypedDict):
+    """What a stack file sets of an app's Deployment (in ``apps[]``); :class:`WorkloadArgs` adds its name, namespace
+    and what its pods consume."""
+
+    image: pulumi.Input[str]
+    """Container image (an Output, such as an image built in the same program, is fine)."""
+    replicas: NotRequired[int]
+    """Replicas. Default: 1."""
+    port: NotRequired[int]
+    """Container port, named ``http``. Default: none."""
+    image_pull_secrets: NotRequired[Sequence[pulumi.Input[str]]]
+    """dockerconfigjson Secrets to pull the image with. Default: none."""
+    secrets_as_env_reason: NotRequired[str]
+    """Why the app reads Secrets through environment variables (``secretKeyRef``) rather than files, e.g. "reads its
+    configuration from the environment only": recorded in the pod-template annotation that the advisory policy rule
+    ``secrets-as-files`` accepts as an opt-out. Omitted: none, and the rule reports every Secret read as an env
+    var."""
+
+
+class WorkloadArgs(WorkloadSettings):
     app_name: str
     """Name of the Deployment, its container and (when created here) its ServiceAccount: a DNS-1123 label. Plain:
     it names the objects this component creates."""
@@ -31,12 +62,6 @@ class WorkloadArgs(TypedDict):
     """Namespace of the Deployment (and of the ServiceAccount, Role and RoleBinding it creates); pass
     ``depends_on=[environment]`` in opts so that the namespace and its ConfigMaps exist first (an Output, such as
     ``Environment.namespace``, is checked once it resolves)."""
-    image: pulumi.Input[str]
-    """Container image (an Output, such as an image built in the same program, is fine)."""
-    replicas: NotRequired[int]
-    """Replicas. Default: 1."""
-    port: NotRequired[int]
-    """Container port, named ``http``. Default: none."""
     service: NotRequired[bool]
     """Create a ClusterIP Service named ``app_name`` that serves ``port`` (the name other pods reach the app by,
     e.g. ``http://app:8080``). Requires ``port``. Default: false."""
@@ -66,8 +91,6 @@ class WorkloadArgs(TypedDict):
     fragment comes from a Python method. Default: none."""
     annotations: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Annotations of the Deployment itself, e.g. Reloader's (which it reads there, not on pods). Default: none."""
-    image_pull_secrets: NotRequired[Sequence[pulumi.Input[str]]]
-    """dockerconfigjson Secrets to pull the image with. Default: none."""
     readiness_probe: NotRequired[Mapping[str, Any]]
     """The container's readiness probe (e.g. ``components.pod_spec.http_probe("/healthz")``): a rollout moves on
     only once new pods are ready. Default: none, so a pod counts as ready as soon as its container starts."""
@@ -92,9 +115,12 @@ class Workload(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = check_dns1123_label(args["app_name"], "WorkloadArgs.app_name")
         namespace = check_dns1123_label_input(args["namespace"], "WorkloadArgs.namespace")
-        replicas = args.get("replicas", 1)
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= 100:
-            raise SettingsError("WorkloadArgs.replicas", replicas, "is not a whole number from 0 to 100")
+        replicas = check_replicas(args.get("replicas", 1), "WorkloadArgs.replicas")
+        if "port" in args:
+            check_port(args["port"], "WorkloadArgs.port")
+        secrets_as_env_reason = args.get("secrets_as_env_reason")
+        if secrets_as_env_reason is not None:
+            check_reason(secrets_as_env_reason, "WorkloadArgs.secrets_as_env_reason")
         inputs = list(args.get("inputs", []))
         wanted = list(args.get("environment_inputs", []))
         if wanted:
@@ -129,6 +155,8 @@ class Workload(pulumi.ComponentResource):
         reason = args.get("kubernetes_api_reason", "").strip()
         automount = bool(reason)
         reason_annotation = {AUTOMOUNT_REASON_ANNOTATION: reason} if reason else {}
+        pod_reasons = {**reason_annotation, **({SECRETS_AS_ENV_REASON_ANNOTATION: secrets_as_env_reason.strip()}
+                                               if secrets_as_env_reason is not None else {})}
         if pod.service_account_name is not None:
             service_account: pulumi.Input[str] = pod.service_account_name
         else:
@@ -171,7 +199,7 @@ class Workload(pulumi.ComponentResource):
                 "replicas": replicas,
                 "selector": {"matchLabels": labels},
                 "template": {
-                    "metadata": _set({"labels": labels, "annotations": {**checksums, **reason_annotation}}),
+                    "metadata": _set({"labels": labels, "annotations": {**checksums, **pod_reasons}}),
                     "spec": _set({
                         "serviceAccountName": service_account,
                         "automountServiceAccountToken": automount,
@@ -202,6 +230,27 @@ class Workload(pulumi.ComponentResource):
         self.register_outputs({"deployment_name": self.deployment_name,
                                "service_account_name": self.service_account_name,
                                "service_name": self.service_name})
+
+
+def check_replicas(value: object, setting: str) -> int:
+    """Return ``value`` if it is a number of replicas this toolkit deploys (0 to 100)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise SettingsError(setting, value, "is not a whole number from 0 to 100")
+    return value
+
+
+def check_port(value: object, setting: str) -> int:
+    """Return ``value`` if it is a TCP port (1 to 65535)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise SettingsError(setting, value, "is not a whole number from 1 to 65535")
+    return value
+
+
+def check_reason(value: object, setting: str) -> str:
+    """Return ``value`` if it states a reason (a non-empty text): an empty opt-out would silence a rule unexplained."""
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(setting, value, "is not a reason: say in words why, or remove it")
+    return value
 
 
 def _set(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,822 +1,504 @@
 """Stack settings: the one place that reads ``pulumi.Config``.
 
-:func:`load_settings` turns the stack's configuration (``stacks/Pulumi.<stack>.yaml``) into frozen,
-validated objects. Every bad value fails here, before any resource is registered, with a
-:class:`~components.validation.SettingsError` per mistake that names the config key, the bad value and what is
-expected. Unknown keys are errors too, so that a typo cannot silently fall back to a default.
+:func:`load_settings` reads the stack's configuration (``stacks/Pulumi.<stack>.yaml``) into the components' own
+settings types (:mod:`stack_program.sections`). Every mistake of a stack file is reported at once, before any
+resource is registered, each as a :class:`~components.validation.SettingsError` that names the config key, the bad
+value and what is expected. Unknown keys are errors too, so that a typo cannot silently fall back to a default.
 
 Secret values never live in these objects as text: a secret setting becomes a secret ``pulumi.Output``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pulumi
 from pulumi.runtime import config as runtime_config
-from pydantic import TypeAdapter
-from pydantic.alias_generators import to_camel
 
-from components.app_secrets import (
-    BACKENDS,
-    DEFAULT_MOUNT_PATH,
-    IDENTITIES,
-    AppSecretArgs,
-    AppSecretKeyArgs,
-    check_env_needs_sync,
-    whole_secret_file,
-)
+from components.app_secrets import BACKENDS, DEFAULT_MOUNT_PATH, IDENTITIES, check_env_needs_sync, whole_secret_file
 from components.cluster import (
     DEFAULT_ENDPOINT_PRIVATE_ACCESS,
     DEFAULT_ENDPOINT_PUBLIC_ACCESS,
-    DEFAULT_KMS_DELETION_WINDOW_DAYS,
-    DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_NODE_GROUP_SIZES,
-    DEFAULT_VERSION,
-    SUPPORT_TYPES,
-    ClusterAccessEntryArgs,
-    ClusterNodeGroupArgs,
+    SecureClusterSettings,
 )
-from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, INSTALLS, check_install_mode
-from components.encryption_key import DEFAULT_PROTECT
+from components.csi_driver import DEFAULT_SYNC_SECRET, INSTALLS, check_install_mode
 from components.environment import (
-    POD_SECURITY_LEVELS,
     SECRET_TYPES,
+    ConfigMapArgs,
+    EnvironmentArgs,
+    EnvironmentSecretArgs,
     check_checksum_key,
-    check_checksummed_name,
-    check_registry_username,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
-from components.external_secrets import DEFAULT_REFRESH_INTERVAL
 from components.iam_policies import parameter_arn
-from components.plan.offline import OFFLINE, UNSET_SECRETS, offline_placeholder, placeholder_tls_pair
-from components.plan.rotation_cost import ROTATION_COST_DEFAULTS, STACK_PRICES, RotationCostSettings
+from components.plan.offline import SECRET_SETTINGS
+from components.plan.rotation_cost import STACK_PRICES, RotationCostSettings, rotation_cost_settings
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
 from components.secret_data import check_tls_pair
 from components.validation import (
-    ACCESS_POLICIES,
-    REQUIRED_LOG_TYPES,
     SECRET_SHOWN_AS,
     ErrorCollector,
     MissingSettingError,
     SettingsError,
+    StackSection,
     check_arn,
     check_arn_region,
-    check_cluster_name,
     check_config_map_size,
     check_data_key,
-    check_dns1123_label,
     check_endpoint_access,
     check_environment_namespace,
-    check_kms_deletion_window,
-    check_kubernetes_version,
     check_label_value,
-    check_log_retention_days,
-    check_log_types,
     check_no_wildcard,
     check_node_group_sizes,
-    check_principal_arn,
     check_region,
     check_subnet_ids,
     check_unique,
-    check_vpc_id,
-    parse_go_duration,
-    parse_section,
     partition_of,
-    stack_file_adapter,
-    stack_file_keys,
+    stack_key,
 )
 from components.workload import SCRATCH_MOUNT_PATH
+from stack_program.sections import (
+    APP_CHECKS,
+    CLUSTER_CHECKS,
+    DELIVERY_CHECKS,
+    ENVIRONMENT_CHECKS,
+    AppSection,
+    ConfigMapSection,
+    EnvironmentSection,
+    KubernetesSecretSection,
+    SecretDeliverySection,
+)
 
-__all__ = [
-    "KEYS",
-    "PROJECT",
-    "AppSettings",
-    "ClusterSettings",
-    "ConfigFileMount",
-    "ConfigMapSettings",
-    "CsiSettings",
-    "EnvFromConfigMapKey",
-    "EnvFromSecretKey",
-    "EnvironmentSettings",
-    "ExternalSecretsSettings",
-    "SecretDeliverySettings",
-    "SecretSettings",
-    "SecretValue",
-    "SecretVolumeMount",
-    "StackSettings",
-    "check_checksum_key_apart",
-    "load_settings",
-    "parse_settings",
-]
+__all__ = ["PROJECT", "RENAMED_KEYS", "SECTIONS", "StackSettings", "load_settings", "parse_settings"]
 
 PROJECT = "eks-config-secrets"
 
-# -- the settings objects ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SecretValue:
-    """A secret setting: its config key and its value as a secret Output (never plain text here)."""
-
-    key: str
-    value: pulumi.Output[str]
-    known: bool
-    """False in the offline plan, where the value is a placeholder and its content cannot be checked."""
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    name: str
-    version: str
-    vpc_id: str
-    subnet_ids: tuple[str, ...]
-    endpoint_private_access: bool
-    endpoint_public_access: bool
-    public_access_cidrs: tuple[str, ...]
-    log_types: tuple[str, ...]
-    log_retention_days: int
-    node_group: ClusterNodeGroupArgs
-    """As the component takes it (what it omits takes the component's defaults)."""
-    access_entries: tuple[ClusterAccessEntryArgs, ...]
-    kms_key_arn: str | None
-    kms_deletion_window_days: int
-    protect: bool
-    support_type: str
-
-
-@dataclass(frozen=True)
-class CsiSettings:
-    install: str
-    sync_secret: bool
-    enable_secret_rotation: bool
-    rotation_poll_interval: str
-
-
-@dataclass(frozen=True)
-class ExternalSecretsSettings:
-    refresh_interval: str
-    pulumi_organization: str | None = None
-
-
-@dataclass(frozen=True)
-class SecretDeliverySettings:
-    backend: str
-    csi: CsiSettings
-    external_secrets: ExternalSecretsSettings
-    reloader: bool
-    rotation_cost: RotationCostSettings = ROTATION_COST_DEFAULTS
-
-
-@dataclass(frozen=True)
-class ConfigMapSettings:
-    name: str
-    data: Mapping[str, str]
-    files: Mapping[str, str]
-    """File name -> content, read relative to the project directory."""
-    immutable: bool
-
-
-@dataclass(frozen=True)
-class SecretSettings:
-    name: str
-    type: str
-    string_data: Mapping[str, SecretValue]
-    """Opaque: Secret key -> value."""
-    certificate: SecretValue | None
-    private_key: SecretValue | None
-    registry: str | None
-    username: str | None
-    password: SecretValue | None
-
-
-@dataclass(frozen=True)
-class EnvironmentSettings:
-    name: str
-    namespace: str
-    pod_security: str
-    config_maps: tuple[ConfigMapSettings, ...]
-    secrets: tuple[SecretSettings, ...]
-    checksum_key: SecretValue | None = None
-
-
-@dataclass(frozen=True)
-class EnvFromConfigMapKey:
-    env: str
-    config_map: str
-    key: str
-
-
-@dataclass(frozen=True)
-class EnvFromSecretKey:
-    env: str
-    secret: str
-    key: str
-
-
-@dataclass(frozen=True)
-class ConfigFileMount:
-    config_map: str
-    key: str
-    mount_path: str
-
-
-@dataclass(frozen=True)
-class SecretVolumeMount:
-    secret: str
-    mount_path: str
-
-
-@dataclass(frozen=True)
-class AppSettings:
-    name: str
-    image: str
-    replicas: int
-    port: int | None
-    environments: tuple[str, ...]
-    identity: str
-    backend: str
-    env: tuple[EnvFromConfigMapKey, ...]
-    env_from: tuple[str, ...]
-    config_files: tuple[ConfigFileMount, ...]
-    secret_env: tuple[EnvFromSecretKey, ...]
-    secret_volumes: tuple[SecretVolumeMount, ...]
-    image_pull_secrets: tuple[str, ...]
-    secrets: tuple[AppSecretArgs, ...]
-    """The app's ``secretSources``, as the component takes them (``{environment}`` not yet replaced)."""
-    failover_region: str | None = None
-    restart_on_file_rotation: bool = False
-    target_role_arn: str | None = None
-
-
-@dataclass(frozen=True)
-class StackSettings:
-    stack: str
-    region: str
-    partition: str
-    cluster: ClusterSettings
-    secret_delivery: SecretDeliverySettings
-    environments: tuple[EnvironmentSettings, ...]
-    apps: tuple[AppSettings, ...]
-
-    @property
-    def uses_pod_identity(self) -> bool:
-        return any(app.identity == "pod-identity" for app in self.apps)
-
-    @property
-    def restarts_on_file_rotation(self) -> bool:
-        return any(app.restart_on_file_rotation for app in self.apps)
-
-    def apps_in(self, environment: str) -> tuple[AppSettings, ...]:
-        return tuple(app for app in self.apps if environment in app.environments)
-
-
-# -- parsing helpers --------------------------------------------------------------------------------------
-
-T = TypeVar("T")
-D = TypeVar("D")
-
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONFIG_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-KEYS: dict[str, tuple[str, ...]] = {
-    "cluster": ("name", "version", "vpcId", "subnetIds", "endpointPrivateAccess", "endpointPublicAccess",
-                "publicAccessCidrs", "logTypes", "logRetentionDays", "nodeGroup", "accessEntries", "kms", "protect",
-                "supportType"),
-    "cluster.nodeGroup": stack_file_keys(ClusterNodeGroupArgs),
-    "cluster.accessEntries[]": stack_file_keys(ClusterAccessEntryArgs),
-    "cluster.kms": ("deletionWindowDays", "keyArn"),
-    "secretDelivery": ("backend", "csi", "externalSecrets", "reloader", "rotationCost"),
-    "secretDelivery.rotationCost": ("secretsManagerUsdPer10kCalls", "ssmUsdPer10kCalls", "advisoryUsdPerMonth"),
-    "secretDelivery.csi": ("install", "syncSecret", "enableSecretRotation", "rotationPollInterval"),
-    "secretDelivery.externalSecrets": ("refreshInterval", "pulumiOrganization"),
-    "environments[]": ("name", "namespace", "podSecurity", "configMaps", "kubernetesSecrets", "checksumKey"),
-    "environments[].configMaps[]": ("name", "data", "files", "immutable"),
-    "environments[].kubernetesSecrets[]": ("name", "type", "stringData", "certificate", "privateKey", "registry",
-                                           "username", "password"),
-    "apps[]": ("name", "image", "replicas", "port", "environments", "identity", "backend", "env", "envFrom",
-               "configFiles", "secretEnv", "secretVolumes", "imagePullSecrets", "secretSources", "failoverRegion",
-               "restartOnFileRotation", "targetRoleArn"),
-    "apps[].env[]": ("name", "configMap", "key"),
-    "apps[].secretEnv[]": ("name", "kubernetesSecret", "key"),
-    "apps[].configFiles[]": ("configMap", "key", "mountPath"),
-    "apps[].secretVolumes[]": ("kubernetesSecret", "mountPath"),
-    # Sections that are a component's own args type: their keys are its fields, in the stack file's form.
-    "apps[].secretSources[]": stack_file_keys(AppSecretArgs),
-    "apps[].secretSources[].keys[]": stack_file_keys(AppSecretKeyArgs),
-}
-"""Every key each settings object accepts (the README's settings reference is checked against this)."""
+def _check_setting_name(value: object, setting: str) -> str:
+    """A reference to a secret setting; one that is not a name is most likely the secret itself, pasted in: never
+    echo it."""
+    if not isinstance(value, str) or not _CONFIG_KEY.match(value):
+        raise SettingsError(setting, SECRET_SHOWN_AS,
+                            "is not the name of a secret setting (letters, digits, '_', '-', '.'): a secret never "
+                            "goes in the stack file as text; run `pulumi config set --secret <name> <value>` and "
+                            "give <name> here")
+    return value
 
+
+_SETTING_NAMES = {f"kubernetesSecrets.{key}": _check_setting_name
+                  for key in ("stringDataSettings.*", "certificateSetting", "privateKeySetting", "passwordSetting")}
+
+SECTIONS: dict[str, StackSection[Any]] = {
+    "cluster": StackSection(SecureClusterSettings, CLUSTER_CHECKS),
+    "secretDelivery": StackSection(SecretDeliverySection, DELIVERY_CHECKS),
+    "environments": StackSection(EnvironmentSection, {**ENVIRONMENT_CHECKS, **_SETTING_NAMES,
+                                                      "checksumKeySetting": _check_setting_name}),
+    "apps": StackSection(AppSection, APP_CHECKS),
+}
+"""The sections of a stack file (``environments`` and ``apps`` are lists of them), as the types they are read into."""
 
 RENAMED_KEYS: dict[str, dict[str, str]] = {
-    "environments[]": {"secrets": "kubernetesSecrets"},
+    "cluster": {"name": "clusterName", "kms.keyArn": "kmsKeyArn", "kms.deletionWindowDays": "kmsDeletionWindowDays"},
+    "environments[]": {"secrets": "kubernetesSecrets", "checksumKey": "checksumKeySetting"},
+    "environments[].kubernetesSecrets[]": {"stringData": "stringDataSettings", "certificate": "certificateSetting",
+                                           "privateKey": "privateKeySetting", "password": "passwordSetting"},
     "apps[]": {"secrets": "secretSources"},
     "apps[].secretEnv[]": {"secret": "kubernetesSecret"},
     "apps[].secretVolumes[]": {"secret": "kubernetesSecret"},
 }
-"""Keys renamed so that "secrets" means one thing each (Kubernetes Secrets of an environment, the sources an app's
-secrets are read from, the Kubernetes Secret an env var or volume reads): old name -> new name, per object. The old
-names are read until the next release, each with a deprecation message naming the new key."""
-_RENAMES = {KEYS[schema]: renames for schema, renames in RENAMED_KEYS.items()}
+"""Keys renamed so that each reads as what it is: "secrets" once meant Kubernetes Secrets of an environment, the
+sources an app's secrets are read from, the Kubernetes Secret an env var or volume reads, and the secret settings
+whose values a Secret holds (``stringData``, ``certificate``... hold their *names*, hence ``...Setting``); the
+cluster's keys are its component's arguments (``kms.keyArn`` is ``kmsKeyArn``). Old name -> new name, per object;
+the old names are read until the next release, each with a deprecation message naming the new key."""
 
 
-def _renamed(fields: dict[str, Any], path: str, renames: Mapping[str, str]) -> dict[str, Any]:
-    """``fields`` with each old key of ``renames`` under its new name (a warning says so); both given is an error."""
-    fields = dict(fields)
-    for old, new in renames.items():
-        if old not in fields:
-            continue
-        if new in fields:
-            raise SettingsError(f"{path}.{old}", "<set>", f"is the old name of {new}, which is given too: keep {new}")
-        pulumi.log.warn(f"{path}.{old} is deprecated and will be removed in the next release: rename it to {new}")
-        fields[new] = fields.pop(old)
-    return fields
+@dataclass(frozen=True)
+class StackSettings:
+    """A stack's settings, each section as the components take it."""
+
+    stack: str
+    region: str
+    partition: str
+    cluster: SecureClusterSettings
+    secret_delivery: SecretDeliverySection
+    environments: tuple[EnvironmentArgs, ...]
+    """As :class:`~components.environment.Environment` takes them: names resolved to secret Outputs and files
+    read; ``environment`` is the environment's name."""
+    apps: tuple[AppSection, ...]
+    rotation_cost: RotationCostSettings
+
+    @property
+    def reloader(self) -> bool:
+        return self.secret_delivery.get("reloader", True)
+
+    def backend(self, app: AppSection) -> str:
+        """The backend of an app's secret sources: its own, or the stack's."""
+        return app.get("backend", self.secret_delivery.get("backend", BACKENDS[0]))
+
+    @property
+    def backends(self) -> set[str]:
+        """The backends that the apps with secret sources use (each installed once)."""
+        return {self.backend(app) for app in self.apps if app.get("secret_sources")}
+
+    @property
+    def restarts_on_file_rotation(self) -> bool:
+        return any(app.get("restart_on_file_rotation", False) for app in self.apps)
+
+    def apps_in(self, environment: str) -> tuple[AppSection, ...]:
+        return tuple(app for app in self.apps if environment in app.get("environments", [environment]))
 
 
-class _Node:
-    """A config value with the path it came from, so every error can name its key."""
-
-    def __init__(self, value: Any, path: str) -> None:
-        self.value = value
-        self.path = path
-
-    def fail(self, expected: str, value: Any = None) -> SettingsError:
-        return SettingsError(self.path, self.value if value is None else value, expected)
-
-    def object(self, allowed: tuple[str, ...]) -> dict[str, _Node]:
-        if not isinstance(self.value, dict):
-            raise self.fail("is not an object")
-        self.value = _renamed(self.value, self.path, _RENAMES.get(allowed, {}))
-        unknown = sorted(set(self.value) - set(allowed))
-        if unknown:
-            raise SettingsError(
-                f"{self.path}.{unknown[0]}", self.value[unknown[0]],
-                f"is not a known setting (known: {', '.join(allowed)})",
-            )
-        return {k: _Node(v, f"{self.path}.{k}") for k, v in self.value.items()}
-
-    def items(self) -> list[_Node]:
-        if not isinstance(self.value, list):
-            raise self.fail("is not a list")
-        return [_Node(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
-
-    def string(self) -> str:
-        if not isinstance(self.value, str) or not self.value:
-            raise self.fail("is not a non-empty string")
-        return self.value
-
-    def boolean(self) -> bool:
-        if not isinstance(self.value, bool):
-            raise self.fail("is not a boolean (true or false)")
-        return self.value
-
-    def integer(self, low: int, high: int) -> int:
-        if isinstance(self.value, bool) or not isinstance(self.value, int) or not low <= self.value <= high:
-            raise self.fail(f"is not a whole number from {low} to {high}")
-        return self.value
-
-    def whole(self) -> int:
-        if isinstance(self.value, bool) or not isinstance(self.value, int):
-            raise self.fail("is not a whole number")
-        return self.value
-
-    def choice(self, options: Sequence[str]) -> str:
-        if self.value not in options:
-            raise self.fail(f"is not one of: {', '.join(options)}")
-        return str(self.value)
-
-    def strings(self) -> tuple[str, ...]:
-        return tuple(item.string() for item in self.items())
-
-    def string_map(self) -> dict[str, str]:
-        if not isinstance(self.value, dict):
-            raise self.fail("is not an object of names to strings")
-        result = {}
-        for key, value in self.value.items():
-            # Kubernetes ConfigMap data is string-only; a YAML 5432 must be written "5432".
-            if not isinstance(value, str):
-                raise SettingsError(f"{self.path}.{key}", value, "is not a string (quote numbers and booleans)")
-            result[str(key)] = value
-        return result
+def identity(app: AppSection) -> str:
+    """How an app's pods get AWS credentials."""
+    return app.get("identity", IDENTITIES[0])
 
 
-def _get(fields: Mapping[str, _Node], key: str, parse: Callable[[_Node], T], default: D) -> T | D:
-    node = fields.get(key)
-    return default if node is None else parse(node)
+# -- renamed keys -------------------------------------------------------------------------------------------------
 
 
-def _require(fields: Mapping[str, _Node], key: str, parent: str, parse: Callable[[_Node], T]) -> T:
-    node = fields.get(key)
-    if node is None:
-        # A top-level setting is `project:key`, as in the stack file; a nested one `project:parent.key`.
-        raise MissingSettingError(f"{parent}:{key}" if parent == PROJECT else f"{parent}.{key}")
-    return parse(node)
+def _objects_at(value: object, schema: str, path: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """The objects of ``value`` at ``schema`` (``apps[].secretEnv[]``), each with its config path."""
+    head, _, rest = schema.partition(".")
+    key, many = head.removesuffix("[]"), head.endswith("[]")
+    found = value.get(key) if isinstance(value, dict) else None
+    items = list(enumerate(found)) if many and isinstance(found, list) else [(None, found)]
+    for index, item in items:
+        where = (f"{path}.{key}" if path else f"{PROJECT}:{key}") + (f"[{index}]" if index is not None else "")
+        if rest:
+            yield from _objects_at(item, rest, where)
+        elif isinstance(item, dict):
+            yield item, where
 
 
-def _section(fields: Mapping[str, _Node], key: str, parent: str) -> _Node:
-    """An optional nested object: an absent one reads as empty, so that all its defaults apply."""
-    return fields.get(key) or _Node({}, f"{parent}.{key}")
+def _rename_old_keys(values: dict[str, Any]) -> None:
+    """Each old key of :data:`RENAMED_KEYS` under its new name (a warning says so); both given is an error."""
+    errors = ErrorCollector()
+    for schema, renames in RENAMED_KEYS.items():
+        for fields, path in _objects_at(values, schema, ""):
+            for old, new in renames.items():
+                parent, _, leaf = old.rpartition(".")
+                holder = fields.get(parent) if parent else fields
+                if not isinstance(holder, dict) or leaf not in holder:
+                    continue
+                with errors.part():
+                    if new in fields:
+                        raise SettingsError(f"{path}.{old}", "<set>",
+                                            f"is the old name of {new}, which is given too: keep {new}")
+                    pulumi.log.warn(f"{path}.{old} is deprecated and will be removed in the next release: rename it "
+                                    f"to {new}")
+                    fields[new] = holder.pop(leaf)
+                    if parent and not holder:
+                        del fields[parent]
+    errors.raise_any()
 
 
-# -- the sections -----------------------------------------------------------------------------------------
+# -- secret settings ----------------------------------------------------------------------------------------------
 
 
-def _cluster(node: _Node, region: str) -> ClusterSettings:
-    fields = node.object(KEYS["cluster"])
-    path = node.path
-    name = check_cluster_name(_require(fields, "name", path, _Node.string), f"{path}.name")
-    version = check_kubernetes_version(_get(fields, "version", _Node.string, DEFAULT_VERSION), f"{path}.version")
-    vpc_id = check_vpc_id(_require(fields, "vpcId", path, _Node.string), f"{path}.vpcId")
-    subnet_ids = tuple(check_subnet_ids(_require(fields, "subnetIds", path, _Node.strings), f"{path}.subnetIds"))
-    public = _get(fields, "endpointPublicAccess", _Node.boolean, DEFAULT_ENDPOINT_PUBLIC_ACCESS)
-    private = _get(fields, "endpointPrivateAccess", _Node.boolean, DEFAULT_ENDPOINT_PRIVATE_ACCESS)
-    cidrs = _get(fields, "publicAccessCidrs", _Node.strings, ())
-    check_endpoint_access(public, private, cidrs, (f"{path}.endpointPublicAccess", f"{path}.endpointPrivateAccess",
-                                                   f"{path}.publicAccessCidrs"))
-    log_types = tuple(check_log_types(_get(fields, "logTypes", _Node.strings, REQUIRED_LOG_TYPES), f"{path}.logTypes"))
-    retention = check_log_retention_days(_get(fields, "logRetentionDays", _Node.whole, DEFAULT_LOG_RETENTION_DAYS),
-                                         f"{path}.logRetentionDays")
-    node_group = _node_group(_section(fields, "nodeGroup", node.path))
-    access_entries = tuple(_access_entry(n) for n in _get(fields, "accessEntries", _Node.items, []))
-    kms_fields = _section(fields, "kms", node.path).object(KEYS["cluster.kms"])
-    kms_key_arn = _get(kms_fields, "keyArn", _Node.string, None)
-    if kms_key_arn is not None:
-        check_arn(kms_key_arn, kms_fields["keyArn"].path, service="kms", resource_prefix="key/")
-        check_arn_region(kms_key_arn, region, kms_fields["keyArn"].path, "the cluster's region (aws:region)")
-    window = check_kms_deletion_window(
-        _get(kms_fields, "deletionWindowDays", lambda n: n.value, DEFAULT_KMS_DELETION_WINDOW_DAYS),
-        f"{path}.kms.deletionWindowDays")
-    return ClusterSettings(
-        name=name,
-        version=version,
-        vpc_id=vpc_id,
-        subnet_ids=subnet_ids,
-        endpoint_private_access=private,
-        endpoint_public_access=public,
-        public_access_cidrs=cidrs,
-        log_types=log_types,
-        log_retention_days=retention,
-        node_group=node_group,
-        access_entries=access_entries,
-        kms_key_arn=kms_key_arn,
-        kms_deletion_window_days=window,
-        # Losing the key or the cluster loses every Secret: protected unless the stack file says otherwise.
-        protect=_get(fields, "protect", _Node.boolean, DEFAULT_PROTECT),
-        support_type=_get(fields, "supportType", lambda n: n.choice(SUPPORT_TYPES), SUPPORT_TYPES[0]),
-    )
+class _Deployed:
+    """What ``pulumi up`` knows of a secret setting that the stack does not hold: nothing, so it is an error."""
+
+    def unset(self, key: str, referenced_by: str) -> str:
+        name = key.split(":", 1)[1]
+        raise SettingsError(key, None, f"is not set (referenced by {referenced_by}): run `pulumi config set --secret "
+                                       f"{name} <value>`")
+
+    def tls_pair(self, certificate: str, private_key: str) -> tuple[str, str]:
+        return certificate, private_key
 
 
-_NODE_GROUP = TypeAdapter(ClusterNodeGroupArgs)
-_ACCESS_ENTRY = TypeAdapter(ClusterAccessEntryArgs)
+class _SecretSettings:
+    """Reads the secret settings (top-level config keys set with `--secret`) that the stack refers to by name."""
 
-
-def _node_group(node: _Node) -> ClusterNodeGroupArgs:
-    """``cluster.nodeGroup``: the component's own ``ClusterNodeGroupArgs``; what it omits takes the component's
-    defaults."""
-    group = parse_section(_NODE_GROUP, node.value, node.path, {(): KEYS["cluster.nodeGroup"]})
-    sizes = {"minSize": group.get("min_size", DEFAULT_NODE_GROUP_SIZES["min_size"]),
-             "desiredSize": group.get("desired_size", DEFAULT_NODE_GROUP_SIZES["desired_size"]),
-             "maxSize": group.get("max_size", DEFAULT_NODE_GROUP_SIZES["max_size"])}
-    for key, size in sizes.items():
-        if not 0 <= size <= 1000:  # EKS allows at most 1,000 nodes in a managed node group (service quotas)
-            raise SettingsError(f"{node.path}.{key}", size, "is not a whole number from 0 to 1000")
-    check_node_group_sizes(sizes, node.path)
-    return group
-
-
-def _access_entry(node: _Node) -> ClusterAccessEntryArgs:
-    """One of ``cluster.accessEntries``: the component's own ``ClusterAccessEntryArgs``."""
-    entry = parse_section(_ACCESS_ENTRY, node.value, node.path, {(): KEYS["cluster.accessEntries[]"]})
-    check_principal_arn(entry["principal_arn"], f"{node.path}.principalArn")
-    if "access_policy" in entry and entry["access_policy"] not in ACCESS_POLICIES:
-        raise SettingsError(f"{node.path}.accessPolicy", entry["access_policy"],
-                            f"is not one of: {', '.join(ACCESS_POLICIES)}")
-    for i, namespace in enumerate(entry.get("namespaces", ())):
-        check_dns1123_label(namespace, f"{node.path}.namespaces[{i}]")
-    return entry
-
-
-def _secret_delivery(node: _Node) -> SecretDeliverySettings:
-    fields = node.object(KEYS["secretDelivery"])
-    csi = _section(fields, "csi", node.path).object(KEYS["secretDelivery.csi"])
-    interval = _get(csi, "rotationPollInterval", _Node.string, DEFAULT_ROTATION_POLL_INTERVAL)
-    parse_go_duration(interval, f"{node.path}.csi.rotationPollInterval")
-    eso = _section(fields, "externalSecrets", node.path).object(KEYS["secretDelivery.externalSecrets"])
-    refresh = _get(eso, "refreshInterval", _Node.string, DEFAULT_REFRESH_INTERVAL)
-    parse_go_duration(refresh, f"{node.path}.externalSecrets.refreshInterval")
-    install = _get(csi, "install", lambda n: n.choice(INSTALLS), INSTALLS[0])
-    sync_secret = _get(csi, "syncSecret", _Node.boolean, True)
-    check_install_mode(install, sync_secret, f"{node.path}.csi.install")
-    return SecretDeliverySettings(
-        backend=_get(fields, "backend", lambda n: n.choice(BACKENDS), BACKENDS[0]),
-        csi=CsiSettings(
-            install=install,
-            sync_secret=sync_secret,
-            enable_secret_rotation=_get(csi, "enableSecretRotation", _Node.boolean, True),
-            rotation_poll_interval=interval,
-        ),
-        external_secrets=ExternalSecretsSettings(
-            refresh_interval=refresh, pulumi_organization=_get(eso, "pulumiOrganization", _Node.string, None)),
-        reloader=_get(fields, "reloader", _Node.boolean, True),
-        rotation_cost=rotation_cost_settings(_section(fields, "rotationCost", node.path)),
-    )
-
-
-def rotation_cost_settings(node: _Node) -> RotationCostSettings:
-    """``secretDelivery.rotationCost``: the prices of the plan's rotation estimate and its advisory threshold."""
-    fields = node.object(KEYS["secretDelivery.rotationCost"])
-    defaults = ROTATION_COST_DEFAULTS
-
-    def amount(key: str, default: float) -> float:
-        found = fields.get(key)
-        if found is None:
-            return default
-        if isinstance(found.value, bool) or not isinstance(found.value, int | float) or found.value < 0:
-            raise found.fail("is not an amount in USD (a number, 0 or more)")
-        return float(found.value)
-
-    return RotationCostSettings(
-        secrets_manager_usd_per_10k_calls=amount("secretsManagerUsdPer10kCalls",
-                                                 defaults.secrets_manager_usd_per_10k_calls),
-        ssm_usd_per_10k_calls=amount("ssmUsdPer10kCalls", defaults.ssm_usd_per_10k_calls),
-        advisory_usd_per_month=amount("advisoryUsdPerMonth", defaults.advisory_usd_per_month),
-    )
-
-
-class _Secrets:
-    """Resolves references to secret settings (top-level config keys set with `--secret`)."""
-
-    def __init__(self, values: Mapping[str, Any], secret_keys: set[str], offline: bool) -> None:
+    def __init__(self, values: Mapping[str, Any], secret_keys: set[str] | frozenset[str]) -> None:
         self.values = values
         self.secret_keys = secret_keys
-        self.offline = offline
+        # Installed by the offline plan, which stands in for what it cannot decrypt.
+        self.hook = SECRET_SETTINGS.get() or _Deployed()
         self.referenced: set[str] = set()
 
-    def resolve(self, node: _Node) -> SecretValue:
-        return self._resolve(node, None)
-
-    def resolve_tls_pair(self, certificate: _Node, private_key: _Node) -> tuple[SecretValue, SecretValue]:
-        """Resolve a certificate and its key, and check that they belong together when their text is known.
-
-        Offline they are a throwaway self-signed pair derived from both placeholders, so that everything
-        downstream sees valid PEM and the plan is the same on every run.
-        """
-        if self.offline:
-            cert_pem, key_pem = placeholder_tls_pair(self._value(certificate), self._value(private_key))
-            return self._resolve(certificate, cert_pem), self._resolve(private_key, key_pem)
-        cert, key = self._resolve(certificate, None), self._resolve(private_key, None)
-        check_tls_pair(str(self.values[cert.key]), str(self.values[key.key]),
-                       f"{PROJECT}:{cert.key} (certificate of {certificate.path})",
-                       f"{PROJECT}:{key.key} (private key of {private_key.path})")
-        return cert, key
-
-    def _value(self, node: _Node) -> str:
-        """The offline value of a secret setting: the stack file's placeholder, or one for a value set elsewhere."""
-        key = node.value if isinstance(node.value, str) else ""
-        return str(self.values[key]) if key in self.values else offline_placeholder(f"{PROJECT}:{key}")
-
-    def _resolve(self, node: _Node, offline_value: str | None) -> SecretValue:
-        key = node.value
-        if not isinstance(key, str) or not _CONFIG_KEY.match(key):
-            # A reference that is not a name is most likely the secret itself, pasted in: never echo it.
-            raise SettingsError(node.path, SECRET_SHOWN_AS,
-                                "is not the name of a secret setting (letters, digits, '_', '-', '.'): a secret "
-                                "never goes in the stack file as text; run `pulumi config set --secret <name> "
-                                "<value>` and give <name> here")
+    def value(self, key: str, referenced_by: str) -> str:
+        """The text of secret setting ``key`` (to check its content, and only then to wrap as a secret)."""
         self.referenced.add(key)
         full_key = f"{PROJECT}:{key}"
-        fix = f"run `pulumi config set --secret {key} <value>`"
         if key in self.values and key not in self.secret_keys:
             raise SettingsError(full_key, SECRET_SHOWN_AS,
-                                f"is committed as plain text but must be a secret (referenced by {node.path}), which "
-                                f"`pulumi up` refuses: remove it from the stack file and {fix}")
-        if self.offline:
-            if key not in self.values:
-                # Set elsewhere (an ESC environment) or not yet: taken as supplied, and listed by the plan.
-                unset = UNSET_SECRETS.get()
-                if unset is not None and full_key not in unset:
-                    unset.append(full_key)
-            return SecretValue(key, pulumi.Output.secret(offline_value or self._value(node)), known=False)
-        if key not in self.values:
-            raise SettingsError(full_key, None, f"is not set (referenced by {node.path}): {fix}")
-        return SecretValue(key, pulumi.Output.secret(str(self.values[key])), known=True)
+                                f"is committed as plain text but must be a secret (referenced by {referenced_by}), "
+                                f"which `pulumi up` refuses: remove it from the stack file and run `pulumi config set "
+                                f"--secret {key} <value>`")
+        return str(self.values[key]) if key in self.values else self.hook.unset(full_key, referenced_by)
+
+    def tls_pair(self, certificate: str, private_key: str, path: str) -> tuple[str, str]:
+        """The certificate and key of the settings ``certificate`` and ``private_key``, checked to belong together."""
+        pair = self.hook.tls_pair(self.value(certificate, f"{path}.certificateSetting"),
+                                  self.value(private_key, f"{path}.privateKeySetting"))
+        check_tls_pair(*pair, f"{PROJECT}:{certificate} (certificate of {path}.certificateSetting)",
+                       f"{PROJECT}:{private_key} (private key of {path}.privateKeySetting)")
+        return pair
 
 
-def _environment(node: _Node, project_dir: Path, secrets: _Secrets) -> EnvironmentSettings:
-    fields = node.object(KEYS["environments[]"])
-    name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
-    namespace = check_environment_namespace(
-        check_dns1123_label(_get(fields, "namespace", _Node.string, name), f"{node.path}.namespace"),
-        f"{node.path}.namespace" if "namespace" in fields else f"{node.path}.name")
-    config_maps = tuple(_config_map(n, project_dir) for n in _get(fields, "configMaps", _Node.items, []))
-    check_unique((c.name for c in config_maps), f"{node.path}.configMaps[].name")
-    env_secrets = tuple(_secret(n, secrets) for n in _get(fields, "kubernetesSecrets", _Node.items, []))
-    check_unique((s.name for s in env_secrets), f"{node.path}.kubernetesSecrets[].name")
-    checksum_key = secrets.resolve(fields["checksumKey"]) if "checksumKey" in fields else None
-    if checksum_key is not None:
-        check_checksum_key_apart(checksum_key.key, env_secrets, fields["checksumKey"].path)
-        if checksum_key.known:
-            check_checksum_key(str(secrets.values[checksum_key.key]), f"{PROJECT}:{checksum_key.key}")
-    if env_secrets and checksum_key is None:
-        raise SettingsError(f"{node.path}.checksumKey", None,
-                            "is required when the environment has secrets: the name of a secret setting of 16+ "
-                            "random characters, e.g. `pulumi config set --secret checksumKey \"$(openssl rand "
-                            "-base64 32)\"`")
-    return EnvironmentSettings(
-        name=name,
-        namespace=namespace,
-        pod_security=_get(fields, "podSecurity", lambda n: n.choice(POD_SECURITY_LEVELS), POD_SECURITY_LEVELS[0]),
-        config_maps=config_maps,
-        secrets=env_secrets,
-        checksum_key=checksum_key,
-    )
+def _secret(text: str) -> pulumi.Output[str]:
+    return pulumi.Output.secret(text)
 
 
-def check_checksum_key_apart(checksum_key: str, env_secrets: Sequence[SecretSettings], setting: str) -> None:
+# -- the sections -------------------------------------------------------------------------------------------------
+
+
+def _cluster(value: object, region: str) -> SecureClusterSettings:
+    path = f"{PROJECT}:cluster"
+    cluster: SecureClusterSettings = SECTIONS["cluster"].parse(value, path)
+    errors = ErrorCollector()
+    with errors.part():
+        check_subnet_ids(list(cast(Sequence[str], cluster["subnet_ids"])), f"{path}.subnetIds")
+    with errors.part():
+        check_endpoint_access(
+            cluster.get("endpoint_public_access", DEFAULT_ENDPOINT_PUBLIC_ACCESS),
+            cluster.get("endpoint_private_access", DEFAULT_ENDPOINT_PRIVATE_ACCESS),
+            cluster.get("public_access_cidrs", ()),
+            (f"{path}.endpointPublicAccess", f"{path}.endpointPrivateAccess", f"{path}.publicAccessCidrs"))
+    if "kms_key_arn" in cluster:
+        with errors.part():
+            key = check_arn(cluster["kms_key_arn"], f"{path}.kmsKeyArn", service="kms", resource_prefix="key/")
+            check_arn_region(key, region, f"{path}.kmsKeyArn", "the cluster's region (aws:region)")
+    with errors.part():
+        group = cluster.get("node_group", {})
+        sizes = {"minSize": group.get("min_size", DEFAULT_NODE_GROUP_SIZES["min_size"]),
+                 "desiredSize": group.get("desired_size", DEFAULT_NODE_GROUP_SIZES["desired_size"]),
+                 "maxSize": group.get("max_size", DEFAULT_NODE_GROUP_SIZES["max_size"])}
+        for key, size in sizes.items():
+            if not 0 <= size <= 1000:  # EKS allows at most 1,000 nodes in a managed node group (service quotas)
+                raise SettingsError(f"{path}.nodeGroup.{key}", size, "is not a whole number from 0 to 1000")
+        check_node_group_sizes(sizes, f"{path}.nodeGroup")
+    errors.raise_any()
+    return cluster
+
+
+def _secret_delivery(value: object) -> SecretDeliverySection:
+    path = f"{PROJECT}:secretDelivery"
+    delivery: SecretDeliverySection = SECTIONS["secretDelivery"].parse(value, path)
+    csi = delivery.get("csi", {})
+    check_install_mode(csi.get("install", INSTALLS[0]), csi.get("sync_secret", DEFAULT_SYNC_SECRET),
+                       f"{path}.csi.install")
+    return delivery
+
+
+def _environment(value: object, path: str, project_dir: Path, secrets: _SecretSettings) -> EnvironmentArgs:
+    """One of ``environments``, as :class:`~components.environment.Environment` takes it."""
+    env: EnvironmentSection = SECTIONS["environments"].parse(value, path)
+    errors = ErrorCollector()
+    namespace = env.get("namespace", env["name"])
+    with errors.part():
+        check_environment_namespace(namespace, f"{path}.namespace" if "namespace" in env else f"{path}.name")
+    config_maps: list[ConfigMapArgs] = []
+    for i, config_map in enumerate(env.get("config_maps", [])):
+        with errors.part():
+            config_maps.append(_config_map(config_map, f"{path}.configMaps[{i}]", project_dir))
+    with errors.part():
+        check_unique((c["name"] for c in env.get("config_maps", [])), f"{path}.configMaps[].name")
+    env_secrets = env.get("kubernetes_secrets", [])
+    resolved: list[EnvironmentSecretArgs] = []
+    for i, secret in enumerate(env_secrets):
+        with errors.part():
+            resolved.append(_kubernetes_secret(secret, f"{path}.kubernetesSecrets[{i}]", secrets))
+    with errors.part():
+        check_unique((s["name"] for s in env_secrets), f"{path}.kubernetesSecrets[].name")
+    args: EnvironmentArgs = {"namespace": namespace, "environment": env["name"], "config_maps": config_maps,
+                             "secrets": resolved}
+    if "pod_security" in env:
+        args["pod_security"] = env["pod_security"]
+    key = env.get("checksum_key_setting")
+    with errors.part():
+        if key is not None:
+            _check_checksum_key_apart(key, env_secrets, f"{path}.checksumKeySetting")
+            args["checksum_key"] = _secret(check_checksum_key(
+                secrets.value(key, f"{path}.checksumKeySetting"), f"{PROJECT}:{key}"))
+        elif env_secrets:
+            raise SettingsError(f"{path}.checksumKeySetting", None,
+                                "is required when the environment has kubernetesSecrets: the name of a secret setting "
+                                "of 16+ random characters, e.g. `pulumi config set --secret checksumKey \"$(openssl "
+                                "rand -base64 32)\"`")
+    errors.raise_any()
+    return args
+
+
+def _check_checksum_key_apart(checksum_key: str, env_secrets: Sequence[KubernetesSecretSection],
+                              setting: str) -> None:
     """The HMAC key of the checksums must not be one of the values it checksums.
 
     ``checksum/<name> = HMAC(key, value)`` published on a pod template is a guess verifier when ``key`` is the
     value itself: whoever reads pods can test candidate values offline.
     """
     for secret in env_secrets:
-        values = [*secret.string_data.values(), secret.certificate, secret.private_key, secret.password]
-        if any(v is not None and v.key == checksum_key for v in values):
+        settings = [*secret.get("string_data_settings", {}).values(), secret.get("certificate_setting"),
+                    secret.get("private_key_setting"), secret.get("password_setting")]
+        if checksum_key in settings:
             raise SettingsError(setting, checksum_key,
-                                f"is also a value of Secret {secret.name!r}, whose checksum it keys (the checksum "
+                                f"is also a value of Secret {secret['name']!r}, whose checksum it keys (the checksum "
                                 "would then let anyone who reads pods verify guesses of it): use a separate random "
                                 "secret setting")
 
 
-def _config_map(node: _Node, project_dir: Path) -> ConfigMapSettings:
-    fields = node.object(KEYS["environments[].configMaps[]"])
-    name = check_checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
-    data = _get(fields, "data", _Node.string_map, {})
-    for key in data:
-        check_data_key(key, f"{node.path}.data.{key}")
+def _config_map(config_map: ConfigMapSection, path: str, project_dir: Path) -> ConfigMapArgs:
+    """A ConfigMap with its files read (relative to the project directory)."""
+    data = config_map.get("data", {})
     files: dict[str, str] = {}
-    for item in _get(fields, "files", _Node.items, []):
-        relative = item.string()
-        path = (project_dir / relative).resolve()
-        if not path.is_relative_to(project_dir.resolve()):
-            raise item.fail("must be a path inside the project directory")
-        if not path.is_file():
-            raise item.fail(f"is not a file (paths are relative to the project directory {project_dir})")
-        key = check_data_key(path.name, item.path)
-        if key in files or key in data:
-            raise item.fail(f"gives the key {key!r} twice; ConfigMap keys must be unique")
-        try:
-            files[key] = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise item.fail(f"is not UTF-8 text (byte {error.start}): a ConfigMap's data holds text") from None
+    errors = ErrorCollector()
+    for i, relative in enumerate(config_map.get("files", [])):
+        with errors.part():
+            where = f"{path}.files[{i}]"
+            file = (project_dir / relative).resolve()
+            if not file.is_relative_to(project_dir.resolve()):
+                raise SettingsError(where, relative, "must be a path inside the project directory")
+            if not file.is_file():
+                raise SettingsError(where, relative,
+                                    f"is not a file (paths are relative to the project directory {project_dir})")
+            key = check_data_key(file.name, where)
+            if key in files or key in data:
+                raise SettingsError(where, relative, f"gives the key {key!r} twice; ConfigMap keys must be unique")
+            try:
+                files[key] = file.read_text(encoding="utf-8")
+            except UnicodeDecodeError as error:
+                raise SettingsError(where, relative, f"is not UTF-8 text (byte {error.start}): a ConfigMap's data "
+                                                     "holds text") from None
+    errors.raise_any()
     if not data and not files:
-        raise SettingsError(f"{node.path}.data", None, "and files are both empty: give the ConfigMap data or files")
-    check_config_map_size({**data, **files}, node.path)
-    return ConfigMapSettings(name=name, data=data, files=files,
-                             immutable=_get(fields, "immutable", _Node.boolean, False))
+        raise SettingsError(f"{path}.data", None, "and files are both empty: give the ConfigMap data or files")
+    check_config_map_size({**data, **files}, path)
+    return cast(ConfigMapArgs, {**config_map, "files": files})
 
 
-def _secret(node: _Node, secrets: _Secrets) -> SecretSettings:
-    fields = node.object(KEYS["environments[].kubernetesSecrets[]"])
-    name = check_checksummed_name(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
-    kind = _get(fields, "type", lambda n: n.choice(SECRET_TYPES), SECRET_TYPES[0])
-    needed = {
-        "Opaque": ("stringData",),
-        "kubernetes.io/tls": ("certificate", "privateKey"),
-        "kubernetes.io/dockerconfigjson": ("registry", "username", "password"),
-    }[kind]
-    for key in needed:
-        if key not in fields:
-            raise SettingsError(f"{node.path}.{key}", None, f"is required for a Secret of type {kind}")
-    for key in set(fields) - {"name", "type", *needed}:
-        raise SettingsError(f"{node.path}.{key}", fields[key].value, f"does not apply to a Secret of type {kind}")
-    certificate, private_key = (
-        secrets.resolve_tls_pair(fields["certificate"], fields["privateKey"]) if kind == "kubernetes.io/tls"
-        else (None, None)
-    )
-    string_data: dict[str, SecretValue] = {}
-    if "stringData" in fields:
-        mapping = fields["stringData"]
-        if not isinstance(mapping.value, dict) or not mapping.value:
-            raise mapping.fail("is not an object of Secret keys to secret setting names")
-        for key, ref in mapping.value.items():
-            check_data_key(key, f"{mapping.path}.{key}")
-            string_data[str(key)] = secrets.resolve(_Node(ref, f"{mapping.path}.{key}"))
-    return SecretSettings(
-        name=name,
-        type=kind,
-        string_data=string_data,
-        certificate=certificate,
-        private_key=private_key,
-        registry=fields["registry"].string() if "registry" in fields else None,
-        username=check_registry_username(fields["username"].string(), fields["username"].path)
-        if "username" in fields else None,
-        password=secrets.resolve(fields["password"]) if "password" in fields else None,
-    )
+_NEEDED = {
+    "Opaque": ("string_data_settings",),
+    "kubernetes.io/tls": ("certificate_setting", "private_key_setting"),
+    "kubernetes.io/dockerconfigjson": ("registry", "username", "password_setting"),
+}
+"""The settings each Secret type needs (and the only ones besides its name and type that apply to it)."""
 
 
-def _app(node: _Node, environments: Sequence[str], delivery: SecretDeliverySettings, region: str) -> AppSettings:
-    fields = node.object(KEYS["apps[]"])
-    name = check_dns1123_label(_require(fields, "name", node.path, _Node.string), f"{node.path}.name")
-    app_envs = _get(fields, "environments", _Node.strings, tuple(environments))
-    for i, env in enumerate(app_envs):
-        if env not in environments:
-            raise SettingsError(f"{node.path}.environments[{i}]", env,
-                                f"is not an environment of this stack (known: {', '.join(environments)})")
-    env_vars = _records(fields, "env", "apps[].env[]", lambda f, path: EnvFromConfigMapKey(
-        env=_env_name(_text(f, "name", path), f"{path}.name"), config_map=_text(f, "configMap", path),
-        key=_text(f, "key", path)))
-    secret_env = _records(fields, "secretEnv", "apps[].secretEnv[]", lambda f, path: EnvFromSecretKey(
-        env=_env_name(_text(f, "name", path), f"{path}.name"), secret=_text(f, "kubernetesSecret", path),
-        key=_text(f, "key", path)))
-    config_files = _records(fields, "configFiles", "apps[].configFiles[]", lambda f, path: ConfigFileMount(
-        config_map=_text(f, "configMap", path), key=_text(f, "key", path),
-        mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
-    secret_volumes = _records(fields, "secretVolumes", "apps[].secretVolumes[]", lambda f, path: SecretVolumeMount(
-        secret=_text(f, "kubernetesSecret", path), mount_path=_mount_path(_require(f, "mountPath", path, lambda n: n))))
-    app_secrets = tuple(_app_secret(n, region, j) for j, n in enumerate(_get(fields, "secretSources", _Node.items, [])))
-    identity = _get(fields, "identity", lambda n: n.choice(IDENTITIES), IDENTITIES[0])
-    backend = _get(fields, "backend", lambda n: n.choice(BACKENDS), delivery.backend)
+def _kubernetes_secret(secret: KubernetesSecretSection, path: str, secrets: _SecretSettings) -> EnvironmentSecretArgs:
+    """A Secret of the environment, with its values read from the secret settings it names."""
+    kind = secret.get("type", SECRET_TYPES[0])
+    errors = ErrorCollector()
+    for field in _NEEDED[kind]:
+        with errors.part():
+            if field not in secret:
+                raise MissingSettingError(f"{path}.{stack_key(field)}", f"is required for a Secret of type {kind}")
+    for field in sorted(set(secret) - {"name", "type", *_NEEDED[kind]}):
+        with errors.part():
+            raise SettingsError(f"{path}.{stack_key(field)}", secret[field],  # type: ignore[literal-required]
+                                f"does not apply to a Secret of type {kind}")
+    errors.raise_any()
+    args: EnvironmentSecretArgs = {"name": secret["name"], "type": kind}
+    if kind == "Opaque":
+        mapping = secret["string_data_settings"]
+        if not mapping:
+            raise SettingsError(f"{path}.stringDataSettings", {}, "is empty: name a secret setting per Secret key")
+        args["string_data"] = {key: _secret(secrets.value(name, f"{path}.stringDataSettings.{key}"))
+                               for key, name in mapping.items()}
+    elif kind == "kubernetes.io/tls":
+        certificate, private_key = secrets.tls_pair(secret["certificate_setting"], secret["private_key_setting"], path)
+        args["certificate"], args["private_key"] = _secret(certificate), _secret(private_key)
+    else:
+        args["registry"], args["username"] = secret["registry"], secret["username"]
+        args["password"] = _secret(secrets.value(secret["password_setting"], f"{path}.passwordSetting"))
+    return args
+
+
+def _app(app: AppSection, path: str, environments: Sequence[str], delivery: SecretDeliverySection,
+         region: str) -> None:
+    """The rules that relate an app's settings to one another and to the stack's delivery (all mistakes at once)."""
+    errors = ErrorCollector()
+    for i, env in enumerate(app.get("environments", [])):
+        with errors.part():
+            if env not in environments:
+                raise SettingsError(f"{path}.environments[{i}]", env,
+                                    f"is not an environment of this stack (known: {', '.join(environments)})")
+    sources = list(app.get("secret_sources", []))
+    for j, source in enumerate(sources):
+        with errors.part():
+            _secret_source(source, f"{path}.secretSources[{j}]", region, j)
+    backend = app.get("backend", delivery.get("backend", BACKENDS[0]))
     if backend == "csi":
-        check_env_needs_sync(delivery.csi.sync_secret, [(f"{node.path}.secretSources[{j}].keys[{k}].env", key["env"])
-                                                        for j, secret in enumerate(app_secrets)
-                                                        for k, key in enumerate(secret["keys"]) if "env" in key])
-    all_env = [e.env for e in env_vars] + [e.env for e in secret_env] + [
-        k["env"] for s in app_secrets for k in s["keys"] if "env" in k]
-    check_unique(all_env, f"{node.path} environment variable")
-    check_unique([k["file"] for s in app_secrets for k in s["keys"]], f"{node.path}.secretSources[].keys[].file")
-    _check_mount_paths(node.path, config_files, secret_volumes, bool(app_secrets))
-    port = _get(fields, "port", lambda n: n.integer(1, 65535), None)
-    failover = _get(fields, "failoverRegion", _Node.string, None)
-    restart = _get(fields, "restartOnFileRotation", _Node.boolean, False)
-    for key, value in (("failoverRegion", failover), ("restartOnFileRotation", restart)):
-        if value and backend != "csi":
-            raise fields[key].fail("applies to the csi backend only (a Secrets Store CSI provider feature)")
-    if failover is not None and check_region(failover, fields["failoverRegion"].path) == region:
-        # The AWS provider would fail every mount: "failover region cannot be the same as the primary region".
-        raise fields["failoverRegion"].fail("is the stack's own region (aws:region): name a second region that holds "
-                                            "replicas of the app's secrets, or remove it")
-    target = _get(fields, "targetRoleArn", _Node.string, None)
-    if target is not None:
-        check_no_wildcard(target, fields["targetRoleArn"].path, "IAM role")
-        check_arn(target, fields["targetRoleArn"].path, service="iam", resource_prefix="role/")
-        if (identity, backend) != ("pod-identity", "csi"):
-            raise fields["targetRoleArn"].fail("needs identity pod-identity and backend csi: EKS Pod Identity "
-                                               "chains to it (the association's targetRoleArn)")
-    for i, secret in enumerate(app_secrets):
-        replica_key = secret.get("failover_kms_key_arn")
-        if replica_key and failover is None:
-            raise SettingsError(f"{node.path}.secretSources[{i}].failoverKmsKeyArn", replica_key,
-                                "is set but the app has no failoverRegion")
-        if replica_key and failover:
-            # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
-            check_arn_region(cast(str, replica_key), failover, f"{node.path}.secretSources[{i}].failoverKmsKeyArn",
-                             "the app's failoverRegion")
-    if any("esc_environment" in secret for secret in app_secrets):
-        if backend != "external-secrets":
-            raise SettingsError(f"{node.path}.backend", backend, "cannot read escEnvironment sources: Pulumi ESC is "
-                                                                 "read through the External Secrets Operator (backend "
-                                                                 "external-secrets)")
-        if delivery.external_secrets.pulumi_organization is None:
-            raise SettingsError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization", None,
-                                f"is required: {node.path} reads a Pulumi ESC environment of that organization")
-    if restart and not (delivery.reloader and app_secrets):
-        raise fields["restartOnFileRotation"].fail("needs Reloader (secretDelivery.reloader: true) and secrets of "
-                                                   "the app to watch")
-    return AppSettings(
-        name=name,
-        image=_require(fields, "image", node.path, _Node.string),
-        replicas=_get(fields, "replicas", lambda n: n.integer(0, 100), 1),
-        port=port,
-        environments=app_envs,
-        identity=identity,
-        backend=backend,
-        env=env_vars,
-        env_from=_get(fields, "envFrom", _Node.strings, ()),
-        config_files=config_files,
-        secret_env=secret_env,
-        secret_volumes=secret_volumes,
-        image_pull_secrets=_get(fields, "imagePullSecrets", _Node.strings, ()),
-        secrets=app_secrets,
-        failover_region=failover,
-        restart_on_file_rotation=restart,
-        target_role_arn=target,
-    )
+        with errors.part():
+            check_env_needs_sync(delivery.get("csi", {}).get("sync_secret", DEFAULT_SYNC_SECRET),
+                                 [(f"{path}.secretSources[{j}].keys[{k}].env", key["env"])
+                                  for j, source in enumerate(sources)
+                                  for k, key in enumerate(source["keys"]) if "env" in key])
+    with errors.part():
+        check_unique([e["name"] for e in app.get("env", [])] + [e["name"] for e in app.get("secret_env", [])]
+                     + [k["env"] for s in sources for k in s["keys"] if "env" in k], f"{path} environment variable")
+    with errors.part():
+        check_unique([k["file"] for s in sources for k in s["keys"]], f"{path}.secretSources[].keys[].file")
+    with errors.part():
+        _check_mount_paths(app, path)
+    for key in ("failover_region", "restart_on_file_rotation"):
+        with errors.part():
+            if app.get(key) and backend != "csi":
+                raise SettingsError(f"{path}.{stack_key(key)}", app.get(key),
+                                    "applies to the csi backend only (a Secrets Store CSI provider feature)")
+    failover = app.get("failover_region")
+    with errors.part():
+        if failover == region:
+            # The AWS provider would fail every mount: "failover region cannot be the same as the primary region".
+            raise SettingsError(f"{path}.failoverRegion", failover, "is the stack's own region (aws:region): name a "
+                                                                    "second region that holds replicas of the app's "
+                                                                    "secrets, or remove it")
+    if "target_role_arn" in app:
+        with errors.part():
+            where = f"{path}.targetRoleArn"
+            check_no_wildcard(app["target_role_arn"], where, "IAM role")
+            check_arn(app["target_role_arn"], where, service="iam", resource_prefix="role/")
+            if (identity(app), backend) != ("pod-identity", "csi"):
+                raise SettingsError(where, app["target_role_arn"], "needs identity pod-identity and backend csi: EKS "
+                                                                   "Pod Identity chains to it (the association's "
+                                                                   "targetRoleArn)")
+    for i, source in enumerate(sources):
+        replica_key = source.get("failover_kms_key_arn")
+        with errors.part():
+            if replica_key and failover is None:
+                raise SettingsError(f"{path}.secretSources[{i}].failoverKmsKeyArn", replica_key,
+                                    "is set but the app has no failoverRegion")
+            if replica_key and failover:
+                # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
+                # A stack file gives plain text (a program's Output never comes from it).
+                check_arn_region(cast(str, replica_key), failover, f"{path}.secretSources[{i}].failoverKmsKeyArn",
+                                 "the app's failoverRegion")
+    if any("esc_environment" in source for source in sources):
+        with errors.part():
+            if backend != "external-secrets":
+                raise SettingsError(f"{path}.backend", backend, "cannot read escEnvironment sources: Pulumi ESC is "
+                                                                "read through the External Secrets Operator (backend "
+                                                                "external-secrets)")
+        with errors.part():
+            if "pulumi_organization" not in delivery.get("external_secrets", {}):
+                raise MissingSettingError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization",
+                                          f"is required: {path} reads a Pulumi ESC environment of that organization")
+    with errors.part():
+        if app.get("restart_on_file_rotation") and not (delivery.get("reloader", True) and sources):
+            raise SettingsError(f"{path}.restartOnFileRotation", True, "needs Reloader (secretDelivery.reloader: "
+                                                                       "true) and secrets of the app to watch")
+    errors.raise_any()
 
 
-def _check_mount_paths(path: str, config_files: Sequence[ConfigFileMount], secret_volumes: Sequence[SecretVolumeMount],
-                       has_secrets: bool) -> None:
+def _check_mount_paths(app: AppSection, path: str) -> None:
     """The API server refuses a container with two mounts at one path ("must be unique")."""
     taken = {SCRATCH_MOUNT_PATH: "the workload's scratch emptyDir"}
-    if has_secrets:
+    if app.get("secret_sources"):
         taken[DEFAULT_MOUNT_PATH] = "the app's secrets volume"
-    mounts = [(f"{path}.configFiles[{i}].mountPath", f.mount_path) for i, f in enumerate(config_files)] + [
-        (f"{path}.secretVolumes[{i}].mountPath", v.mount_path) for i, v in enumerate(secret_volumes)]
+    mounts = [(f"{path}.configFiles[{i}].mountPath", f["mount_path"])
+              for i, f in enumerate(app.get("config_files", []))]
+    mounts += [(f"{path}.secretVolumes[{i}].mountPath", v["mount_path"])
+               for i, v in enumerate(app.get("secret_volumes", []))]
     for setting, mount_path in mounts:
         normalised = mount_path.rstrip("/") or "/"
         if normalised in taken:
@@ -825,97 +507,197 @@ def _check_mount_paths(path: str, config_files: Sequence[ConfigFileMount], secre
         taken[normalised] = setting
 
 
-def _records(fields: Mapping[str, _Node], key: str, schema: str,
-             build: Callable[[dict[str, _Node], str], T]) -> tuple[T, ...]:
-    """A list of objects whose keys are ``KEYS[schema]``, each turned into a record by ``build(fields, path)``."""
-    return tuple(build(item.object(KEYS[schema]), item.path) for item in _get(fields, key, _Node.items, []))
-
-
-def _text(fields: Mapping[str, _Node], key: str, path: str) -> str:
-    return _require(fields, key, path, _Node.string)
-
-
-def _mount_path(node: _Node) -> str:
-    path = node.string()
-    if not path.startswith("/"):
-        raise node.fail("is not an absolute path")
-    return path
-
-
-def _env_name(value: str, setting: str) -> str:
-    if not _ENV_NAME.match(value):
-        raise SettingsError(setting, value, "is not an environment variable name (letters, digits, '_')")
-    return value
-
-
-_APP_SECRET = stack_file_adapter(AppSecretArgs)
-
-
-def _app_secret(node: _Node, region: str, index: int) -> AppSecretArgs:
-    """One of an app's ``secretSources``: the component's own ``AppSecretArgs`` (every type mistake of it at once),
-    then the rules that only the stack knows (the cluster's region; ``{environment}`` in names)."""
-    secret = parse_section(_APP_SECRET, node.value, node.path, {
-        (): KEYS["apps[].secretSources[]"], ("keys",): KEYS["apps[].secretSources[].keys[]"]})
-    path = node.path
-    given = [k for k in ("secret", "parameter", "esc_environment") if k in secret]
+def _secret_source(source: Mapping[str, Any], path: str, region: str, index: int) -> None:
+    """One of an app's ``secretSources``: the rules that only the stack knows (the cluster's region; ``{environment}``
+    in names), every mistake of it at once."""
+    given = [k for k in ("secret", "parameter", "esc_environment") if k in source]
     if len(given) != 1:
-        raise node.fail("needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) and "
-                        "escEnvironment (a Pulumi ESC environment)", [to_camel(k) for k in given])
+        raise SettingsError(path, [stack_key(k) for k in given],
+                            "needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) and "
+                            "escEnvironment (a Pulumi ESC environment)")
+    errors = ErrorCollector()
     kind = given[0]
-    value = str(secret[kind])
-    where = f"{path}.{to_camel(kind)}"
-    if kind == "esc_environment":
-        if not re.fullmatch(r"[A-Za-z0-9{}._-]+/[A-Za-z0-9{}._-]+", value):
-            raise SettingsError(where, value, "is not a Pulumi ESC environment <project>/<environment>")
-    else:
-        check_no_wildcard(value, where, "Secrets Manager secret" if kind == "secret" else "SSM parameter")
-    if kind == "parameter":
-        try:
-            parameter_arn(value.replace("{environment}", "env"), partition="aws", region=region,
-                          account_id="000000000000")
-        except SettingsError as error:
-            raise SettingsError(where, value, error.expected) from None
-        if value.startswith("arn:"):
+    value = str(source[kind])
+    where = f"{path}.{stack_key(kind)}"
+    with errors.part():
+        if kind == "esc_environment":
+            if not re.fullmatch(r"[A-Za-z0-9{}._-]+/[A-Za-z0-9{}._-]+", value):
+                raise SettingsError(where, value, "is not a Pulumi ESC environment <project>/<environment>")
+        else:
+            check_no_wildcard(value, where, "Secrets Manager secret" if kind == "secret" else "SSM parameter")
+        if kind == "parameter":
+            try:
+                parameter_arn(value.replace("{environment}", "env"), partition="aws", region=region,
+                              account_id="000000000000")
+            except SettingsError as error:
+                raise SettingsError(where, value, error.expected) from None
+            if value.startswith("arn:"):
+                check_arn_region(value, region, where, "the cluster's region (aws:region)")
+        elif kind == "secret" and value.startswith("arn:"):
+            check_arn(value, where, service="secretsmanager", resource_prefix="secret:")
             check_arn_region(value, region, where, "the cluster's region (aws:region)")
-    elif kind == "secret" and value.startswith("arn:"):
-        check_arn(value, where, service="secretsmanager", resource_prefix="secret:")
-        check_arn_region(value, region, where, "the cluster's region (aws:region)")
-    elif kind == "secret" and not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", value):
-        raise SettingsError(where, value, "is not a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN")
-    if "kms_key_arn" in secret:
-        check_arn(secret["kms_key_arn"], f"{path}.kmsKeyArn", service="kms", resource_prefix="key/")
-        # Secrets Manager and SSM encrypt with a key of the value's own region.
-        check_arn_region(cast(str, secret["kms_key_arn"]), region, f"{path}.kmsKeyArn",
-                         "the cluster's region (aws:region)")
-    if "failover_kms_key_arn" in secret:
-        check_arn(secret["failover_kms_key_arn"], f"{path}.failoverKmsKeyArn", service="kms", resource_prefix="key/")
-    keys = list(secret["keys"])
+        elif kind == "secret" and not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", value):
+            raise SettingsError(where, value, "is not a Secrets Manager secret name (letters, digits and /_+=.@-) or "
+                                              "ARN")
+    if "kms_key_arn" in source:
+        with errors.part():
+            check_arn(source["kms_key_arn"], f"{path}.kmsKeyArn", service="kms", resource_prefix="key/")
+            # Secrets Manager and SSM encrypt with a key of the value's own region.
+            check_arn_region(source["kms_key_arn"], region, f"{path}.kmsKeyArn", "the cluster's region (aws:region)")
+    if "failover_kms_key_arn" in source:
+        with errors.part():
+            check_arn(source["failover_kms_key_arn"], f"{path}.failoverKmsKeyArn", service="kms",
+                      resource_prefix="key/")
+    keys = list(source["keys"])
     for j, key in enumerate(keys):
-        if not re.fullmatch(r"[-._a-zA-Z0-9]+", key["file"]):
-            raise SettingsError(f"{path}.keys[{j}].file", key["file"],
-                                "is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
-        if "env" in key:
-            _env_name(key["env"], f"{path}.keys[{j}].env")
-    if not keys:
-        raise SettingsError(f"{path}.keys", [], "is empty: name at least one key to expose")
-    if kind == "esc_environment" and any("property" not in k for k in keys):
-        raise SettingsError(f"{path}.keys", node.value["keys"],
-                            "needs a property (the path of a value in the ESC environment) on every key")
-    for j, key in enumerate(keys):
-        if "property" in key and key["file"] == whole_secret_file(index):
-            raise SettingsError(f"{path}.keys[{j}].file", key["file"],
-                                "is the file the CSI provider writes the whole secret to: choose another name")
-    whole = [j for j, key in enumerate(keys) if "property" not in key]
-    if len(whole) > 1:
-        raise SettingsError(f"{path}.keys[{whole[1]}].property", None,
-                            f"is not set, and keys[{whole[0]}] already exposes the whole secret: give this key a "
-                            "property")
-    return secret
+        with errors.part():
+            if not re.fullmatch(r"[-._a-zA-Z0-9]+", key["file"]):
+                raise SettingsError(f"{path}.keys[{j}].file", key["file"],
+                                    "is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
+            if "property" in key and key["file"] == whole_secret_file(index):
+                raise SettingsError(f"{path}.keys[{j}].file", key["file"],
+                                    "is the file the CSI provider writes the whole secret to: choose another name")
+    with errors.part():
+        if not keys:
+            raise SettingsError(f"{path}.keys", [], "is empty: name at least one key to expose")
+        if kind == "esc_environment" and any("property" not in k for k in keys):
+            raise SettingsError(f"{path}.keys", [dict(k) for k in keys],
+                                "needs a property (the path of a value in the ESC environment) on every key")
+        whole = [j for j, key in enumerate(keys) if "property" not in key]
+        if len(whole) > 1:
+            raise SettingsError(f"{path}.keys[{whole[1]}].property", None,
+                                f"is not set, and keys[{whole[0]}] already exposes the whole secret: give this key a "
+                                "property")
+    errors.raise_any()
 
 
-# -- entry points -----------------------------------------------------------------------------------------
+# -- what relates sections to one another ------------------------------------------------------------------------
 
-_SECTIONS = ("cluster", "secretDelivery", "environments", "apps")
+
+def _check_release_namespaces(values: Sequence[Any], environments: Sequence[EnvironmentArgs],
+                              settings: StackSettings) -> None:
+    """An environment's namespace may not be one that a release of the stack creates: both would create it (the
+    second fails with AlreadyExists), and Reloader refuses to watch its own namespace."""
+    taken = {}
+    if settings.reloader:
+        taken[RELOADER_NAMESPACE] = "Reloader's release"
+    if "external-secrets" in settings.backends:
+        taken[ESO_NAMESPACE] = "the External Secrets Operator's release"
+    for i, (value, environment) in enumerate(zip(values, environments, strict=True)):
+        if environment["namespace"] in taken:
+            where = "namespace" if "namespace" in value else "name"
+            raise SettingsError(f"{PROJECT}:environments[{i}].{where}", environment["namespace"],
+                                f"is the namespace of {taken[environment['namespace']]}: give the environment another")
+
+
+_IAM_ROLE_NAME_MAX = 64
+"""IAM refuses a role name longer than 64 characters (CreateRole ``RoleName``)."""
+_AUTONAME_SUFFIX = 8
+"""pulumi-aws names a role ``<logical name>-<7 random hex>`` and fails when that is longer than the service allows."""
+
+
+def _check_derived_names(settings: StackSettings) -> None:
+    """Names the stack program derives from an environment and an app: ``<environment>-<app>`` names the app's
+    components (two pairs that derive one name would collide), is the ``app.kubernetes.io/instance`` label of its
+    pods (at most 63 characters), and with secrets prefixes its IAM role ``<environment>-<app>-identity-role``."""
+    derived: dict[str, str] = {}
+    names = [e["environment"] for e in settings.environments]
+    for i, app in enumerate(settings.apps):
+        setting = f"{PROJECT}:apps[{i}].name"
+        for environment in app.get("environments", names):
+            name = f"{environment}-{app['name']}"
+            if name in derived:
+                raise SettingsError(setting, app["name"], f"in environment {environment!r} derives the name "
+                                                          f"{name!r}, which {derived[name]} derives too: rename one")
+            derived[name] = f"{setting} in environment {environment!r}"
+            try:
+                check_label_value(name, setting)
+            except SettingsError:
+                raise SettingsError(setting, app["name"], f"in environment {environment!r} derives {name!r}, longer "
+                                                          "than the 63 characters of a Kubernetes label value: "
+                                                          "shorten the app or environment name") from None
+            role = f"{name}-identity-role"
+            if app.get("secret_sources") and len(role) + _AUTONAME_SUFFIX > _IAM_ROLE_NAME_MAX:
+                raise SettingsError(setting, app["name"], f"in environment {environment!r} derives the IAM role name "
+                                                          f"{role!r} plus a random suffix, longer than the "
+                                                          f"{_IAM_ROLE_NAME_MAX} characters IAM allows: shorten the "
+                                                          "app or environment name")
+
+
+_SECRET_TYPE_KEYS = {"kubernetes.io/tls": ("tls.crt", "tls.key"),
+                     "kubernetes.io/dockerconfigjson": (".dockerconfigjson",)}
+"""The keys of the Secret types whose keys are fixed by Kubernetes."""
+
+
+def _secret_keys(secret: EnvironmentSecretArgs) -> tuple[str, ...]:
+    return _SECRET_TYPE_KEYS.get(secret.get("type", SECRET_TYPES[0]), tuple(secret.get("string_data", {})))
+
+
+def _check_references(settings: StackSettings) -> None:
+    """An app may only consume ConfigMaps and Secrets that every one of its environments defines."""
+    by_name = {e["environment"]: e for e in settings.environments}
+    errors = ErrorCollector()
+    for i, app in enumerate(settings.apps):
+        path = f"{PROJECT}:apps[{i}]"
+        for env_name in app.get("environments", list(by_name)):
+            with errors.part():
+                _check_app_references(app, path, env_name, by_name[env_name])
+    errors.raise_any()
+
+
+def _check_app_references(app: AppSection, path: str, env_name: str, environment: EnvironmentArgs) -> None:
+    config_maps = {c["name"]: c for c in environment.get("config_maps", [])}
+    env_secrets = {s["name"]: s for s in environment.get("secrets", [])}
+    refs: list[tuple[str, str, str | None]] = [
+        *((f"env[{j}]", e["config_map"], e["key"]) for j, e in enumerate(app.get("env", []))),
+        *((f"envFrom[{j}]", name, None) for j, name in enumerate(app.get("env_from", []))),
+        *((f"configFiles[{j}]", f["config_map"], f["key"]) for j, f in enumerate(app.get("config_files", []))),
+    ]
+    for where, config_map, key in refs:
+        if config_map not in config_maps:
+            raise SettingsError(f"{path}.{where if key is None else f'{where}.configMap'}", config_map,
+                                f"is not a ConfigMap of environment {env_name!r}")
+        found = config_maps[config_map]
+        if key is not None and key not in found.get("data", {}) and key not in found.get("files", {}):
+            raise SettingsError(f"{path}.{where}.key", key,
+                                f"is not a key of ConfigMap {config_map!r} in environment {env_name!r}")
+    secret_refs = (
+        [(f"secretEnv[{j}].kubernetesSecret", e["kubernetes_secret"]) for j, e in enumerate(app.get("secret_env", []))]
+        + [(f"secretVolumes[{j}].kubernetesSecret", v["kubernetes_secret"])
+           for j, v in enumerate(app.get("secret_volumes", []))]
+        + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.get("image_pull_secrets", []))]
+    )
+    for where, secret in secret_refs:
+        if secret not in env_secrets:
+            raise SettingsError(f"{path}.{where}", secret, f"is not a Secret of environment {env_name!r}")
+        kind = env_secrets[secret].get("type", SECRET_TYPES[0])
+        if where.startswith("imagePullSecrets") and kind != "kubernetes.io/dockerconfigjson":
+            raise SettingsError(f"{path}.{where}", secret, f"is a Secret of type {kind}, but the kubelet pulls images "
+                                                           "only with kubernetes.io/dockerconfigjson Secrets")
+    for j, entry in enumerate(app.get("secret_env", [])):
+        keys = _secret_keys(env_secrets[entry["kubernetes_secret"]])
+        if entry["key"] not in keys:
+            raise SettingsError(f"{path}.secretEnv[{j}].key", entry["key"],
+                                f"is not a key of Secret {entry['kubernetes_secret']!r} in environment {env_name!r} "
+                                f"(keys: {', '.join(keys)}): the pod would not start")
+
+
+# -- entry points -------------------------------------------------------------------------------------------------
+
+
+def _items(values: Mapping[str, Any], key: str, required: bool) -> list[Any]:
+    """The list of a list section (``environments``, ``apps``)."""
+    path = f"{PROJECT}:{key}"
+    if key not in values:
+        if required:
+            raise MissingSettingError(path)
+        return []
+    found = values[key]
+    if not isinstance(found, list):
+        raise SettingsError(path, found, "is not a list")
+    if required and not found:
+        raise SettingsError(path, found, "is empty: a stack needs at least one environment")
+    return found
 
 
 def parse_settings(
@@ -925,173 +707,70 @@ def parse_settings(
     region: str | None,
     secret_keys: set[str] | frozenset[str] = frozenset(),
     project_dir: Path,
-    offline: bool = False,
 ) -> StackSettings:
     """Validate the project's config ``values`` (keys without the ``eks-config-secrets:`` prefix)."""
     if not region:
         raise MissingSettingError("aws:region", "is required: run `pulumi config set aws:region <region>`")
     check_region(region, "aws:region")
-    for section in _SECTIONS:
+    for section in SECTIONS:
         if section in secret_keys:
             # Structured settings are not secrets; a secure value inside one would reach resources as plain text.
             raise SettingsError(f"{PROJECT}:{section}", SECRET_SHOWN_AS,
                                 "holds a secure value, where no secret is expected: set secrets as top-level secret "
                                 "settings (`pulumi config set --secret <name>`) and refer to them by name")
-    root = {k: _Node(v, f"{PROJECT}:{k}") for k, v in values.items()}
-    secrets = _Secrets(values, set(secret_keys), offline)
-    # Sections and list items are independent: each one's mistake is collected, and all are reported at once.
+    # Renamed keys are moved in a copy, never in the caller's.
+    config = copy.deepcopy(dict(values))
+    _rename_old_keys(config)
+    secrets = _SecretSettings(config, secret_keys)
+    # Sections and list items are independent: each one's mistakes are collected, and all are reported at once.
     errors = ErrorCollector()
-    cluster: ClusterSettings | None = None
+    cluster: SecureClusterSettings | None = None
     with errors.part():
-        cluster = _cluster(_require(root, "cluster", PROJECT, lambda n: n), region)
-    delivery: SecretDeliverySettings | None = None
+        if "cluster" not in config:
+            raise MissingSettingError(f"{PROJECT}:cluster")
+        cluster = _cluster(config["cluster"], region)
+    delivery: SecretDeliverySection | None = None
     with errors.part():
-        delivery = _secret_delivery(root.get("secretDelivery") or _Node({}, f"{PROJECT}:secretDelivery"))
-    env_nodes: list[_Node] = []
+        delivery = _secret_delivery(config.get("secretDelivery", {}))
+    env_values: list[Any] = []
     with errors.part():
-        env_nodes = _require(root, "environments", PROJECT, _Node.items)
-        if not env_nodes:
-            raise root["environments"].fail("is empty: a stack needs at least one environment")
-    environments: list[EnvironmentSettings] = []
-    for node in env_nodes:
+        env_values = _items(config, "environments", required=True)
+    environments: list[EnvironmentArgs] = []
+    for i, value in enumerate(env_values):
         with errors.part():
-            environments.append(_environment(node, project_dir, secrets))
+            environments.append(_environment(value, f"{PROJECT}:environments[{i}]", project_dir, secrets))
     # An environment with a mistake still counts as one that apps may name: their own mistakes are what is left.
-    env_names = [n.value.get("name") if isinstance(n.value, dict) else None for n in env_nodes]
-    apps: list[AppSettings] = []
-    app_nodes: list[_Node] = []
+    env_names = [v["name"] for v in env_values if isinstance(v, dict) and isinstance(v.get("name"), str)]
+    apps: list[AppSection] = []
+    app_values: list[Any] = []
     with errors.part():
-        app_nodes = _get(root, "apps", _Node.items, [])
-    for node in app_nodes:
+        app_values = _items(config, "apps", required=False)
+    for i, value in enumerate(app_values):
         with errors.part():
+            app: AppSection = SECTIONS["apps"].parse(value, f"{PROJECT}:apps[{i}]")
             if delivery is not None:
-                apps.append(_app(node, [str(n) for n in env_names if isinstance(n, str)], delivery, region))
+                _app(app, f"{PROJECT}:apps[{i}]", env_names, delivery, region)
+            apps.append(app)
     errors.raise_any()
     assert cluster is not None and delivery is not None
-    # What relates sections to one another, checked once every section is valid on its own.
-    check_unique((e.name for e in environments), f"{PROJECT}:environments[].name")
-    check_unique((e.namespace for e in environments), f"{PROJECT}:environments[].namespace")
-    check_unique((a.name for a in apps), f"{PROJECT}:apps[].name")
-    _check_derived_names(apps)
-    _check_release_namespaces(env_nodes, environments, apps, delivery)
-    _check_references(environments, apps)
-    unknown = sorted(set(values) - set(_SECTIONS) - secrets.referenced)
+    settings = StackSettings(stack=stack, region=region, partition=partition_of(region), cluster=cluster,
+                             secret_delivery=delivery, environments=tuple(environments), apps=tuple(apps),
+                             rotation_cost=rotation_cost_settings(delivery.get("rotation_cost", {})))
+    # What relates sections to one another, checked once, when every section is valid on its own.
+    check_unique((e["environment"] for e in environments), f"{PROJECT}:environments[].name")
+    check_unique((e["namespace"] for e in environments), f"{PROJECT}:environments[].namespace")
+    check_unique((a["name"] for a in apps), f"{PROJECT}:apps[].name")
+    _check_derived_names(settings)
+    _check_release_namespaces(env_values, environments, settings)
+    _check_references(settings)
+    unknown = sorted(set(config) - set(SECTIONS) - secrets.referenced)
     if unknown:
         raise SettingsError(
             f"{PROJECT}:{unknown[0]}", "<set>",
-            f"is not a known setting (known: {', '.join(_SECTIONS)}, and the secret settings that "
+            f"is not a known setting (known: {', '.join(SECTIONS)}, and the secret settings that "
             "environments[].kubernetesSecrets refer to)",
         )
-    return StackSettings(
-        stack=stack,
-        region=region,
-        partition=partition_of(region),
-        cluster=cluster,
-        secret_delivery=delivery,
-        environments=tuple(environments),
-        apps=tuple(apps),
-    )
-
-
-def _check_release_namespaces(nodes: Sequence[_Node], environments: Sequence[EnvironmentSettings],
-                              apps: Sequence[AppSettings], delivery: SecretDeliverySettings) -> None:
-    """An environment's namespace may not be one that a release of the stack creates: both would create it (the
-    second fails with AlreadyExists), and Reloader refuses to watch its own namespace."""
-    taken = {}
-    if delivery.reloader:
-        taken[RELOADER_NAMESPACE] = "Reloader's release"
-    if any(app.backend == "external-secrets" and app.secrets for app in apps):
-        taken[ESO_NAMESPACE] = "the External Secrets Operator's release"
-    for node, environment in zip(nodes, environments, strict=True):
-        if environment.namespace in taken:
-            where = "namespace" if isinstance(node.value, dict) and "namespace" in node.value else "name"
-            raise SettingsError(f"{node.path}.{where}", environment.namespace,
-                                f"is the namespace of {taken[environment.namespace]}: give the environment another")
-
-
-_IAM_ROLE_NAME_MAX = 64
-"""IAM refuses a role name longer than 64 characters (CreateRole ``RoleName``)."""
-_AUTONAME_SUFFIX = 8
-"""pulumi-aws names a role ``<logical name>-<7 random hex>`` and fails when that is longer than the service allows."""
-
-
-def _check_derived_names(apps: Sequence[AppSettings]) -> None:
-    """Names the stack program derives from an environment and an app: ``<environment>-<app>`` names the app's
-    components (two pairs that derive one name would collide), is the ``app.kubernetes.io/instance`` label of its
-    pods (at most 63 characters), and with secrets prefixes its IAM role ``<environment>-<app>-identity-role``."""
-    derived: dict[str, str] = {}
-    for i, app in enumerate(apps):
-        setting = f"{PROJECT}:apps[{i}].name"
-        for environment in app.environments:
-            name = f"{environment}-{app.name}"
-            if name in derived:
-                raise SettingsError(setting, app.name, f"in environment {environment!r} derives the name {name!r}, "
-                                                       f"which {derived[name]} derives too: rename one")
-            derived[name] = f"{setting} in environment {environment!r}"
-            try:
-                check_label_value(name, setting)
-            except SettingsError:
-                raise SettingsError(setting, app.name, f"in environment {environment!r} derives {name!r}, longer "
-                                                       "than the 63 characters of a Kubernetes label value: shorten "
-                                                       "the app or environment name") from None
-            role = f"{name}-identity-role"
-            if app.secrets and len(role) + _AUTONAME_SUFFIX > _IAM_ROLE_NAME_MAX:
-                raise SettingsError(setting, app.name, f"in environment {environment!r} derives the IAM role name "
-                                                       f"{role!r} plus a random suffix, longer than the "
-                                                       f"{_IAM_ROLE_NAME_MAX} characters IAM allows: shorten the app "
-                                                       "or environment name")
-
-
-_SECRET_TYPE_KEYS = {"kubernetes.io/tls": ("tls.crt", "tls.key"),
-                     "kubernetes.io/dockerconfigjson": (".dockerconfigjson",)}
-"""The keys of the Secret types whose keys are fixed by Kubernetes."""
-
-
-def _secret_keys(secret: SecretSettings) -> tuple[str, ...]:
-    return _SECRET_TYPE_KEYS.get(secret.type, tuple(secret.string_data))
-
-
-def _check_references(environments: Sequence[EnvironmentSettings], apps: Sequence[AppSettings]) -> None:
-    """An app may only consume ConfigMaps and Secrets that every one of its environments defines."""
-    by_name = {e.name: e for e in environments}
-    for i, app in enumerate(apps):
-        for env_name in app.environments:
-            environment = by_name[env_name]
-            config_maps = {c.name: c for c in environment.config_maps}
-            env_secrets = {s.name: s for s in environment.secrets}
-            refs: Sequence[tuple[str, str, str | None]] = (
-                [(f"env[{j}]", e.config_map, e.key) for j, e in enumerate(app.env)]
-                + [(f"envFrom[{j}]", name, None) for j, name in enumerate(app.env_from)]
-                + [(f"configFiles[{j}]", f.config_map, f.key) for j, f in enumerate(app.config_files)]
-            )
-            for path, config_map, key in refs:
-                if config_map not in config_maps:
-                    where = path if key is None else f"{path}.configMap"
-                    raise SettingsError(f"{PROJECT}:apps[{i}].{where}", config_map,
-                                        f"is not a ConfigMap of environment {env_name!r}")
-                found = config_maps[config_map]
-                if key is not None and key not in found.data and key not in found.files:
-                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}.key", key,
-                                        f"is not a key of ConfigMap {config_map!r} in environment {env_name!r}")
-            secret_refs = (
-                [(f"secretEnv[{j}].kubernetesSecret", e.secret) for j, e in enumerate(app.secret_env)]
-                + [(f"secretVolumes[{j}].kubernetesSecret", v.secret) for j, v in enumerate(app.secret_volumes)]
-                + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.image_pull_secrets)]
-            )
-            for path, secret in secret_refs:
-                if secret not in env_secrets:
-                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", secret,
-                                        f"is not a Secret of environment {env_name!r}")
-                if path.startswith("imagePullSecrets") and env_secrets[secret].type != "kubernetes.io/dockerconfigjson":
-                    raise SettingsError(f"{PROJECT}:apps[{i}].{path}", secret,
-                                        f"is a Secret of type {env_secrets[secret].type}, but the kubelet pulls images "
-                                        "only with kubernetes.io/dockerconfigjson Secrets")
-            for j, entry in enumerate(app.secret_env):
-                keys = _secret_keys(env_secrets[entry.secret])
-                if entry.key not in keys:
-                    raise SettingsError(f"{PROJECT}:apps[{i}].secretEnv[{j}].key", entry.key,
-                                        f"is not a key of Secret {entry.secret!r} in environment {env_name!r} "
-                                        f"(keys: {', '.join(keys)}): the pod would not start")
+    return settings
 
 
 def _all_config_keys() -> dict[str, Any]:
@@ -1126,10 +805,9 @@ def load_settings(project_dir: Path | None = None) -> StackSettings:
         region=pulumi.Config("aws").get("region"),
         secret_keys=secret_keys,
         project_dir=project_dir or Path.cwd(),
-        offline=OFFLINE.get(),
     )
     prices = STACK_PRICES.get()
     if prices is not None:
         # The offline plan estimates rotation with the stack's own prices.
-        prices.append(settings.secret_delivery.rotation_cost)
+        prices.append(settings.rotation_cost)
     return settings

@@ -196,12 +196,9 @@ def test_an_apps_kms_key_reaches_the_plan_and_its_policy_grants_it() -> None:
     stack = load_stack_file(ROOT, "dev")
     config = copy.deepcopy(stack.config)
     config["eks-config-secrets:apps"][0]["secretSources"][0]["kmsKeyArn"] = KEY
-    token = offline_module.OFFLINE.set(True)
-    try:
+    with offline_module.offline():
         plan = run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
                            stack="dev", config=config, secret_keys=stack.secret_keys)
-    finally:
-        offline_module.OFFLINE.reset(token)
     spc = plan.one("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "dev-app-spc-spc")
     assert json.loads(spc.outputs["metadata"]["annotations"][KMS_KEYS_ANNOTATION]) == {"dev/app/database": KEY}
     w = world_from_plan(plan)

@@ -389,12 +389,11 @@ def test_stack_file_that_is_not_utf8_exits_invalid(project: Path, capsys: pytest
 
 
 MAIN_WITH_SECRETS = '''
-from components.plan.offline import OFFLINE
 from stack_program import settings
 from tests.conftest import ROOT, stack_values
 values = stack_values("dev")
-values["environments"][0]["kubernetesSecrets"][0]["stringData"]["API_TOKEN"] = "apiTokn"  # the typo the plan must show
-settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT, offline=OFFLINE.get())
+values["environments"][0]["kubernetesSecrets"][0]["stringDataSettings"]["API_TOKEN"] = "apiTokn"  # the typo to show
+settings.parse_settings(values, stack="dev", region="eu-west-1", project_dir=ROOT)
 '''
 
 

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
+import pulumi
 import pytest
 from pulumi.runtime.sync_await import _sync_await
-from pydantic.alias_generators import to_camel
 
 from components.app_secrets import AppSecretArgs
+from components.cluster import (
+    DEFAULT_ENDPOINT_PRIVATE_ACCESS,
+    DEFAULT_ENDPOINT_PUBLIC_ACCESS,
+    DEFAULT_KMS_DELETION_WINDOW_DAYS,
+    SUPPORT_TYPES,
+)
+from components.csi_driver import DEFAULT_ROTATION_POLL_INTERVAL, DEFAULT_SYNC_SECRET
 from components.encryption_key import DEFAULT_PROTECT
+from components.environment import POD_SECURITY_LEVELS
+from components.plan import offline as offline_module
 from components.plan.offline import UNSET_SECRETS, offline_placeholder
 from components.secret_data import check_tls_pair, tls_secret_data
 from components.validation import (
+    REQUIRED_LOG_TYPES,
     MissingSettingError,
     SettingsError,
     SettingsErrors,
-    stack_file_adapter,
-    stack_file_keys,
+    StackSection,
+    stack_key,
 )
-from stack_program.settings import KEYS, StackSettings, parse_settings
+from stack_program.settings import StackSettings, parse_settings
 from tests.conftest import ROOT, STACKS, stack_values
 from tests.test_secret_data import tls_pair
 
@@ -32,8 +43,10 @@ SECRETS = {"apiToken": "token-value", "tlsCertificate": CERTIFICATE, "tlsPrivate
 
 
 def parse(values: dict[str, Any], stack: str = "dev", offline: bool = True, **kwargs: Any) -> StackSettings:
-    return parse_settings(values, stack=stack, region=kwargs.pop("region", "eu-west-1"), project_dir=ROOT,
-                          offline=offline, **kwargs)
+    """``values`` read as `pulumi up` reads them, or (``offline``) as the offline plan does."""
+    with offline_module.offline() if offline else contextlib.nullcontext():
+        return parse_settings(values, stack=stack, region=kwargs.pop("region", "eu-west-1"),
+                              project_dir=kwargs.pop("project_dir", ROOT), **kwargs)
 
 
 def error_of(values: dict[str, Any], **kwargs: Any) -> str:
@@ -45,19 +58,20 @@ def error_of(values: dict[str, Any], **kwargs: Any) -> str:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_project_stack_file_is_valid(stack: str) -> None:
     settings = parse(stack_values(stack), stack=stack)
-    assert settings.environments[0].name == stack
-    assert settings.cluster.name == f"ecs-{stack}"
+    assert settings.environments[0]["environment"] == stack
+    assert settings.cluster["cluster_name"] == f"ecs-{stack}"
 
 
 def test_protect_has_the_components_default_and_disposable_stacks_turn_it_off(dev_values: dict[str, Any]) -> None:
-    assert parse(stack_values("prod"), stack="prod").cluster.protect is DEFAULT_PROTECT is True
-    assert parse(stack_values("dev"), stack="dev").cluster.protect is False
+    # Omitted, the component's own default applies: the stack program has none of its own.
+    assert "protect" not in parse(stack_values("prod"), stack="prod").cluster and DEFAULT_PROTECT is True
+    assert parse(stack_values("dev"), stack="dev").cluster["protect"] is False
     del dev_values["cluster"]["protect"]
-    assert parse(dev_values, stack="dev").cluster.protect is DEFAULT_PROTECT
+    assert "protect" not in parse(dev_values, stack="dev").cluster
 
 
 def test_support_type_defaults_to_standard_and_refuses_others(dev_values: dict[str, Any]) -> None:
-    assert parse(dev_values).cluster.support_type == "STANDARD"
+    assert "support_type" not in parse(dev_values).cluster and SUPPORT_TYPES[0] == "STANDARD"
     dev_values["cluster"]["supportType"] = "extended"
     assert error_of(dev_values) == (
         "eks-config-secrets:cluster.supportType 'extended' is not one of: STANDARD, EXTENDED"
@@ -69,22 +83,24 @@ def test_reference_stacks_keep_the_api_endpoint_private(stack: str) -> None:
     """A documentation CIDR such as 203.0.113.0/24 holds no CI runner: the cluster would be created and every
     Kubernetes resource would then fail to connect. The reference stacks are reached from inside the VPC."""
     cluster = parse(stack_values(stack), stack=stack).cluster
-    assert (cluster.endpoint_public_access, cluster.endpoint_private_access, cluster.public_access_cidrs) == (
-        False, True, ())
+    assert (cluster.get("endpoint_public_access", DEFAULT_ENDPOINT_PUBLIC_ACCESS),
+            cluster.get("endpoint_private_access", DEFAULT_ENDPOINT_PRIVATE_ACCESS),
+            cluster.get("public_access_cidrs", [])) == (False, True, [])
 
 
 def test_defaults_are_the_secure_choices(dev_values: dict[str, Any]) -> None:
     del dev_values["secretDelivery"]
     dev_values["cluster"] = {k: v for k, v in dev_values["cluster"].items()
-                             if k in ("name", "vpcId", "subnetIds")}
+                             if k in ("clusterName", "vpcId", "subnetIds")}
     settings = parse(dev_values)
-    assert settings.cluster.log_types == ("api", "audit", "authenticator")
-    assert settings.cluster.kms_deletion_window_days == 30
-    assert (settings.cluster.endpoint_public_access, settings.cluster.endpoint_private_access) == (False, True)
-    csi = settings.secret_delivery.csi
+    # What a stack file omits is omitted from the components' args: their own defaults apply, and those are these.
+    assert set(settings.cluster) == {"cluster_name", "vpc_id", "subnet_ids"} and settings.secret_delivery == {}
+    assert "pod_security" not in settings.environments[0]
+    assert REQUIRED_LOG_TYPES == ("api", "audit", "authenticator") and DEFAULT_KMS_DELETION_WINDOW_DAYS == 30
+    assert (DEFAULT_ENDPOINT_PUBLIC_ACCESS, DEFAULT_ENDPOINT_PRIVATE_ACCESS) == (False, True)
     # AWS's suggested hour, not the seed's 2m: every poll costs a DescribeSecret per mounted secret and pod.
-    assert (csi.sync_secret, csi.enable_secret_rotation, csi.rotation_poll_interval) == (True, True, "1h")
-    assert settings.environments[0].pod_security == "restricted"
+    assert (DEFAULT_SYNC_SECRET, DEFAULT_ROTATION_POLL_INTERVAL) == (True, "1h")
+    assert POD_SECURITY_LEVELS[0] == "restricted"
 
 
 def test_unknown_top_level_key_is_an_error(dev_values: dict[str, Any]) -> None:
@@ -120,18 +136,18 @@ def test_malformed_principal_arn_is_an_error(dev_values: dict[str, Any]) -> None
 
 
 def test_kms_key_arn_must_name_a_key(dev_values: dict[str, Any]) -> None:
-    dev_values["cluster"]["kms"] = {"keyArn": "arn:aws:kms:eu-west-1:123456789012:alias/eks"}
+    dev_values["cluster"]["kmsKeyArn"] = "arn:aws:kms:eu-west-1:123456789012:alias/eks"
     assert error_of(dev_values) == (
-        "eks-config-secrets:cluster.kms.keyArn 'arn:aws:kms:eu-west-1:123456789012:alias/eks' is not a valid kms ARN "
+        "eks-config-secrets:cluster.kmsKeyArn 'arn:aws:kms:eu-west-1:123456789012:alias/eks' is not a valid kms ARN "
         "(expected arn:aws:kms:<region>:<12-digit account>:key/...)"
     )
 
 
 @pytest.mark.parametrize("window", [6, 31, "30"])
 def test_deletion_window_must_be_7_to_30_days(dev_values: dict[str, Any], window: object) -> None:
-    dev_values["cluster"]["kms"] = {"deletionWindowDays": window}
+    dev_values["cluster"]["kmsDeletionWindowDays"] = window
     assert error_of(dev_values) == (
-        f"eks-config-secrets:cluster.kms.deletionWindowDays {window!r} is not a whole number of days from 7 to 30"
+        f"eks-config-secrets:cluster.kmsDeletionWindowDays {window!r} is not a whole number of days from 7 to 30"
     )
 
 
@@ -147,7 +163,7 @@ def test_rotation_poll_interval_must_be_a_go_duration(dev_values: dict[str, Any]
 @pytest.mark.parametrize("interval", ["90s", "2m", "1h30m", "1.5h"])
 def test_go_durations_parse(dev_values: dict[str, Any], interval: str) -> None:
     dev_values["secretDelivery"]["csi"]["rotationPollInterval"] = interval
-    assert parse(dev_values).secret_delivery.csi.rotation_poll_interval == interval
+    assert parse(dev_values).secret_delivery["csi"]["rotation_poll_interval"] == interval
 
 
 def test_log_types_must_include_audit(dev_values: dict[str, Any]) -> None:
@@ -285,10 +301,10 @@ def test_config_file_outside_the_project_is_an_error(dev_values: dict[str, Any])
 
 
 def test_config_files_are_read_with_the_file_name_as_key(dev_values: dict[str, Any]) -> None:
-    nginx = parse(dev_values).environments[0].config_maps[1]
-    assert list(nginx.files) == ["nginx.conf"]
-    assert nginx.files["nginx.conf"] == (ROOT / "config" / "nginx.conf").read_text()
-    assert nginx.immutable is True
+    nginx = parse(dev_values).environments[0]["config_maps"][1]
+    assert list(nginx["files"]) == ["nginx.conf"]
+    assert nginx["files"]["nginx.conf"] == (ROOT / "config" / "nginx.conf").read_text()
+    assert nginx["immutable"] is True
 
 
 def test_config_map_numbers_must_be_quoted(dev_values: dict[str, Any]) -> None:
@@ -304,7 +320,7 @@ def test_referenced_secret_setting_must_be_set(dev_values: dict[str, Any]) -> No
     del values["apiToken"]
     assert error_of(values, offline=False, secret_keys=set(SECRETS)) == (
         "eks-config-secrets:apiToken None is not set (referenced by "
-        "eks-config-secrets:environments[0].kubernetesSecrets[0].stringData.API_TOKEN): run "
+        "eks-config-secrets:environments[0].kubernetesSecrets[0].stringDataSettings.API_TOKEN): run "
         "`pulumi config set --secret apiToken <value>`"
     )
 
@@ -314,19 +330,19 @@ def test_referenced_secret_setting_must_be_a_secret(dev_values: dict[str, Any]) 
     message = error_of(values, offline=False, secret_keys=set(SECRETS) - {"registryPassword"})
     assert message == (
         "eks-config-secrets:registryPassword (secret) is committed as plain text but must be a secret (referenced "
-        "by eks-config-secrets:environments[0].kubernetesSecrets[2].password), which `pulumi up` refuses: "
+        "by eks-config-secrets:environments[0].kubernetesSecrets[2].passwordSetting), which `pulumi up` refuses: "
         "remove it from the "
         "stack file and run `pulumi config set --secret registryPassword <value>`"
     )
 
 
-@pytest.mark.parametrize("field", ["stringData.API_TOKEN", "password"])
+@pytest.mark.parametrize("field", ["stringDataSettings.API_TOKEN", "passwordSetting"])
 def test_a_secret_pasted_where_a_name_belongs_is_not_echoed(dev_values: dict[str, Any], field: str) -> None:
     secret = dev_values["environments"][0]["kubernetesSecrets"][0 if field.startswith("stringData") else 2]
-    if field == "password":
-        secret["password"] = "ghp_Very Secret Token!"
+    if field == "passwordSetting":
+        secret["passwordSetting"] = "ghp_Very Secret Token!"
     else:
-        secret["stringData"]["API_TOKEN"] = "ghp_Very Secret Token!"
+        secret["stringDataSettings"]["API_TOKEN"] = "ghp_Very Secret Token!"
     message = error_of(dev_values)
     assert "ghp_" not in message and " (secret) is not the name of a secret setting" in message
 
@@ -340,9 +356,9 @@ def test_structured_setting_marked_secret_is_refused_without_its_value(dev_value
 
 
 def test_checksum_key_must_not_be_a_checksummed_secret(dev_values: dict[str, Any]) -> None:
-    dev_values["environments"][0]["checksumKey"] = "apiToken"
+    dev_values["environments"][0]["checksumKeySetting"] = "apiToken"
     assert error_of(dev_values) == (
-        "eks-config-secrets:environments[0].checksumKey 'apiToken' is also a value of Secret 'app-api', whose "
+        "eks-config-secrets:environments[0].checksumKeySetting 'apiToken' is also a value of Secret 'app-api', whose "
         "checksum it keys (the checksum would then let anyone who reads pods verify guesses of it): use a separate "
         "random secret setting"
     )
@@ -361,31 +377,33 @@ def test_offline_plan_collects_unset_secret_settings(dev_values: dict[str, Any])
 
 def test_secret_settings_become_secret_outputs(dev_values: dict[str, Any]) -> None:
     settings = parse({**dev_values, **SECRETS}, offline=False, secret_keys=set(SECRETS))
-    token = settings.environments[0].secrets[0].string_data["API_TOKEN"]
-    assert _sync_await(token.value.is_secret()) is True
-    assert _sync_await(token.value.future()) == "token-value"
-    assert token.known is True
+    token = settings.environments[0]["secrets"][0]["string_data"]["API_TOKEN"]
+    assert isinstance(token, pulumi.Output)
+    assert _sync_await(token.is_secret()) is True
+    assert _sync_await(token.future()) == "token-value"
 
 
 def test_offline_secret_settings_are_placeholders(dev_values: dict[str, Any]) -> None:
-    token = parse(dev_values).environments[0].secrets[0].string_data["API_TOKEN"]
+    token = parse(dev_values).environments[0]["secrets"][0]["string_data"]["API_TOKEN"]
+    assert isinstance(token, pulumi.Output)
     placeholder = offline_placeholder("eks-config-secrets:apiToken")
-    assert (token.known, _sync_await(token.value.future())) == (False, placeholder)
-    assert _sync_await(token.value.is_secret()) is True
+    assert _sync_await(token.future()) == placeholder
+    assert _sync_await(token.is_secret()) is True
 
 
 def test_offline_secret_settings_take_the_stack_files_placeholder(dev_values: dict[str, Any]) -> None:
     placeholder = offline_placeholder("eks-config-secrets:apiToken", "v1:abc")
     settings = parse({**dev_values, "apiToken": placeholder}, secret_keys={"apiToken"})
-    token = settings.environments[0].secrets[0].string_data["API_TOKEN"]
-    assert (token.known, _sync_await(token.value.future())) == (False, placeholder)
+    token = settings.environments[0]["secrets"][0]["string_data"]["API_TOKEN"]
+    assert isinstance(token, pulumi.Output)
+    assert _sync_await(token.future()) == placeholder
 
 
 def test_offline_a_plain_text_secret_setting_is_still_refused(dev_values: dict[str, Any]) -> None:
     message = error_of({**dev_values, "apiToken": "in clear"}, offline=True)
     assert message == (
         "eks-config-secrets:apiToken (secret) is committed as plain text but must be a secret (referenced by "
-        "eks-config-secrets:environments[0].kubernetesSecrets[0].stringData.API_TOKEN), which `pulumi up` "
+        "eks-config-secrets:environments[0].kubernetesSecrets[0].stringDataSettings.API_TOKEN), which `pulumi up` "
         "refuses: remove it "
         "from the stack file and run `pulumi config set --secret apiToken <value>`"
     )
@@ -393,9 +411,10 @@ def test_offline_a_plain_text_secret_setting_is_still_refused(dev_values: dict[s
 
 
 def _offline_tls_pair(values: dict[str, Any], **kwargs: Any) -> tuple[str, str]:
-    tls = parse(values, **kwargs).environments[0].secrets[1]
-    assert tls.certificate is not None and tls.private_key is not None
-    return _sync_await(tls.certificate.value.future()), _sync_await(tls.private_key.value.future())
+    tls = parse(values, **kwargs).environments[0]["secrets"][1]
+    certificate, private_key = tls["certificate"], tls["private_key"]
+    assert isinstance(certificate, pulumi.Output) and isinstance(private_key, pulumi.Output)
+    return _sync_await(certificate.future()), _sync_await(private_key.future())
 
 
 def test_offline_tls_pair_is_a_valid_pair_derived_from_the_placeholders(dev_values: dict[str, Any]) -> None:
@@ -409,9 +428,9 @@ def test_offline_tls_pair_is_a_valid_pair_derived_from_the_placeholders(dev_valu
 
 
 def test_secret_type_fields_must_match(dev_values: dict[str, Any]) -> None:
-    dev_values["environments"][0]["kubernetesSecrets"][1]["stringData"] = {"a": "apiToken"}
+    dev_values["environments"][0]["kubernetesSecrets"][1]["stringDataSettings"] = {"a": "apiToken"}
     assert error_of(dev_values) == (
-        "eks-config-secrets:environments[0].kubernetesSecrets[1].stringData {'a': 'apiToken'} does not apply "
+        "eks-config-secrets:environments[0].kubernetesSecrets[1].stringDataSettings {'a': 'apiToken'} does not apply "
         "to a Secret "
         "of type kubernetes.io/tls"
     )
@@ -433,25 +452,8 @@ def test_region_of_a_partition_the_policies_do_not_cover_is_refused(dev_values: 
 def test_project_dir_is_the_base_of_config_files(dev_values: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "nginx.conf").write_text("events {}\n")
-    settings = parse_settings(dev_values, stack="dev", region="eu-west-1", project_dir=tmp_path, offline=True)
-    assert settings.environments[0].config_maps[1].files == {"nginx.conf": "events {}\n"}
-
-
-def test_readme_documents_every_setting() -> None:
-
-    readme = (ROOT / "README.md").read_text()
-    cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
-    expanded = set()
-    for cell in cells:
-        # "`apps[].env[].name` / `.configMap`" documents apps[].env[].name and apps[].env[].configMap.
-        head, *rest = (part.strip().strip("`") for part in cell.split(" / "))
-        expanded.add(head)
-        expanded.update(head.rsplit(".", 1)[0] + r for r in rest)
-    expected = {f"{path}.{key}" if path else key for path, keys in KEYS.items() for key in keys}
-    # A key holding a nested object is documented through its own keys.
-    nested = {p.rsplit("[]", 1)[0] for p in KEYS} | set(KEYS)
-    missing = sorted(k for k in expected - expanded if k not in nested)
-    assert missing == []
+    settings = parse(dev_values, project_dir=tmp_path)
+    assert settings.environments[0]["config_maps"][1]["files"] == {"nginx.conf": "events {}\n"}
 
 
 def test_malformed_region_is_an_error(dev_values: dict[str, Any]) -> None:
@@ -464,7 +466,7 @@ def test_config_map_file_that_is_not_utf8_is_one_message(dev_values: dict[str, A
     (tmp_path / "config" / "blob.bin").write_bytes(b"ok\xff\xfe")
     dev_values["environments"][0]["configMaps"][1]["files"] = ["config/blob.bin"]
     with pytest.raises(SettingsError) as caught:
-        parse_settings(dev_values, stack="dev", region="eu-west-1", project_dir=tmp_path, offline=True)
+        parse(dev_values, project_dir=tmp_path)
     assert str(caught.value) == (
         "eks-config-secrets:environments[0].configMaps[1].files[0] 'config/blob.bin' is not UTF-8 text (byte 2): "
         "a ConfigMap's data holds text"
@@ -481,7 +483,7 @@ def test_config_map_key_the_kubelet_reserves_is_refused(dev_values: dict[str, An
 
 
 def test_secret_key_with_a_slash_is_refused(dev_values: dict[str, Any]) -> None:
-    dev_values["environments"][0]["kubernetesSecrets"][0]["stringData"] = {"a/b": "apiToken"}
+    dev_values["environments"][0]["kubernetesSecrets"][0]["stringDataSettings"] = {"a/b": "apiToken"}
     assert "'a/b' is not a valid ConfigMap or Secret key" in error_of(dev_values)
 
 
@@ -604,7 +606,7 @@ def test_namespace_of_a_release_is_not_an_environment(dev_values: dict[str, Any]
 
 def test_an_ssm_parameter_is_read_like_a_secret(dev_values: dict[str, Any]) -> None:
     app = parse(dev_values).apps[0]
-    assert [(s.get("secret"), s.get("parameter")) for s in app.secrets] == [
+    assert [(s.get("secret"), s.get("parameter")) for s in app["secret_sources"]] == [
         ("{environment}/app/database", None), (None, "/{environment}/app/features")]
 
 
@@ -667,7 +669,7 @@ def test_restart_on_file_rotation_needs_reloader(dev_values: dict[str, Any]) -> 
 
 
 def test_rotation_cost_prices_default_and_refuse_negative_amounts(dev_values: dict[str, Any]) -> None:
-    cost = parse(dev_values).secret_delivery.rotation_cost
+    cost = parse(dev_values).rotation_cost
     assert (cost.secrets_manager_usd_per_10k_calls, cost.ssm_usd_per_10k_calls, cost.advisory_usd_per_month) == (
         0.05, 0.0, 10.0)
     dev_values["secretDelivery"]["rotationCost"] = {"advisoryUsdPerMonth": -1}
@@ -693,16 +695,19 @@ def test_a_target_role_needs_pod_identity_and_csi() -> None:
 
 def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
     staging = stack_values("staging")
-    assert parse(staging, stack="staging").apps[0].secrets[2]["esc_environment"] == "payments/{environment}"
+    assert parse(staging, stack="staging").apps[0]["secret_sources"][2]["esc_environment"] == "payments/{environment}"
     del staging["secretDelivery"]["externalSecrets"]["pulumiOrganization"]
     assert error_of(staging, stack="staging") == (
         "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: "
         "eks-config-secrets:apps[0] reads a Pulumi ESC environment of that organization")
     dev = stack_values("dev")
     dev["apps"][0]["secretSources"].append({"escEnvironment": "payments/dev", "keys": [{"property": "a", "file": "a"}]})
-    assert error_of(dev) == (
+    # Both mistakes at once: the backend that cannot read ESC, and the organization that it would need.
+    assert error_of(dev).splitlines() == [
         "eks-config-secrets:apps[0].backend 'csi' cannot read escEnvironment sources: Pulumi ESC is read through the "
-        "External Secrets Operator (backend external-secrets)")
+        "External Secrets Operator (backend external-secrets)",
+        "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: "
+        "eks-config-secrets:apps[0] reads a Pulumi ESC environment of that organization"]
 
 
 def test_three_mistakes_in_three_sections_get_three_messages() -> None:
@@ -742,8 +747,8 @@ def test_the_old_secrets_keys_are_read_for_one_release_with_a_message_naming_the
         entry["secret"] = entry.pop("kubernetesSecret")
     read = parse(values)
     # The same settings (secret values are Outputs, compared through what they configure).
-    assert [(s.name, s.type) for s in read.environments[0].secrets] == [
-        (s.name, s.type) for s in expected.environments[0].secrets]
+    assert [(s["name"], s["type"]) for s in read.environments[0]["secrets"]] == [
+        (s["name"], s["type"]) for s in expected.environments[0]["secrets"]]
     assert (read.apps, read.cluster) == (expected.apps, expected.cluster)
     warnings = [line for line in capsys.readouterr().err.splitlines() if "deprecated" in line]
     assert warnings[:3] == [
@@ -781,7 +786,6 @@ def test_an_apps_secret_sources_are_the_components_own_args_every_type_mistake_a
 
 def test_the_stack_reads_an_apps_secret_sources_as_app_secret_args() -> None:
     settings = parse(stack_values("dev"))
-    source = settings.apps[0].secrets[0]
-    assert stack_file_adapter(AppSecretArgs).validate_python(
-        {to_camel(k): v for k, v in source.items() if k != "keys"} | {"keys": source["keys"]}) == source
-    assert KEYS["apps[].secretSources[]"] == stack_file_keys(AppSecretArgs)
+    source = settings.apps[0]["secret_sources"][0]
+    assert StackSection(AppSecretArgs).parse(
+        {stack_key(k): v for k, v in source.items() if k != "keys"} | {"keys": source["keys"]}, "p") == source

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -35,12 +36,9 @@ def stack_plan(stack: str) -> Plan:
 
 
 def run_stack(stack: str, config: dict[str, Any], secret_keys: tuple[str, ...], offline: bool = True) -> Plan:
-    token = offline_module.OFFLINE.set(offline)
-    try:
+    with offline_module.offline() if offline else contextlib.nullcontext():
         return run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
                            stack=stack, config=config, secret_keys=secret_keys)
-    finally:
-        offline_module.OFFLINE.reset(token)
 
 
 def children_of(plan: Plan, component_type: str, name: str) -> list[RecordedResource]:
@@ -376,7 +374,7 @@ def test_a_mismatched_tls_pair_is_a_settings_error() -> None:
         run_stack("dev", config, tuple(f"eks-config-secrets:{k}" for k in secrets), offline=False)
     assert str(caught.value) == (
         "eks-config-secrets:tlsPrivateKey (private key of "
-        "eks-config-secrets:environments[0].kubernetesSecrets[1].privateKey) "
+        "eks-config-secrets:environments[0].kubernetesSecrets[1].privateKeySetting) "
         "'<private key>' does not belong to the certificate (their public keys differ): set the key that was issued "
         "with this certificate"
     )
@@ -404,8 +402,8 @@ def _dev_config(**changes: Any) -> dict[str, Any]:
 
 P = "eks-config-secrets"
 MISTAKES = [
-    ({f"{P}:cluster/kms": {"keyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"}},
-     f"{P}:cluster.kms.keyArn 'arn:aws:kms:us-east-1:123456789012:key/abc' is in region us-east-1, not in the "
+    ({f"{P}:cluster/kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
+     f"{P}:cluster.kmsKeyArn 'arn:aws:kms:us-east-1:123456789012:key/abc' is in region us-east-1, not in the "
      "cluster's region (aws:region) eu-west-1"),
     ({f"{P}:cluster/accessEntries/1/principalArn": "arn:aws:iam::123456789012:policy/developers"},
      f"{P}:cluster.accessEntries[1].principalArn 'arn:aws:iam::123456789012:policy/developers' is not an IAM role "

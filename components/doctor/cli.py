@@ -50,9 +50,11 @@ def _cluster_and_region(project_dir: Path, stack: str) -> tuple[str, str]:
     stack_file = load_stack_file(project_dir, stack)
     cluster = stack_file.config.get(f"{stack_file.project}:cluster") or {}
     region = stack_file.config.get("aws:region")
-    if not isinstance(cluster, dict) or not cluster.get("name") or not region:
-        raise SettingsError("cluster.name / aws:region", None, f"must be set in {stack_file.path} for doctor")
-    return str(cluster["name"]), str(region)
+    # `name` is the key's old name, read until the next release as the settings loader reads it.
+    name = cluster.get("clusterName", cluster.get("name")) if isinstance(cluster, dict) else None
+    if not name or not region:
+        raise SettingsError("cluster.clusterName / aws:region", None, f"must be set in {stack_file.path} for doctor")
+    return str(name), str(region)
 
 
 def dump_commands(project_dir: Path, stack: str, directory: str = "dump") -> str:

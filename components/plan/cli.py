@@ -32,7 +32,7 @@ from components.doctor.cli import add_doctor_parser, run_doctor
 from components.plan.base import BaseError, load_base
 from components.plan.diff import diff_plans
 from components.plan.engine import Plan, run_program
-from components.plan.offline import OFFLINE, UNSET_SECRETS, offline_placeholder
+from components.plan.offline import UNSET_SECRETS, offline, offline_placeholder
 from components.plan.policies import Violation, check_policies, prove_plan_access
 from components.plan.render import render_graph, render_tree, write_manifests, write_owner_grants
 from components.plan.report import render_markdown, render_text
@@ -163,17 +163,17 @@ def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = (),
     program = project_dir / "__main__.py"
     if not program.is_file():
         raise SettingsError("--project-dir", str(project_dir), "has no __main__.py (the program to plan)")
-    token = OFFLINE.set(True)
     unset_token = UNSET_SECRETS.set(unset_secrets)
     prices_token = STACK_PRICES.set(prices)
     try:
-        plan = run_program(
-            lambda: runpy.run_path(str(program), run_name="__main__"),
-            stack=stack,
-            project=stack_file.project,
-            config=stack_file.config,
-            secret_keys=stack_file.secret_keys,
-        )
+        with offline():
+            plan = run_program(
+                lambda: runpy.run_path(str(program), run_name="__main__"),
+                stack=stack,
+                project=stack_file.project,
+                config=stack_file.config,
+                secret_keys=stack_file.secret_keys,
+            )
     except MissingSettingError as error:
         if not stack_file.environments:
             raise
@@ -181,7 +181,6 @@ def evaluate_stack(project_dir: Path, stack: str, overrides: Sequence[str] = (),
     finally:
         STACK_PRICES.reset(prices_token)
         UNSET_SECRETS.reset(unset_token)
-        OFFLINE.reset(token)
     return stack_file, plan
 
 

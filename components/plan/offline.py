@@ -1,24 +1,23 @@
 """What the offline plan stands in for what it cannot have: secret settings it cannot decrypt and the TLS pair
-they would hold. The engine owns these; a settings loader only asks whether it runs offline."""
+they would hold. The engine owns these, and installs them as :data:`SECRET_SETTINGS` while it runs a program: a
+settings loader asks that hook for what is missing, and never needs to know whether it runs offline."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime
 import functools
 import hashlib
+from collections.abc import Iterator
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-__all__ = ["OFFLINE", "UNSET_SECRETS", "offline_placeholder", "placeholder_tls_pair"]
-
-OFFLINE: contextvars.ContextVar[bool] = contextvars.ContextVar("eks_config_secrets_offline", default=False)
-"""Set by the offline plan: secret settings cannot be decrypted there, so each one is a placeholder secret
-(:func:`offline_placeholder`; whether the stack file has it or not) and checks of secret *content* are left to
-``pulumi up``."""
-
+__all__ = ["SECRET_SETTINGS", "UNSET_SECRETS", "OfflineSecretSettings", "SecretSettingsHook", "offline",
+           "offline_placeholder", "placeholder_tls_pair"]
 
 def offline_placeholder(key: str, ciphertext: str | None = None) -> str:
     """The value that stands in for the secret setting ``key`` (a full key) in the offline plan.
@@ -57,3 +56,45 @@ def placeholder_tls_pair(certificate: str, private_key: str) -> tuple[str, str]:
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+class SecretSettingsHook(Protocol):
+    """What a settings loader asks about secret settings whose values it cannot read itself."""
+
+    def unset(self, key: str, referenced_by: str) -> str:
+        """The value of the secret setting ``key`` (a full key) that the stack refers to (at ``referenced_by``) but
+        does not hold; or raise the error that names it."""
+
+    def tls_pair(self, certificate: str, private_key: str) -> tuple[str, str]:
+        """The certificate and key to use for the values of two secret settings."""
+
+
+class OfflineSecretSettings:
+    """The offline plan's answers: a placeholder for each unset secret setting (listed in :data:`UNSET_SECRETS`,
+    since ``pulumi up`` would stop on it), and a throwaway pair in place of a certificate and key, so that
+    everything downstream sees valid PEM and the plan is the same on every run."""
+
+    def unset(self, key: str, referenced_by: str) -> str:
+        unset = UNSET_SECRETS.get()
+        if unset is not None and key not in unset:
+            unset.append(key)
+        return offline_placeholder(key)
+
+    def tls_pair(self, certificate: str, private_key: str) -> tuple[str, str]:
+        return placeholder_tls_pair(certificate, private_key)
+
+
+SECRET_SETTINGS: contextvars.ContextVar[SecretSettingsHook | None] = contextvars.ContextVar(
+    "eks_config_secrets_secret_settings", default=None)
+"""The hook the offline plan installs (:func:`offline`) while it runs a program; None when ``pulumi up`` runs it,
+where every secret setting is decrypted and must be set."""
+
+
+@contextlib.contextmanager
+def offline() -> Iterator[None]:
+    """Run the block as the offline plan runs a program: with :class:`OfflineSecretSettings` installed."""
+    token = SECRET_SETTINGS.set(OfflineSecretSettings())
+    try:
+        yield
+    finally:
+        SECRET_SETTINGS.reset(token)

@@ -18,12 +18,17 @@ model follows the upstream sources:
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired
 
 import yaml
+from pydantic import with_config
+
+# pydantic reads TypedDicts from typing_extensions only before Python 3.12.
+from typing_extensions import TypedDict
 
 from components.conventions import (
     CSI_DRIVER_CHART,
@@ -35,10 +40,11 @@ from components.conventions import (
 )
 from components.plan.engine import Plan, RecordedResource
 from components.policy_rules import Violation
-from components.validation import SettingsError, parse_go_duration
+from components.validation import STACK_FILE_FORM, SettingsError, parse_go_duration
 
 __all__ = ["HOURS_PER_MONTH", "ROTATION_COST_DEFAULTS", "STACK_PRICES", "AppRotationCost", "RotationCost",
-           "RotationCostSettings", "estimate_rotation_cost"]
+           "RotationCostArgs", "RotationCostSettings", "check_amount", "estimate_rotation_cost",
+           "rotation_cost_settings"]
 
 HOURS_PER_MONTH = 730
 """The month AWS prices by (8,760 hours a year / 12)."""
@@ -54,6 +60,27 @@ class RotationCostSettings:
     advisory_usd_per_month: float
 
 
+@with_config(STACK_FILE_FORM)
+class RotationCostArgs(TypedDict):
+    """The prices a stack file may set (``secretDelivery.rotationCost``), each in USD."""
+
+    secrets_manager_usd_per_10k_calls: NotRequired[float]
+    """Secrets Manager price per 10,000 API calls (AWS pricing page), for the plan's rotation estimate.
+    Omitted: 0.05."""
+    ssm_usd_per_10k_calls: NotRequired[float]
+    """Parameter Store price per 10,000 API calls: free at standard throughput, 0.05 with higher throughput.
+    Omitted: 0."""
+    advisory_usd_per_month: NotRequired[float]
+    """The plan raises the advisory violation ``rotation-cost`` above this estimate. Omitted: 10."""
+
+
+def check_amount(value: object, setting: str) -> float:
+    """Return ``value`` if it is an amount in USD (a number, 0 or more)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SettingsError(setting, value, "is not an amount in USD (a number, 0 or more)")
+    return float(value)
+
+
 ROTATION_COST_DEFAULTS = RotationCostSettings(
     # AWS Secrets Manager pricing: USD 0.05 per 10,000 API calls.
     secrets_manager_usd_per_10k_calls=0.05,
@@ -61,6 +88,11 @@ ROTATION_COST_DEFAULTS = RotationCostSettings(
     ssm_usd_per_10k_calls=0.0,
     advisory_usd_per_month=10.0,
 )
+
+def rotation_cost_settings(args: RotationCostArgs) -> RotationCostSettings:
+    """The prices that a stack file sets, the defaults for those it omits."""
+    return dataclasses.replace(ROTATION_COST_DEFAULTS, **args)
+
 
 STACK_PRICES: contextvars.ContextVar[list[RotationCostSettings] | None] = contextvars.ContextVar(
     "eks_config_secrets_stack_prices", default=None)
