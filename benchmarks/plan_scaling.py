@@ -43,7 +43,7 @@ def stack_config(apps: int) -> tuple[dict[str, Any], tuple[str, ...]]:
     for index in range(apps):
         app = copy.deepcopy(template)
         app["name"] = f"app-{index}"
-        app["secrets"][0]["secret"] = f"{{environment}}/app-{index}/database"
+        app["secretSources"][0]["secret"] = f"{{environment}}/app-{index}/database"
         generated.append(app)
     config["eks-config-secrets:apps"] = generated
     return config, stack.secret_keys

@@ -162,11 +162,13 @@ class ErrorCollector:
             self.problems.extend(error.problems)
 
     def raise_any(self) -> None:
-        """Raise the one mistake as itself, several as :class:`SettingsErrors`; nothing when there is none."""
-        if len(self.problems) == 1:
-            raise self.problems[0]
-        if self.problems:
-            raise SettingsErrors(self.problems)
+        """Raise the one mistake as itself, several as :class:`SettingsErrors` (each once: two rules may find the
+        same); nothing when there is none."""
+        problems = list({str(problem): problem for problem in self.problems}.values())
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise SettingsErrors(problems)
 
 
 T = TypeVar("T")
@@ -254,18 +256,29 @@ class StackSection(Generic[T]):
     def parse(self, value: object, path: str) -> T:
         """``value`` (the section at config path ``path``) as the type; every mistake of it at once, each named by
         its config path (``apps[1].secretSources[0].keys[0].file``), with the bad value and what is expected."""
+        parsed, errors = self.read(value, path)
+        errors.raise_any()
+        assert parsed is not None
+        return parsed
+
+    def read(self, value: object, path: str) -> tuple[T | None, ErrorCollector]:
+        """``value`` as the type (None when a value has the wrong type), and the mistakes found, so that a caller
+        may go on to the rules that relate the section's settings and report theirs with them."""
+        errors = ErrorCollector()
+        parsed: T | None = None
         try:
             parsed = self.adapter.validate_python(value)
         except ValidationError as error:
-            problems = [self._problem(loc, found, path) for loc, found in _without_handle_branches(error.errors())]
-            raise (problems[0] if len(problems) == 1 else SettingsErrors(problems)) from None
-        errors = ErrorCollector()
+            errors.problems += [self._problem(loc, found, path)
+                                for loc, found in _without_handle_branches(error.errors())]
+        # Every value of the right type is checked too, so that one run shows every mistake of the section.
+        wrong = [problem.setting for problem in errors.problems]
         for keys, check in self.checks.items():
             for where, found in _values_at(value, keys.split("."), path):
-                with errors.part():
-                    check(found, where)
-        errors.raise_any()
-        return parsed
+                if not any(w == where or w.startswith((f"{where}.", f"{where}[")) for w in wrong):
+                    with errors.part():
+                        check(found, where)
+        return parsed, errors
 
     def _problem(self, loc: tuple[str | int, ...], found: ErrorDetails, path: str) -> SettingsError:
         where = path + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)

@@ -229,6 +229,7 @@ class _SecretSettings:
 
     def value(self, key: str, referenced_by: str) -> str:
         """The text of secret setting ``key`` (to check its content, and only then to wrap as a secret)."""
+        _check_setting_name(key, referenced_by)
         self.referenced.add(key)
         full_key = f"{PROJECT}:{key}"
         if key in self.values and key not in self.secret_keys:
@@ -256,8 +257,11 @@ def _secret(text: str) -> pulumi.Output[str]:
 
 def _cluster(value: object, region: str) -> SecureClusterSettings:
     path = f"{PROJECT}:cluster"
-    cluster: SecureClusterSettings = SECTIONS["cluster"].parse(value, path)
-    errors = ErrorCollector()
+    read: SecureClusterSettings | None
+    read, errors = SECTIONS["cluster"].read(value, path)
+    if read is None:
+        errors.raise_any()
+    cluster = cast(SecureClusterSettings, read)
     with errors.part():
         check_subnet_ids(list(cast(Sequence[str], cluster["subnet_ids"])), f"{path}.subnetIds")
     with errors.part():
@@ -285,17 +289,24 @@ def _cluster(value: object, region: str) -> SecureClusterSettings:
 
 def _secret_delivery(value: object) -> SecretDeliverySection:
     path = f"{PROJECT}:secretDelivery"
-    delivery: SecretDeliverySection = SECTIONS["secretDelivery"].parse(value, path)
-    csi = delivery.get("csi", {})
-    check_install_mode(csi.get("install", INSTALLS[0]), csi.get("sync_secret", DEFAULT_SYNC_SECRET),
-                       f"{path}.csi.install")
-    return delivery
+    read: SecretDeliverySection | None
+    read, errors = SECTIONS["secretDelivery"].read(value, path)
+    if read is not None:
+        csi = read.get("csi", {})
+        with errors.part():
+            check_install_mode(csi.get("install", INSTALLS[0]), csi.get("sync_secret", DEFAULT_SYNC_SECRET),
+                               f"{path}.csi.install")
+    errors.raise_any()
+    return cast(SecretDeliverySection, read)
 
 
 def _environment(value: object, path: str, project_dir: Path, secrets: _SecretSettings) -> EnvironmentArgs:
     """One of ``environments``, as :class:`~components.environment.Environment` takes it."""
-    env: EnvironmentSection = SECTIONS["environments"].parse(value, path)
-    errors = ErrorCollector()
+    read: EnvironmentSection | None
+    read, errors = SECTIONS["environments"].read(value, path)
+    if read is None:
+        errors.raise_any()
+    env = cast(EnvironmentSection, read)
     namespace = env.get("namespace", env["name"])
     with errors.part():
         check_environment_namespace(namespace, f"{path}.namespace" if "namespace" in env else f"{path}.name")
@@ -414,9 +425,8 @@ def _kubernetes_secret(secret: KubernetesSecretSection, path: str, secrets: _Sec
     return args
 
 
-def _app(app: AppSection, path: str, environments: Sequence[str], delivery: SecretDeliverySection,
-         region: str) -> None:
-    """The rules that relate an app's settings to one another and to the stack's delivery (all mistakes at once)."""
+def _app(app: AppSection, path: str, environments: Sequence[str], region: str) -> None:
+    """The rules that relate an app's settings to one another (all mistakes at once)."""
     errors = ErrorCollector()
     for i, env in enumerate(app.get("environments", [])):
         with errors.part():
@@ -427,13 +437,6 @@ def _app(app: AppSection, path: str, environments: Sequence[str], delivery: Secr
     for j, source in enumerate(sources):
         with errors.part():
             _secret_source(source, f"{path}.secretSources[{j}]", region, j)
-    backend = app.get("backend", delivery.get("backend", BACKENDS[0]))
-    if backend == "csi":
-        with errors.part():
-            check_env_needs_sync(delivery.get("csi", {}).get("sync_secret", DEFAULT_SYNC_SECRET),
-                                 [(f"{path}.secretSources[{j}].keys[{k}].env", key["env"])
-                                  for j, source in enumerate(sources)
-                                  for k, key in enumerate(source["keys"]) if "env" in key])
     with errors.part():
         check_unique([e["name"] for e in app.get("env", [])] + [e["name"] for e in app.get("secret_env", [])]
                      + [k["env"] for s in sources for k in s["keys"] if "env" in k], f"{path} environment variable")
@@ -441,11 +444,6 @@ def _app(app: AppSection, path: str, environments: Sequence[str], delivery: Secr
         check_unique([k["file"] for s in sources for k in s["keys"]], f"{path}.secretSources[].keys[].file")
     with errors.part():
         _check_mount_paths(app, path)
-    for key in ("failover_region", "restart_on_file_rotation"):
-        with errors.part():
-            if app.get(key) and backend != "csi":
-                raise SettingsError(f"{path}.{stack_key(key)}", app.get(key),
-                                    "applies to the csi backend only (a Secrets Store CSI provider feature)")
     failover = app.get("failover_region")
     with errors.part():
         if failover == region:
@@ -455,13 +453,8 @@ def _app(app: AppSection, path: str, environments: Sequence[str], delivery: Secr
                                                                     "secrets, or remove it")
     if "target_role_arn" in app:
         with errors.part():
-            where = f"{path}.targetRoleArn"
-            check_no_wildcard(app["target_role_arn"], where, "IAM role")
-            check_arn(app["target_role_arn"], where, service="iam", resource_prefix="role/")
-            if (identity(app), backend) != ("pod-identity", "csi"):
-                raise SettingsError(where, app["target_role_arn"], "needs identity pod-identity and backend csi: EKS "
-                                                                   "Pod Identity chains to it (the association's "
-                                                                   "targetRoleArn)")
+            check_no_wildcard(app["target_role_arn"], f"{path}.targetRoleArn", "IAM role")
+            check_arn(app["target_role_arn"], f"{path}.targetRoleArn", service="iam", resource_prefix="role/")
     for i, source in enumerate(sources):
         replica_key = source.get("failover_kms_key_arn")
         with errors.part():
@@ -473,6 +466,30 @@ def _app(app: AppSection, path: str, environments: Sequence[str], delivery: Secr
                 # A stack file gives plain text (a program's Output never comes from it).
                 check_arn_region(cast(str, replica_key), failover, f"{path}.secretSources[{i}].failoverKmsKeyArn",
                                  "the app's failoverRegion")
+    errors.raise_any()
+
+
+def _app_delivery(app: AppSection, path: str, delivery: SecretDeliverySection) -> None:
+    """The rules that relate an app's settings to the stack's secret delivery (all mistakes at once)."""
+    errors = ErrorCollector()
+    sources = list(app.get("secret_sources", []))
+    backend = app.get("backend", delivery.get("backend", BACKENDS[0]))
+    if backend == "csi":
+        with errors.part():
+            check_env_needs_sync(delivery.get("csi", {}).get("sync_secret", DEFAULT_SYNC_SECRET),
+                                 [(f"{path}.secretSources[{j}].keys[{k}].env", key["env"])
+                                  for j, source in enumerate(sources)
+                                  for k, key in enumerate(source["keys"]) if "env" in key])
+    for key in ("failover_region", "restart_on_file_rotation"):
+        with errors.part():
+            if app.get(key) and backend != "csi":
+                raise SettingsError(f"{path}.{stack_key(key)}", app.get(key),
+                                    "applies to the csi backend only (a Secrets Store CSI provider feature)")
+    with errors.part():
+        if "target_role_arn" in app and (identity(app), backend) != ("pod-identity", "csi"):
+            raise SettingsError(f"{path}.targetRoleArn", app["target_role_arn"],
+                                "needs identity pod-identity and backend csi: EKS Pod Identity chains to it (the "
+                                "association's targetRoleArn)")
     if any("esc_environment" in source for source in sources):
         with errors.part():
             if backend != "external-secrets":
@@ -747,10 +764,16 @@ def parse_settings(
         app_values = _items(config, "apps", required=False)
     for i, value in enumerate(app_values):
         with errors.part():
-            app: AppSection = SECTIONS["apps"].parse(value, f"{PROJECT}:apps[{i}]")
-            if delivery is not None:
-                _app(app, f"{PROJECT}:apps[{i}]", env_names, delivery, region)
-            apps.append(app)
+            app: AppSection | None
+            app, found = SECTIONS["apps"].read(value, f"{PROJECT}:apps[{i}]")
+            if app is not None:
+                with found.part():
+                    _app(app, f"{PROJECT}:apps[{i}]", env_names, region)
+                if delivery is not None:
+                    with found.part():
+                        _app_delivery(app, f"{PROJECT}:apps[{i}]", delivery)
+                apps.append(app)
+            found.raise_any()
     errors.raise_any()
     assert cluster is not None and delivery is not None
     settings = StackSettings(stack=stack, region=region, partition=partition_of(region), cluster=cluster,

@@ -789,3 +789,89 @@ def test_the_stack_reads_an_apps_secret_sources_as_app_secret_args() -> None:
     source = settings.apps[0]["secret_sources"][0]
     assert StackSection(AppSecretArgs).parse(
         {stack_key(k): v for k, v in source.items() if k != "keys"} | {"keys": source["keys"]}, "p") == source
+
+
+def test_every_mistake_of_several_sections_and_several_in_one_item_is_reported_at_once() -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    values["cluster"]["version"] = "1.10"
+    values["cluster"]["logRetentionDays"] = 45
+    values["cluster"]["kmsDeletionWindowDays"] = "30"
+    values["secretDelivery"]["csi"]["rotationPollInterval"] = "2"
+    values["secretDelivery"]["rotationCost"] = {"ssmUsdPer10kCalls": -1}
+    environment = values["environments"][0]
+    environment["podSecurity"] = "strict"
+    environment["configMaps"][0]["data"]["DATABASE_PORT"] = 5432
+    environment["kubernetesSecrets"][2]["username"] = "bot:team"
+    app = values["apps"][0]
+    app["replicas"] = -1
+    app["identity"] = "iam"
+    app["env"][0]["name"] = "1X"
+    app["secretSources"][0]["keys"][0]["file"] = "db/user"
+    app["secretSources"][1]["parameter"] = "/{environment}/app/*"
+    with pytest.raises(SettingsErrors) as caught:
+        parse(values)
+    p = "eks-config-secrets"
+    # A value of the wrong type is reported first, then the rules of the values of the right type, section by section.
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{p}:cluster.kmsDeletionWindowDays '30' is not a whole number of days from 7 to 30",
+        f"{p}:cluster.version '1.10' is not a Kubernetes version that EKS offers (one of: 1.32, 1.33, 1.34, 1.35; "
+        "quote it)",
+        f"{p}:cluster.logRetentionDays 45 is not a CloudWatch Logs retention period (one of 1, 3, 5, 7, 14, 30, 60, "
+        "90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
+        f"{p}:secretDelivery.csi.rotationPollInterval '2' is not a Go duration (a positive number with a unit: '90s', "
+        "'2m', '1h30m')",
+        f"{p}:secretDelivery.rotationCost.ssmUsdPer10kCalls -1 is not an amount in USD (a number, 0 or more)",
+        f"{p}:environments[0].configMaps[0].data.DATABASE_PORT 5432 is not a string (quote numbers and booleans)",
+        f"{p}:environments[0].podSecurity 'strict' is not one of: restricted, baseline, privileged",
+        f"{p}:environments[0].kubernetesSecrets[2].username 'bot:team' must be a non-empty user name without ':'",
+        f"{p}:apps[0].replicas -1 is not a whole number from 0 to 100",
+        f"{p}:apps[0].identity 'iam' is not one of: irsa, pod-identity",
+        f"{p}:apps[0].env[0].name '1X' is not an environment variable name (letters, digits, '_')",
+        f"{p}:apps[0].secretSources[0].keys[0].file 'db/user' is not a file name ([-._a-zA-Z0-9]+): it becomes a file "
+        "and a Secret key",
+        f"{p}:apps[0].secretSources[1].parameter '/{{environment}}/app/*' contains a wildcard ('*' or '?'): name "
+        "exactly one SSM parameter (its full name, or an ARN with its account, region and name)",
+    ]
+    assert len(caught.value.errors or []) == 13
+
+
+def test_an_empty_reason_to_read_secrets_as_env_vars_is_refused_by_its_key(dev_values: dict[str, Any]) -> None:
+    dev_values["apps"][0]["secretsAsEnvReason"] = " "
+    assert error_of(dev_values) == (
+        "eks-config-secrets:apps[0].secretsAsEnvReason ' ' is not a reason: say in words why, or remove it")
+
+
+@pytest.mark.parametrize(("old", "new", "field", "value"), [
+    ({"name": "ecs-dev"}, "clusterName", "cluster_name", "ecs-dev"),
+    ({"kms": {"keyArn": "arn:aws:kms:eu-west-1:123456789012:key/abc"}}, "kmsKeyArn", "kms_key_arn",
+     "arn:aws:kms:eu-west-1:123456789012:key/abc"),
+    ({"kms": {"deletionWindowDays": 7}}, "kmsDeletionWindowDays", "kms_deletion_window_days", 7)])
+def test_the_clusters_old_keys_are_read_as_its_components_own(capsys: pytest.CaptureFixture[str], old: dict[str, Any],
+                                                              new: str, field: str, value: object) -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    if "name" in old:
+        del values["cluster"]["clusterName"]
+    values["cluster"] |= old
+    cluster = parse(values).cluster
+    assert cluster[field] == value and "kms" not in cluster
+    assert f"eks-config-secrets:cluster.{'name' if 'name' in old else 'kms.' + new[3].lower() + new[4:]}" in (
+        capsys.readouterr().err)
+
+
+def test_the_old_names_of_the_secret_setting_keys_are_read_with_a_message_naming_the_new_key(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    values = copy.deepcopy(stack_values("dev"))
+    environment = values["environments"][0]
+    environment["checksumKey"] = environment.pop("checksumKeySetting")
+    tls = environment["kubernetesSecrets"][1]
+    tls["certificate"], tls["privateKey"] = tls.pop("certificateSetting"), tls.pop("privateKeySetting")
+    read = parse(values)
+    checksum_key = read.environments[0]["checksum_key"]
+    assert isinstance(checksum_key, pulumi.Output)
+    assert _sync_await(checksum_key.future()) == offline_placeholder("eks-config-secrets:checksumKey")
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "deprecated" in line]
+    assert [w.split(" is deprecated")[0] for w in warnings] == [
+        "warning: eks-config-secrets:environments[0].checksumKey",
+        "warning: eks-config-secrets:environments[0].kubernetesSecrets[1].certificate",
+        "warning: eks-config-secrets:environments[0].kubernetesSecrets[1].privateKey"]
+    assert warnings[0].endswith("rename it to checksumKeySetting")

@@ -20,6 +20,9 @@ CHOICE_SETS = [
     ("restricted", "baseline", "privileged"),
     ("Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson"),
     ("STANDARD", "EXTENDED"),
+    ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"),
+    ("api", "audit", "authenticator"),
+    ("api", "audit", "authenticator", "controllerManager", "scheduler"),
 ]
 # (The refresh and rotation-poll defaults are both an hour, two settings that happen to agree.)
 DEFAULTS = ["1.33", "/mnt/secrets", "AmazonEKSViewPolicy", "t3.medium", "kube-system"]

@@ -9,12 +9,14 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.app_secrets import AppSecrets
+from components.conventions import SECRETS_AS_ENV_REASON_ANNOTATION
 from components.csi_driver import SecretsStoreCsiDriver
 from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import Plan, run_program
 from components.plan.policies import check_policies
 from components.pod_spec import (
     PodInput,
+    env_from_secret_key,
     http_probe,
     pod_security_context,
     read_only_mount,
@@ -103,6 +105,31 @@ def test_a_workload_that_calls_the_api_gets_its_token_and_says_why() -> None:
     assert account["metadata"]["annotations"] == {
         "eks-config-secrets.io/automount-token-reason": "watches its ConfigMap"}
     assert check_policies(plan) == []
+
+
+_SECRET_ENV = PodInput(env=[env_from_secret_key("API_TOKEN", "web-api", "API_TOKEN")], secret_names=["web-api"])
+
+
+def test_a_workload_reading_secrets_as_env_vars_without_a_reason_gets_the_advisory() -> None:
+    plan = workload_plan(inputs=[_SECRET_ENV])
+    assert [v.rule for v in check_policies(plan) if v.rule == "secrets-as-files"] == ["secrets-as-files"]
+    metadata = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["metadata"]
+    assert SECRETS_AS_ENV_REASON_ANNOTATION not in metadata.get("annotations", {})
+
+
+def test_a_workload_that_says_why_it_reads_secrets_as_env_vars_carries_the_reason_and_no_advisory() -> None:
+    plan = workload_plan(inputs=[_SECRET_ENV], secrets_as_env_reason=" reads its environment only ")
+    annotations = plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[SECRETS_AS_ENV_REASON_ANNOTATION] == "reads its environment only"
+    assert [v for v in check_policies(plan) if v.rule == "secrets-as-files"] == []
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_empty_reason_to_read_secrets_as_env_vars_is_refused(reason: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        workload_plan(inputs=[_SECRET_ENV], secrets_as_env_reason=reason)
+    assert str(caught.value) == (
+        f"WorkloadArgs.secrets_as_env_reason {reason!r} is not a reason: say in words why, or remove it")
 
 
 def test_writable_secret_mount_is_refused() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from components.policy_rules import (
     Violation,
     evaluate,
 )
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, stack_values
 from tests.policy_rules.helpers import view
 
 
@@ -76,14 +77,22 @@ def test_evaluate_passes_each_rule_its_configuration() -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_project_stacks_have_no_violations(stack: str) -> None:
-    """Nothing but one advisory: the reference apps read some secrets as environment variables on purpose
-    (``keys[].env``, for applications that read only their environment), which ``secrets-as-files`` reports on
-    each app's Deployment and nowhere else."""
+    """None at all: the reference apps that read some secrets as environment variables on purpose (``keys[].env``,
+    for applications that read only their environment) say why (``secretsAsEnvReason``), which ``secrets-as-files``
+    accepts; without the reason the advisory reports each such app's Deployment and nothing else."""
     _, plan = evaluate_stack(ROOT, stack)
-    found = [v.as_json() for v in check_policies(plan)]
-    assert [v for v in found if v["rule"] != "secrets-as-files"] == []
-    assert found, "the reference apps read secrets through env vars: the advisory should say so"
-    assert all(v["enforcement"] == "advisory" and v["urn"].endswith("-app-deployment") for v in found)
+    assert [v.as_json() for v in check_policies(plan)] == []
+    without_reason = evaluate_stack(ROOT, stack, overrides=[_without_reason(stack)])[1]
+    found = [v.as_json() for v in check_policies(without_reason)]
+    assert [v["rule"] for v in found] == ["secrets-as-files"]
+    assert found[0]["enforcement"] == "advisory" and found[0]["urn"].endswith("-app-deployment")
+
+
+def _without_reason(stack: str) -> str:
+    """A ``plan --config`` override: the stack's apps as they are, but the first app's reason removed."""
+    apps = stack_values(stack)["apps"]
+    del apps[0]["secretsAsEnvReason"]
+    return f"apps={json.dumps(apps)}"
 
 
 def _run(program_source: str) -> list[Violation]:
