@@ -7,7 +7,7 @@ from typing import NotRequired, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import with_config
+from pydantic import ConfigDict, with_config
 
 # pydantic reads TypedDicts from typing_extensions only before Python 3.12.
 from typing_extensions import TypedDict
@@ -61,7 +61,8 @@ _MIN_CHECKSUM_KEY_LENGTH = 16
 _MANAGED = {"app.kubernetes.io/managed-by": "pulumi"}
 
 
-@with_config(STACK_FILE_FORM)
+# A ConfigMap value may be empty (an env var set to ""); its name may not, and its rule says so.
+@with_config(STACK_FILE_FORM | ConfigDict(str_min_length=0))
 class ConfigMapSettings(TypedDict):
     """What a stack file sets of a ConfigMap (``environments[].configMaps[]``), besides its files, which it names by
     path: :class:`ConfigMapArgs` holds their content."""

@@ -84,7 +84,7 @@ class SecretDeliverySection(TypedDict):
     """The prices of the plan's rotation estimate. Omitted: all of their defaults."""
 
 
-@with_config(STACK_FILE_FORM)
+@with_config(ConfigMapSettings.__pydantic_config__)  # type: ignore[attr-defined]
 class ConfigMapSection(ConfigMapSettings):
     files: NotRequired[Sequence[str]]
     """Files relative to the project directory; the file name is the key (``kubectl create configmap

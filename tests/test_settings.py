@@ -875,3 +875,11 @@ def test_the_old_names_of_the_secret_setting_keys_are_read_with_a_message_naming
         "warning: eks-config-secrets:environments[0].kubernetesSecrets[1].certificate",
         "warning: eks-config-secrets:environments[0].kubernetesSecrets[1].privateKey"]
     assert warnings[0].endswith("rename it to checksumKeySetting")
+
+
+def test_a_config_map_value_may_be_empty_but_its_name_may_not(dev_values: dict[str, Any]) -> None:
+    dev_values["environments"][0]["configMaps"][0]["data"]["FEATURE_FLAGS"] = ""
+    assert parse(dev_values).environments[0]["config_maps"][0]["data"]["FEATURE_FLAGS"] == ""
+    dev_values["environments"][0]["configMaps"][0]["name"] = ""
+    assert error_of(dev_values).startswith(
+        "eks-config-secrets:environments[0].configMaps[0].name '' is not a valid Kubernetes object name")
