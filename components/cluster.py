@@ -58,6 +58,7 @@ __all__ = [
     "SecureCluster",
     "SecureClusterArgs",
     "SecureClusterSettings",
+    "check_node_group_size",
     "deploying_principal",
 ]
 
@@ -189,7 +190,8 @@ def _check_strings(value: object, setting: str) -> list[str]:
     return list(value)
 
 
-def _check_size(value: object, setting: str) -> int:
+def check_node_group_size(value: object, setting: str) -> int:
+    """Return ``value`` if it is a node count of a managed node group (EKS allows at most 1,000: service quotas)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
         raise SettingsError(setting, value, "is not a whole number from 0 to 1000")
     return value
@@ -281,7 +283,7 @@ class _Settings:
         if not self.instance_types:
             raise SettingsError(f"{prefix}.instance_types", self.instance_types, "must list at least one instance type")
         self.min_size, self.desired_size, self.max_size = (
-            _check_size(node_group.get(key, DEFAULT_NODE_GROUP_SIZES[key]), f"{prefix}.{key}")
+            check_node_group_size(node_group.get(key, DEFAULT_NODE_GROUP_SIZES[key]), f"{prefix}.{key}")
             for key in ("min_size", "desired_size", "max_size"))
         check_node_group_sizes(
             {"min_size": self.min_size, "desired_size": self.desired_size, "max_size": self.max_size}, prefix

@@ -17,7 +17,7 @@ from pydantic import with_config
 from typing_extensions import TypedDict
 
 from components.app_secrets import BACKENDS, IDENTITIES, AppSecretArgs, AppSecretsSettings
-from components.cluster import SUPPORT_TYPES
+from components.cluster import SUPPORT_TYPES, check_node_group_size
 from components.csi_driver import INSTALLS, SecretsStoreCsiDriverSettings
 from components.environment import (
     POD_SECURITY_LEVELS,
@@ -231,6 +231,9 @@ CLUSTER_CHECKS: dict[str, Check] = {
     "logRetentionDays": check_log_retention_days,
     "kmsDeletionWindowDays": check_kms_deletion_window,
     "supportType": check_choice(SUPPORT_TYPES),
+    "nodeGroup.minSize": check_node_group_size,
+    "nodeGroup.desiredSize": check_node_group_size,
+    "nodeGroup.maxSize": check_node_group_size,
     "accessEntries.principalArn": check_principal_arn,
     "accessEntries.accessPolicy": check_choice(ACCESS_POLICIES),
     "accessEntries.namespaces": _each(check_dns1123_label),

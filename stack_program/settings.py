@@ -279,9 +279,6 @@ def _cluster(value: object, region: str) -> SecureClusterSettings:
         sizes = {"minSize": group.get("min_size", DEFAULT_NODE_GROUP_SIZES["min_size"]),
                  "desiredSize": group.get("desired_size", DEFAULT_NODE_GROUP_SIZES["desired_size"]),
                  "maxSize": group.get("max_size", DEFAULT_NODE_GROUP_SIZES["max_size"])}
-        for key, size in sizes.items():
-            if not 0 <= size <= 1000:  # EKS allows at most 1,000 nodes in a managed node group (service quotas)
-                raise SettingsError(f"{path}.nodeGroup.{key}", size, "is not a whole number from 0 to 1000")
         check_node_group_sizes(sizes, f"{path}.nodeGroup")
     errors.raise_any()
     return cluster
