@@ -1,17 +1,30 @@
 """examples/yaml-app/Pulumi.yaml: a Pulumi YAML program that uses the package, checked against schema.json.
 
-No Pulumi CLI runs it here. What is checked is what Pulumi YAML's type checker checks against a package schema
-(pulumi/pulumi-yaml v1.38.1 ``pkg/pulumiyaml/analyser.go``): every resource type of the package exists, every
-property is an input of it, every required input is given, literals have the schema's type, and every output read
-from a package component exists with a compatible type. Beyond it: a reference to a resource's output only feeds
-an input that is not ``plain``, since the host hands such a value to the Python constructor as an Output
-(``ProviderServicer._select_value``), which a plain argument's validation refuses, and a TypeScript SDK would not
-compile it.
+No Pulumi CLI runs it here. What is checked is what Pulumi YAML checks before it deploys (pulumi/pulumi-yaml v1.38.1):
+every resource type of the package exists, every property is an input of it, every required input is given, literals
+have the schema's type (``pkg/pulumiyaml/analyser.go``, ``isAssignable``), and every ``${...}`` in any string names a
+config key, a variable, a resource or ``pulumi`` (``sort.go``: an unknown name is a missing node), read with Pulumi
+YAML's own grammar: ``$$`` escapes a ``$``, and a string that is exactly one ``${...}`` keeps the value's type while
+any other string with ``${...}`` is a string (``ast/interpolation.go``, ``ast/expr.go``); a property access is a name
+followed by ``.name``, ``[0]`` or ``["key"]`` (``ast/property.go``). A config key has the type that its ``type:``
+declares (``config/config.go``), or its default's. An output read from a package component exists with a compatible
+type; of another provider's resource only the resource name is checked (its schema is not vendored here).
+
+Beyond it, three rules:
+- an input the schema marks ``plain`` takes no Output. A string that interpolates an Output is one (``run.go``,
+  ``evaluateInterpolations`` applies over it), and the Outputs are a resource's outputs, an ``fn::invoke``, an
+  ``fn::secret``, a secret config key and any variable that reads one. The host hands such a value to the Python
+  constructor as an Output (``ProviderServicer._select_value``), which a plain argument's validation refuses, and a
+  TypeScript SDK would not compile it;
+- a whole resource fits only an input whose type is that resource: Pulumi YAML would coerce it into a string input
+  as its URN (``isAssignable``), which no input of this package wants;
+- a whole resource inside a longer string is refused (it would print the resource object, not one of its outputs).
 """
 
+import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import yaml
@@ -22,8 +35,16 @@ from tests.validators import pulumi_schema_errors
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM = ROOT / "examples" / "yaml-app" / "Pulumi.yaml"
 PROJECT_SCHEMA = ROOT / "reference" / "pulumi" / "v3.259.0" / "project.json"
-_REFERENCE = re.compile(r"^\$\{([^}]+)\}$")
-_LITERAL_TYPES = {"string": str, "boolean": bool, "integer": int, "number": (int, float)}
+# One step of a property access: `.`, `[0]`, `["key"]` (a `\"` inside the key is a quote), or a name, which runs up to
+# the next `.`, `[` or `}` (so `payments-environment` and `yaml-app:region` are names).
+_ACCESSOR = re.compile(r'\.|\[(\d+)\]|\["((?:\\"|[^"])*)"\]|([^.\[}]+)')
+_LITERAL_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str, "boolean": bool, "integer": int, "number": (int, float)}
+_CONFIG_TYPES = {"string": "string", "bool": "boolean", "boolean": "boolean", "int": "integer", "integer": "integer",
+                 "number": "number", "object": "map<Any>"}
+# A config key without `type:` has its default's type.
+_DEFAULT_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+_PULUMI_VALUES = {"cwd", "organization", "project", "rootDirectory", "stack"}
 
 
 def _load() -> dict[str, Any]:
@@ -42,29 +63,90 @@ def _shape(prop: dict[str, Any]) -> str:
     return str(prop.get("type"))
 
 
+def _config_type(declared: str) -> str:
+    """A config ``type:`` (case-insensitive, ``List<T>``) as a :func:`_shape` string; ``Any`` if unknown."""
+    declared = declared.lower()
+    if declared.startswith("list<") and declared.endswith(">"):
+        return f"array<{_config_type(declared[5:-1].strip())}>"
+    return _CONFIG_TYPES.get(declared, "Any")
+
+
+def _interpolations(text: str) -> tuple[list[tuple[str, list[str | int]]], bool]:
+    """The property accesses ``text`` interpolates (as written, and as steps), and whether ``text`` is exactly one.
+
+    Raises ValueError on a ``${`` that is not a property access closed by ``}``."""
+    accesses: list[tuple[str, list[str | int]]] = []
+    literal, i = False, 0
+    while i < len(text):
+        if text.startswith("$$", i):
+            literal, i = True, i + 2
+        elif text.startswith("${", i):
+            start, i = i + 2, i + 2
+            steps: list[str | int] = []
+            while not text.startswith("}", i):
+                step = _ACCESSOR.match(text, i)
+                if step is None:
+                    raise ValueError(f"{text[start - 2:]!r} is not a property access closed by }}")
+                index, key, name = step.groups()
+                if index is not None:
+                    steps.append(int(index))
+                elif key is not None:
+                    steps.append(key.replace('\\"', '"'))
+                elif name is not None:
+                    steps.append(name)
+                i = step.end()
+            if not steps:
+                raise ValueError("'${}' names nothing")
+            accesses.append((text[start:i], steps))
+            i += 1
+        else:
+            literal, i = True, i + 1
+    return accesses, len(accesses) == 1 and not literal
+
+
+class Read(NamedTuple):
+    """What a string stands for: its name in messages, its type (a :func:`_shape` string), whether it is an Output
+    (and which access makes it one), and the type token if it is a whole resource."""
+
+    name: str
+    type: str
+    output: str = ""
+    resource: str = ""
+
+
 class Checker:
     """Walks the program's use of the package and collects one message per mistake."""
 
     def __init__(self, program: dict[str, Any], document: dict[str, Any]) -> None:
         self.program, self.document = program, document
         self.problems: list[str] = []
-        self.config = set(program.get("config", {}))
-        variables = program.get("variables", {})
-        # A variable computed only from config by fn::select/fn::split is known at preview; an invoke's is not.
-        self.plain_variables = {name for name, value in variables.items() if "fn::invoke" not in value}
-        self.output_variables = set(variables) - self.plain_variables
+        self.config: dict[str, Any] = program.get("config", {})
+        self.variables: dict[str, Any] = program.get("variables", {})
+        self.resources: dict[str, Any] = program["resources"]
+        # A variable is an Output if its expression reads one, possibly through other variables: grow to a fixpoint.
+        self.output_variables: set[str] = set()
+        while (grown := {name for name, value in self.variables.items() if self._reads_output(value)}) \
+                != self.output_variables:
+            self.output_variables = grown
 
     def run(self) -> list[str]:
-        for name, resource in self.program["resources"].items():
-            for option in ("providers", "dependsOn"):
-                for ref in resource.get("options", {}).get(option, []):
-                    self._reference(f"{name}.options.{option}", ref, None)
+        for name, value in self.variables.items():
+            self._walk(f"variables.{name}", value)
+        for name, resource in self.resources.items():
+            for option, value in resource.get("options", {}).items():
+                if option not in ("providers", "dependsOn"):
+                    self._walk(f"{name}.options.{option}", value)
+                    continue
+                for i, ref in enumerate(value):
+                    read = self._string(f"{name}.options.{option}[{i}]", ref)
+                    if read is not None and not read.resource:
+                        self.problems.append(f"{name}.options.{option}[{i}]: {ref!r} is not a resource")
+            self._walk(f"{name}.get", resource.get("get", {}))
             if resource["type"].startswith(f"{PACKAGE_NAME}:"):
                 self._component(name, resource)
             else:
-                self._walk_references(name, resource.get("properties", {}))
-        for key, value in self.program.get("outputs", {}).items():
-            self._reference(f"outputs.{key}", value, None)
+                self._walk(name, resource.get("properties", {}))
+        self._walk("outputs", self.program.get("outputs", {}))
         return self.problems
 
     def _component(self, name: str, resource: dict[str, Any]) -> None:
@@ -86,8 +168,10 @@ class Checker:
             self._value(f"{where}.{key}", item, properties[key])
 
     def _value(self, where: str, value: Any, prop: dict[str, Any]) -> None:
-        if isinstance(value, str) and _REFERENCE.match(value):
-            self._reference(where, value, prop)
+        if isinstance(value, str):
+            read = self._string(where, value)
+            if read is not None:
+                self._fits(where, read, prop)
             return
         ref = prop.get("$ref", "")
         if ref == "pulumi.json#/Any":
@@ -120,51 +204,114 @@ class Checker:
             if not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool)):
                 self.problems.append(f"{where}: {value!r} is not a {kind}")
 
-    def _reference(self, where: str, value: str, prop: dict[str, Any] | None) -> None:
-        target = _REFERENCE.match(value)
-        if target is None:
-            self.problems.append(f"{where}: {value!r} is not a ${{...}} reference")
+    def _fits(self, where: str, read: Read, prop: dict[str, Any]) -> None:
+        """One message if ``read`` cannot be given to the input ``prop``: its type, or an Output into a plain one."""
+        wanted = _shape(prop)
+        token = unquote(prop.get("$ref", "").partition("#/resources/")[2])
+        if read.output and prop.get("plain"):
+            reads = f" (it reads {read.output})" if read.output != read.name else ""
+            self.problems.append(f"{where} is a plain input, but {read.name} is an Output{reads}: give a literal, a "
+                                 f"config key or a variable computed from them")
+        elif "Any" in (wanted, read.type):
             return
-        head, _, attribute = target.group(1).partition(".")
-        if head in self.config or head in self.plain_variables:
-            return
-        if head in self.output_variables:
-            self._takes_output(where, prop)
-            return
-        resource = self.program["resources"].get(head)
+        elif read.resource or token:
+            if read.resource != token:
+                fix = f": give one of its outputs, ${{{read.name}.<output>}}" if not token else ""
+                self.problems.append(f"{where}: {read.name} is {f'a {read.resource}' if read.resource else read.type}, "
+                                     f"the input takes {wanted}{fix}")
+        elif not (read.type == wanted
+                  or (wanted in ("integer", "number") and read.type in ("integer", "number"))
+                  # Pulumi YAML prints a number or a boolean into a string input, and a map fits an object type.
+                  or (wanted == "string" and read.type in ("integer", "number", "boolean"))
+                  or (wanted.startswith("#/types/") and read.type.startswith("map<"))):
+            self.problems.append(f"{where}: {read.name} is {read.type}, the input takes {wanted}")
+
+    def _string(self, where: str, text: str) -> Read | None:
+        """What ``text`` stands for, once every ``${...}`` in it is checked; None after a mistake."""
+        try:
+            accesses, bare = _interpolations(text)
+        except ValueError as error:
+            self.problems.append(f"{where}: {error}")
+            return None
+        reads = [read for written, steps in accesses if (read := self._read(where, written, steps)) is not None]
+        if len(reads) < len(accesses):
+            return None
+        if bare:
+            return reads[0]
+        for read in reads:
+            if read.resource:
+                self.problems.append(f"{where}: {text!r} prints the whole resource {read.name}: interpolate one of "
+                                     f"its outputs, ${{{read.name}.<output>}}")
+                return None
+        return Read(repr(text), "string", next((read.output for read in reads if read.output), ""))
+
+    def _read(self, where: str, written: str, steps: list[str | int]) -> Read | None:
+        """What one property access reads, or None (and a message) if it names nothing."""
+        name, rest = str(steps[0]), steps[1:]
+        output = written if self._output(steps) else ""
+        if (key := self._config_key(name)) in self.config:
+            decl = self.config[key] if isinstance(self.config[key], dict) else {"default": self.config[key]}
+            declared = _config_type(str(decl["type"])) if "type" in decl else \
+                _DEFAULT_TYPES.get(type(decl.get("default")), "Any")
+            return Read(written, "Any" if rest else declared, output)
+        if name in self.variables:
+            return Read(written, "Any", output)
+        if name == "pulumi":
+            if len(rest) == 1 and rest[0] in _PULUMI_VALUES:
+                return Read(written, "string")
+            self.problems.append(f"{where}: ${{{written}}} is not one of "
+                                 f"{', '.join(f'pulumi.{value}' for value in sorted(_PULUMI_VALUES))}")
+            return None
+        resource = self.resources.get(name)
         if resource is None:
-            self.problems.append(f"{where}: {head} is not a config key, variable or resource of the program")
-            return
-        wanted = prop.get("$ref", "") if prop is not None else ""
-        # A resource of this package (#/resources/<token>) or of another (/aws/v7.51.1/schema.json#/resources/...).
-        token = unquote(wanted.partition("#/resources/")[2])
-        if not attribute and token and token != resource["type"]:
-            self.problems.append(f"{where}: {head} is a {resource['type']}, the input takes {wanted}")
-        if attribute:
-            self._takes_output(where, prop)
-            if resource["type"].startswith(f"{PACKAGE_NAME}:"):
-                outputs = self.document["resources"][resource["type"]]["properties"]
-                name = attribute.split(".")[0].split("[")[0]
-                if name not in outputs:
-                    self.problems.append(f"{where}: {head}.{name} is not an output of {resource['type']}")
-                elif prop is not None and "." not in attribute and _shape(prop) not in (
-                        _shape(outputs[name]), "Any"):
-                    self.problems.append(f"{where}: {head}.{name} is {_shape(outputs[name])}, the input takes "
-                                         f"{_shape(prop)}")
+            close = difflib.get_close_matches(name, [*self.config, *self.variables, *self.resources], n=1)
+            self.problems.append(f"{where}: {name} is not a config key, variable or resource of the program"
+                                 + (f" (did you mean {close[0]}?)" if close else ""))
+            return None
+        if not rest:
+            return Read(written, "resource", resource=resource["type"])
+        spec = self.document["resources"].get(resource["type"])
+        if spec is None:
+            return Read(written, "Any", output)
+        outputs = {"urn": {"type": "string"}, **spec["properties"]}
+        if rest[0] not in outputs:
+            self.problems.append(f"{where}: {name}.{rest[0]} is not an output of {resource['type']}")
+            return None
+        return Read(written, _shape(outputs[str(rest[0])]) if len(rest) == 1 else "Any", output)
 
-    def _takes_output(self, where: str, prop: dict[str, Any] | None) -> None:
-        if prop is not None and prop.get("plain"):
-            self.problems.append(f"{where} is a plain input: it cannot take an Output")
+    def _reads_output(self, value: Any) -> bool:
+        """Whether an expression (a variable's value) is an Output: it invokes, makes a secret or reads an Output."""
+        if isinstance(value, dict):
+            return bool({"fn::invoke", "fn::secret"} & set(value)) or any(map(self._reads_output, value.values()))
+        if isinstance(value, list):
+            return any(map(self._reads_output, value))
+        if not isinstance(value, str):
+            return False
+        try:
+            accesses, _ = _interpolations(value)
+        except ValueError:
+            return False  # reported where the string is checked
+        return any(self._output(steps) for _, steps in accesses)
 
-    def _walk_references(self, where: str, value: Any) -> None:
-        if isinstance(value, str) and _REFERENCE.match(value):
-            self._reference(where, value, None)
+    def _config_key(self, root: str | int) -> str:
+        """The config key a root names, without the project's namespace (``yaml-app:region`` is ``region``)."""
+        return str(root).removeprefix(f"{self.program['name']}:")
+
+    def _output(self, steps: list[str | int]) -> bool:
+        """Whether a property access reads an Output: a resource's output, a secret config key, an Output variable."""
+        config = self.config.get(self._config_key(steps[0]))
+        return ((len(steps) > 1 and steps[0] in self.resources) or steps[0] in self.output_variables
+                or (isinstance(config, dict) and config.get("secret") is True))
+
+    def _walk(self, where: str, value: Any) -> None:
+        if isinstance(value, str):
+            self._string(where, value)
         elif isinstance(value, dict):
             for key, item in value.items():
-                self._walk_references(f"{where}.{key}", item)
+                self._walk(f"{where}.{key}", item)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                self._walk_references(f"{where}[{i}]", item)
+                self._walk(f"{where}[{i}]", item)
 
 
 def test_every_package_type_property_and_output_the_program_uses_exists_with_a_compatible_type() -> None:
@@ -187,13 +334,90 @@ def test_the_checker_catches_each_kind_of_mistake() -> None:
     problems = Checker(program, schema()).run()
     assert problems == [
         "payments: required inputs missing: target",
-        "payments.appName is a plain input: it cannot take an Output",
+        "payments.appName is a plain input, but payments-environment.namespace is an Output: give a literal, a config "
+        "key or a variable computed from them",
         "payments.secrets[0].keys[0].file: 3 is not a string",
         f"payments.csiDriver: payments-environment is a {PACKAGE_NAME}:index:Environment, the input takes "
         f"#/resources/{PACKAGE_NAME}:index:SecretsStoreCsiDriver",
         "payments.mountPth is not an input (inputs: " + ", ".join(
             sorted(schema()["resources"][f"{PACKAGE_NAME}:index:AppSecrets"]["inputProperties"])) + ")",
         f"outputs.roleArn: payments.roleArm is not an output of {PACKAGE_NAME}:index:AppSecrets",
+    ]
+
+
+def test_every_name_interpolated_in_any_string_is_checked() -> None:
+    program = _load()
+    cluster = program["resources"]["payments"]["properties"]["cluster"]
+    cluster["clusterArn"] = "arn:aws:eks:${region}:${acountId}:cluster/${clusterName}"
+    program["variables"]["oidcIssuer"]["fn::select"][1]["fn::split"][1] = "${oidcProviderArm}"
+    program["resources"]["cluster"]["properties"]["clusterIdentifier"] = "${pod-identity-agent.id}"
+    program["resources"]["payments-workload"]["options"]["parent"] = "${paymnts}"
+    program["outputs"]["roleArn"] = "role ${payments.roleArm} in ${pulumi.stak}"
+    program["outputs"]["unterminated"] = "${clusterName"
+    # Not mistakes: `$$` escapes, the project's namespace on a config key, and what `pulumi` names.
+    program["outputs"]["fine"] = "$${acountId} ${yaml-app:region} ${pulumi.stack} ${payments-environment.urn}"
+    assert Checker(program, schema()).run() == [
+        "variables.oidcIssuer.fn::select[1].fn::split[1]: oidcProviderArm is not a config key, variable or resource "
+        "of the program (did you mean oidcProviderArn?)",
+        "cluster.clusterIdentifier: pod-identity-agent is not a config key, variable or resource of the program",
+        "payments.cluster.clusterArn: acountId is not a config key, variable or resource of the program (did you "
+        "mean accountId?)",
+        "payments-workload.options.parent: paymnts is not a config key, variable or resource of the program (did you "
+        "mean payments?)",
+        f"outputs.roleArn: payments.roleArm is not an output of {PACKAGE_NAME}:index:AppSecrets",
+        "outputs.roleArn: ${pulumi.stak} is not one of pulumi.cwd, pulumi.organization, pulumi.project, "
+        "pulumi.rootDirectory, pulumi.stack",
+        "outputs.unterminated: '${clusterName' is not a property access closed by }",
+    ]
+
+
+def test_a_string_that_interpolates_an_output_is_an_output_which_a_plain_input_refuses() -> None:
+    program = _load()
+    program["variables"]["suffix"] = "${accountId}-x"            # reads an invoke, through a variable
+    program["config"]["team"] = {"type": "string", "secret": True}
+    app = program["resources"]["payments"]["properties"]
+    app["appName"] = "app-${payments-environment.namespace}"
+    app["mountPath"] = "/mnt/${suffix}"
+    app["target"]["region"] = "${team}"
+    app["namespace"] = "ns-${payments-environment.namespace}"    # not plain: an Output is fine
+    assert Checker(program, schema()).run() == [
+        "payments.appName is a plain input, but 'app-${payments-environment.namespace}' is an Output (it reads "
+        "payments-environment.namespace): give a literal, a config key or a variable computed from them",
+        "payments.target.region is a plain input, but team is an Output: give a literal, a config key or a variable "
+        "computed from them",
+        "payments.mountPath is a plain input, but '/mnt/${suffix}' is an Output (it reads suffix): give a literal, a "
+        "config key or a variable computed from them",
+    ]
+
+
+def test_a_whole_resource_fits_only_an_input_of_that_resource() -> None:
+    program = _load()
+    app = program["resources"]["payments"]["properties"]
+    app["namespace"] = "${payments-environment}"
+    app["secrets"][0]["secret"] = "${payments-environment}-key"
+    assert Checker(program, schema()).run() == [
+        f"payments.namespace: payments-environment is a {PACKAGE_NAME}:index:Environment, the input takes string: "
+        "give one of its outputs, ${payments-environment.<output>}",
+        "payments.secrets[0].secret: '${payments-environment}-key' prints the whole resource payments-environment: "
+        "interpolate one of its outputs, ${payments-environment.<output>}",
+    ]
+
+
+def test_a_config_value_fits_an_input_by_its_declared_type() -> None:
+    program = _load()
+    program["config"].update({"replicas": {"type": "String"}, "rotate": {"default": True},
+                              "port": {"type": "integer"}})
+    program["resources"]["payments"]["properties"]["csiDriver"] = "${region}"
+    workload = program["resources"]["payments-workload"]["properties"]
+    workload["replicas"] = "${replicas}"
+    workload["service"] = "${region}"
+    workload["port"] = "${port}"                                 # an integer config into an integer input
+    workload["image"] = "${port}"                                # printed as a string, as Pulumi YAML does
+    program["resources"]["payments"]["properties"]["restartOnFileRotation"] = "${rotate}"
+    assert Checker(program, schema()).run() == [
+        f"payments.csiDriver: region is string, the input takes #/resources/{PACKAGE_NAME}:index:SecretsStoreCsiDriver",
+        "payments-workload.replicas: replicas is string, the input takes integer",
+        "payments-workload.service: region is string, the input takes boolean",
     ]
 
 
