@@ -173,6 +173,11 @@ class Checker:
             if read is not None:
                 self._fits(where, read, prop)
             return
+        if isinstance(value, dict) and len(value) == 1 and (builtin := next(iter(value))).startswith("fn::"):
+            # A builtin (fn::join, fn::select, fn::invoke...): its names are checked, its type is not modelled.
+            self._walk(where, value)
+            self._fits(where, Read(builtin, "Any", builtin if self._reads_output(value) else ""), prop)
+            return
         ref = prop.get("$ref", "")
         if ref == "pulumi.json#/Any":
             return
@@ -351,6 +356,7 @@ def test_every_name_interpolated_in_any_string_is_checked() -> None:
     cluster["clusterArn"] = "arn:aws:eks:${region}:${acountId}:cluster/${clusterName}"
     program["variables"]["oidcIssuer"]["fn::select"][1]["fn::split"][1] = "${oidcProviderArm}"
     program["resources"]["cluster"]["properties"]["clusterIdentifier"] = "${pod-identity-agent.id}"
+    program["resources"]["payments"]["properties"]["failoverRegion"] = {"fn::select": [0, ["${regoin}"]]}
     program["resources"]["payments-workload"]["options"]["parent"] = "${paymnts}"
     program["outputs"]["roleArn"] = "role ${payments.roleArm} in ${pulumi.stak}"
     program["outputs"]["unterminated"] = "${clusterName"
@@ -362,6 +368,8 @@ def test_every_name_interpolated_in_any_string_is_checked() -> None:
         "cluster.clusterIdentifier: pod-identity-agent is not a config key, variable or resource of the program",
         "payments.cluster.clusterArn: acountId is not a config key, variable or resource of the program (did you "
         "mean accountId?)",
+        "payments.failoverRegion.fn::select[1][0]: regoin is not a config key, variable or resource of the program "
+        "(did you mean region?)",
         "payments-workload.options.parent: paymnts is not a config key, variable or resource of the program (did you "
         "mean payments?)",
         f"outputs.roleArn: payments.roleArm is not an output of {PACKAGE_NAME}:index:AppSecrets",
@@ -380,6 +388,8 @@ def test_a_string_that_interpolates_an_output_is_an_output_which_a_plain_input_r
     app["mountPath"] = "/mnt/${suffix}"
     app["target"]["region"] = "${team}"
     app["namespace"] = "ns-${payments-environment.namespace}"    # not plain: an Output is fine
+    app["filePermission"] = {"fn::join": ["", ["0", "${payments-environment.namespace}"]]}
+    app["failoverRegion"] = {"fn::select": [0, ["${region}"]]}   # computed from config: known before deployment
     assert Checker(program, schema()).run() == [
         "payments.appName is a plain input, but 'app-${payments-environment.namespace}' is an Output (it reads "
         "payments-environment.namespace): give a literal, a config key or a variable computed from them",
@@ -387,6 +397,8 @@ def test_a_string_that_interpolates_an_output_is_an_output_which_a_plain_input_r
         "computed from them",
         "payments.mountPath is a plain input, but '/mnt/${suffix}' is an Output (it reads suffix): give a literal, a "
         "config key or a variable computed from them",
+        "payments.filePermission is a plain input, but fn::join is an Output: give a literal, a config key or a "
+        "variable computed from them",
     ]
 
 
