@@ -2,7 +2,8 @@
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, cast
 
 import pulumi
@@ -65,8 +66,9 @@ from components.validation import (
 )
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
-__all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "AppSecretArgs", "AppSecretKeyArgs", "AppSecrets",
-           "AppSecretsArgs", "AppSecretsSettings", "check_env_needs_sync", "whole_secret_file"]
+__all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "SOURCE_KINDS", "AppSecretArgs", "AppSecretKeyArgs",
+           "AppSecrets", "AppSecretsArgs", "AppSecretsSettings", "check_env_needs_sync", "check_secret_sources",
+           "check_source_name", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -227,7 +229,7 @@ class AppSecrets(pulumi.ComponentResource):
                                 "is the primary region: name another region, or omit it")
         if not list(args["secrets"]):
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
-        secrets = _check_secrets(args["secrets"], partition, region, failover)
+        secrets = _check_secrets(args["secrets"], failover)
         if backend == "csi" and any("esc_environment" in s for s in secrets):
             raise SettingsError("AppSecretsArgs.csi_driver", backend, "cannot read esc_environment sources: Pulumi "
                                                                       "ESC is read through external_secrets")
@@ -408,73 +410,121 @@ def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]])
                                           "syncSecret or read the file instead")
 
 
-def _source(secret: AppSecretArgs, setting: str) -> tuple[str, pulumi.Input[str]]:
-    """(``secret``, ``parameter`` or ``esc_environment``, its value): exactly one of the three."""
-    given = [k for k in ("secret", "parameter", "esc_environment") if k in secret]
-    if len(given) != 1:
-        raise SettingsError(setting, given, "needs exactly one of secret (Secrets Manager), parameter (SSM) and "
-                                            "esc_environment (Pulumi ESC)")
-    return given[0], secret[given[0]]
+SOURCE_KINDS = ("secret", "parameter", "esc_environment")
+"""The fields of an :class:`AppSecretArgs` that name where its value comes from; a source gives exactly one."""
+_FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
+_ESC_ENVIRONMENT = re.compile(r"[A-Za-z0-9._-]+/[A-Za-z0-9._-]+")
 
 
-def _check_secrets(secrets: Sequence[AppSecretArgs], partition: str, region: str,
-                   failover: str | None) -> list[AppSecretArgs]:
-    """Every secret's first mistake, all at once (one ``InputPropertiesError`` per secret with a mistake); the
-    secrets, their sources and keys that are Outputs replaced by ones that check themselves once they resolve."""
+def _as_written(text: str) -> str:
+    """A field name as the component spells it, or a name without placeholders to fill."""
+    return text
+
+
+def check_secret_sources(sources: Sequence[Mapping[str, Any]], setting: str, *, failover: bool,
+                         spell: Callable[[str], str] = _as_written,
+                         stand_in: Callable[[str], str] = _as_written) -> None:
+    """The rules of an app's secret sources (:class:`AppSecretArgs`), every mistake of every source at once, each
+    named ``<setting>[<i>].<field>`` with the field spelt by ``spell`` (``stack_key`` for a stack file's
+    ``kmsKeyArn``). ``failover``: the app has a failover region. ``stand_in`` fills the caller's placeholders of a
+    name before its shape is checked (the message shows the name as given). A value that is an Output is left to
+    the caller, to check with :func:`check_source_name` or ``check_arn`` once it resolves."""
     errors = ErrorCollector()
-    checked: list[AppSecretArgs] = []
-    for i, secret in enumerate(secrets):
+    for i, source in enumerate(sources):
         with errors.part():
-            checked.append(_check_secret(i, secret, partition, region, failover))
+            _check_one_source(source, f"{setting}[{i}]", i, failover=failover, spell=spell, stand_in=stand_in)
+    with errors.part():
+        # One file per key in one volume, and one key per file in the synced Secret.
+        check_unique([k["file"] for s in sources for k in s["keys"]], f"{setting}[].{spell('keys')}[].file")
     errors.raise_any()
-    check_unique([k["file"] for s in secrets for k in s["keys"]], "AppSecretsArgs.secrets[].keys[].file")
-    check_unique((k["env"] for s in secrets for k in s["keys"] if "env" in k), "AppSecretsArgs.secrets[].keys[].env")
-    return checked
 
 
-def _check_source(value: str, kind: str, setting: str, partition: str, region: str) -> str:
+def check_source_name(value: str, kind: str, setting: str, stand_in: Callable[[str], str] = _as_written) -> str:
+    """Return ``value`` if it names one ``secret`` (a Secrets Manager secret) or ``parameter`` (an SSM parameter) by
+    name or ARN, with no wildcard, or one ``esc_environment`` ``<project>/<environment>``."""
+    if kind == "esc_environment":
+        if not isinstance(value, str) or not _ESC_ENVIRONMENT.fullmatch(stand_in(value)):
+            raise SettingsError(setting, value, "is not a Pulumi ESC environment <project>/<environment>")
+        return value
     try:
-        # A stand-in account: the real one may be an Output, known only later.
+        # The name's shape only: a stand-in target (the real account may be an Output, known only later).
         (secret_arn if kind == "secret" else parameter_arn)(
-            value, partition=partition, region=region, account_id="000000000000")
+            stand_in(value) if isinstance(value, str) else value, partition="aws", region="us-east-1",
+            account_id="000000000000")
     except SettingsError as error:
-        raise SettingsError(setting, error.value, error.expected) from None
+        raise SettingsError(setting, value, error.expected) from None
     return value
 
 
-def _check_secret(i: int, secret: AppSecretArgs, partition: str, region: str, failover: str | None) -> AppSecretArgs:
-    setting = f"AppSecretsArgs.secrets[{i}]"
-    kind, value = _source(secret, setting)
-    checked = dict(secret)
-    if kind == "esc_environment":
-        if not isinstance(value, str) or len(value.split("/")) != 2:
-            raise SettingsError(f"{setting}.esc_environment", value, "is not <project>/<environment>")
-        for j, key in enumerate(secret["keys"]):
-            if "property" not in key:
-                raise SettingsError(f"{setting}.keys[{j}].property", None,
-                                    "is required for a Pulumi ESC source: the path of the value to read")
-    else:
-        checked[kind] = apply_input(value, functools.partial(_check_source, kind=kind, setting=f"{setting}.{kind}",
-                                                             partition=partition, region=region))
-    for key_setting in ("kms_key_arn", "failover_kms_key_arn"):
-        if key_setting in secret:
-            checked[key_setting] = apply_input(secret[key_setting], functools.partial(
-                check_arn, setting=f"{setting}.{key_setting}", service="kms", resource_prefix="key/"))
-    if "failover_kms_key_arn" in secret and failover is None:
-        raise SettingsError(f"{setting}.failover_kms_key_arn", secret["failover_kms_key_arn"],
-                            "is set but the app has no failover_region")
-    keys = list(secret["keys"])
-    if not keys:
-        raise SettingsError(f"{setting}.keys", [], "is empty: expose at least one key")
-    whole = [k["file"] for k in keys if "property" not in k]
-    if len(whole) > 1:
-        raise SettingsError(f"{setting}.keys", whole,
-                            "expose the whole secret more than once: give each key but one a property")
+def _check_one_source(source: Mapping[str, Any], setting: str, index: int, *, failover: bool,
+                      spell: Callable[[str], str], stand_in: Callable[[str], str]) -> None:
+    errors = ErrorCollector()
+    given = [k for k in SOURCE_KINDS if k in source]
+    kind = given[0] if len(given) == 1 else None
+    with errors.part():
+        if kind is None:
+            raise SettingsError(setting, [spell(k) for k in given],
+                                f"needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) "
+                                f"and {spell('esc_environment')} (a Pulumi ESC environment)")
+        if not isinstance(source[kind], pulumi.Output):
+            check_source_name(source[kind], kind, f"{setting}.{spell(kind)}", stand_in)
+    for field in ("kms_key_arn", "failover_kms_key_arn"):
+        if field in source and not isinstance(source[field], pulumi.Output):
+            with errors.part():
+                check_arn(source[field], f"{setting}.{spell(field)}", service="kms", resource_prefix="key/")
+    with errors.part():
+        if "failover_kms_key_arn" in source and not failover:
+            raise SettingsError(f"{setting}.{spell('failover_kms_key_arn')}", source["failover_kms_key_arn"],
+                                f"is set but the app has no {spell('failover_region')}")
+    keys = list(source["keys"])
+    where = f"{setting}.{spell('keys')}"
     for j, key in enumerate(keys):
-        if key["file"] == whole_secret_file(i) and "property" in key:
-            raise SettingsError(f"{setting}.keys[{j}].file", key["file"],
-                                "is the file name of the whole secret: choose another")
-    return cast(AppSecretArgs, checked)
+        with errors.part():
+            if not isinstance(key["file"], str) or not _FILE_NAME.fullmatch(key["file"]):
+                raise SettingsError(f"{where}[{j}].file", key["file"],
+                                    "is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
+            if "property" in key and key["file"] == whole_secret_file(index):
+                raise SettingsError(f"{where}[{j}].file", key["file"],
+                                    "is the file the CSI provider writes the whole secret to: choose another name")
+        with errors.part():
+            if kind == "esc_environment" and "property" not in key:
+                raise SettingsError(f"{where}[{j}].property", None,
+                                    "is required for a Pulumi ESC source: the path of a value in the ESC environment")
+    with errors.part():
+        if not keys:
+            raise SettingsError(where, [], "is empty: name at least one key to expose")
+    whole = [j for j, key in enumerate(keys) if "property" not in key]
+    for j in whole[1:] if kind != "esc_environment" else []:
+        with errors.part():
+            raise SettingsError(f"{where}[{j}].property", None, f"is not set, and keys[{whole[0]}] already exposes the "
+                                                                "whole secret: give this key a property")
+    errors.raise_any()
+
+
+def _source(secret: AppSecretArgs) -> tuple[str, pulumi.Input[str]]:
+    """(``secret``, ``parameter`` or ``esc_environment``, its value) of a checked source."""
+    kind = next(k for k in SOURCE_KINDS if k in secret)
+    return kind, secret[kind]  # type: ignore[literal-required]
+
+
+def _check_secrets(secrets: Sequence[AppSecretArgs], failover: str | None) -> list[AppSecretArgs]:
+    """Every mistake of the secrets, all at once (one ``InputPropertiesError`` each); the secrets whose source or
+    keys are Outputs replaced by ones that check themselves, with the same rule, once they resolve."""
+    check_secret_sources(secrets, "AppSecretsArgs.secrets", failover=failover is not None)
+    check_unique((k["env"] for s in secrets for k in s["keys"] if "env" in k), "AppSecretsArgs.secrets[].keys[].env")
+    checked: list[AppSecretArgs] = []
+    for i, secret in enumerate(secrets):
+        setting = f"AppSecretsArgs.secrets[{i}]"
+        kind, value = _source(secret)
+        resolved = dict(secret)
+        resolved[kind] = apply_input(value, functools.partial(check_source_name, kind=kind,
+                                                              setting=f"{setting}.{kind}"))
+        for field in ("kms_key_arn", "failover_kms_key_arn"):
+            if field in secret:
+                resolved[field] = apply_input(secret[field], functools.partial(
+                    check_arn, setting=f"{setting}.{field}", service="kms", resource_prefix="key/"))
+        checked.append(cast(AppSecretArgs, resolved))
+    return checked
 
 
 def _kms_keys_annotation(secrets: Sequence[AppSecretArgs], failover: str | None) -> dict[str, pulumi.Input[str]]:
@@ -496,7 +546,7 @@ def _kms_keys_annotation(secrets: Sequence[AppSecretArgs], failover: str | None)
 
 def _csi_object(index: int, secret: AppSecretArgs, file_permission: str, failover: str | None) -> SecretObjectArgs:
     """The class's object of ``secret``, whose source is known (resolved, if it was an Output)."""
-    kind, source = _source(secret, f"AppSecretsArgs.secrets[{index}]")
+    kind, source = _source(secret)
     name = cast(str, source)
     whole = [k for k in secret["keys"] if "property" not in k]
     obj: SecretObjectArgs = {
@@ -519,8 +569,8 @@ def _csi_object(index: int, secret: AppSecretArgs, file_permission: str, failove
 
 def _remote_keys(secrets: Sequence[AppSecretArgs], stores: Mapping[str, str]) -> list[RemoteKey]:
     data: list[RemoteKey] = []
-    for i, secret in enumerate(secrets):
-        kind, value = _source(secret, f"AppSecretsArgs.secrets[{i}]")
+    for secret in secrets:
+        kind, value = _source(secret)
         for key in secret["keys"]:
             if kind == "esc_environment":
                 # ESO's pulumi provider reads the property path as the key (providers/v1/pulumi, GetSecret).

@@ -21,7 +21,7 @@ from typing import Any, cast
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.app_secrets import BACKENDS, DEFAULT_MOUNT_PATH, IDENTITIES, check_env_needs_sync, whole_secret_file
+from components.app_secrets import BACKENDS, DEFAULT_MOUNT_PATH, IDENTITIES, check_env_needs_sync, check_secret_sources
 from components.cluster import (
     DEFAULT_ENDPOINT_PRIVATE_ACCESS,
     DEFAULT_ENDPOINT_PUBLIC_ACCESS,
@@ -37,7 +37,6 @@ from components.environment import (
     check_checksum_key,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
-from components.iam_policies import parameter_arn
 from components.plan.offline import SECRET_SETTINGS
 from components.plan.rotation_cost import STACK_PRICES, RotationCostSettings, rotation_cost_settings
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
@@ -431,14 +430,11 @@ def _app(app: AppSection, path: str, environments: Sequence[str], region: str) -
                 raise SettingsError(f"{path}.environments[{i}]", env,
                                     f"is not an environment of this stack (known: {', '.join(environments)})")
     sources = list(app.get("secret_sources", []))
-    for j, source in enumerate(sources):
-        with errors.part():
-            _secret_source(source, f"{path}.secretSources[{j}]", region, j)
+    with errors.part():
+        _secret_sources(app, path, region)
     with errors.part():
         check_unique([e["name"] for e in app.get("env", [])] + [e["name"] for e in app.get("secret_env", [])]
                      + [k["env"] for s in sources for k in s["keys"] if "env" in k], f"{path} environment variable")
-    with errors.part():
-        check_unique([k["file"] for s in sources for k in s["keys"]], f"{path}.secretSources[].keys[].file")
     with errors.part():
         _check_mount_paths(app, path)
     failover = app.get("failover_region")
@@ -452,17 +448,6 @@ def _app(app: AppSection, path: str, environments: Sequence[str], region: str) -
         with errors.part():
             check_no_wildcard(app["target_role_arn"], f"{path}.targetRoleArn", "IAM role")
             check_arn(app["target_role_arn"], f"{path}.targetRoleArn", service="iam", resource_prefix="role/")
-    for i, source in enumerate(sources):
-        replica_key = source.get("failover_kms_key_arn")
-        with errors.part():
-            if replica_key and failover is None:
-                raise SettingsError(f"{path}.secretSources[{i}].failoverKmsKeyArn", replica_key,
-                                    "is set but the app has no failoverRegion")
-            if replica_key and failover:
-                # The replica is decrypted by Secrets Manager of its own region, with a key of that region.
-                # A stack file gives plain text (a program's Output never comes from it).
-                check_arn_region(cast(str, replica_key), failover, f"{path}.secretSources[{i}].failoverKmsKeyArn",
-                                 "the app's failoverRegion")
     errors.raise_any()
 
 
@@ -521,67 +506,35 @@ def _check_mount_paths(app: AppSection, path: str) -> None:
         taken[normalised] = setting
 
 
-def _secret_source(source: Mapping[str, Any], path: str, region: str, index: int) -> None:
-    """One of an app's ``secretSources``: the rules that only the stack knows (the cluster's region; ``{environment}``
-    in names), every mistake of it at once."""
-    given = [k for k in ("secret", "parameter", "esc_environment") if k in source]
-    if len(given) != 1:
-        raise SettingsError(path, [stack_key(k) for k in given],
-                            "needs exactly one of secret (a Secrets Manager secret), parameter (an SSM parameter) and "
-                            "escEnvironment (a Pulumi ESC environment)")
+def _environment_stand_in(name: str) -> str:
+    # `{environment}` is replaced by each environment's name (component_args); any name stands in for the shape.
+    return name.replace("{environment}", "env")
+
+
+def _secret_sources(app: AppSection, path: str, region: str) -> None:
+    """An app's ``secretSources``: the component's rules (``check_secret_sources``, spelt the stack file's way), then
+    what only the stack knows: the ARNs it gives live in the cluster's region (``aws:region``), or its failover
+    region; every mistake at once."""
+    sources = list(app.get("secret_sources", []))
+    failover = app.get("failover_region")
     errors = ErrorCollector()
-    kind = given[0]
-    value = str(source[kind])
-    where = f"{path}.{stack_key(kind)}"
     with errors.part():
-        if kind == "esc_environment":
-            if not re.fullmatch(r"[A-Za-z0-9{}._-]+/[A-Za-z0-9{}._-]+", value):
-                raise SettingsError(where, value, "is not a Pulumi ESC environment <project>/<environment>")
-        else:
-            check_no_wildcard(value, where, "Secrets Manager secret" if kind == "secret" else "SSM parameter")
-        if kind == "parameter":
-            try:
-                parameter_arn(value.replace("{environment}", "env"), partition="aws", region=region,
-                              account_id="000000000000")
-            except SettingsError as error:
-                raise SettingsError(where, value, error.expected) from None
-            if value.startswith("arn:"):
-                check_arn_region(value, region, where, "the cluster's region (aws:region)")
-        elif kind == "secret" and value.startswith("arn:"):
-            check_arn(value, where, service="secretsmanager", resource_prefix="secret:")
-            check_arn_region(value, region, where, "the cluster's region (aws:region)")
-        elif kind == "secret" and not re.fullmatch(r"[A-Za-z0-9/_+=.@{}-]{1,512}", value):
-            raise SettingsError(where, value, "is not a Secrets Manager secret name (letters, digits and /_+=.@-) or "
-                                              "ARN")
-    if "kms_key_arn" in source:
-        with errors.part():
-            check_arn(source["kms_key_arn"], f"{path}.kmsKeyArn", service="kms", resource_prefix="key/")
-            # Secrets Manager and SSM encrypt with a key of the value's own region.
-            check_arn_region(source["kms_key_arn"], region, f"{path}.kmsKeyArn", "the cluster's region (aws:region)")
-    if "failover_kms_key_arn" in source:
-        with errors.part():
-            check_arn(source["failover_kms_key_arn"], f"{path}.failoverKmsKeyArn", service="kms",
-                      resource_prefix="key/")
-    keys = list(source["keys"])
-    for j, key in enumerate(keys):
-        with errors.part():
-            if not re.fullmatch(r"[-._a-zA-Z0-9]+", key["file"]):
-                raise SettingsError(f"{path}.keys[{j}].file", key["file"],
-                                    "is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
-            if "property" in key and key["file"] == whole_secret_file(index):
-                raise SettingsError(f"{path}.keys[{j}].file", key["file"],
-                                    "is the file the CSI provider writes the whole secret to: choose another name")
-    with errors.part():
-        if not keys:
-            raise SettingsError(f"{path}.keys", [], "is empty: name at least one key to expose")
-        if kind == "esc_environment" and any("property" not in k for k in keys):
-            raise SettingsError(f"{path}.keys", [dict(k) for k in keys],
-                                "needs a property (the path of a value in the ESC environment) on every key")
-        whole = [j for j, key in enumerate(keys) if "property" not in key]
-        if len(whole) > 1:
-            raise SettingsError(f"{path}.keys[{whole[1]}].property", None,
-                                f"is not set, and keys[{whole[0]}] already exposes the whole secret: give this key a "
-                                "property")
+        check_secret_sources(sources, f"{path}.secretSources", failover=failover is not None, spell=stack_key,
+                             stand_in=_environment_stand_in)
+    refused = {problem.setting for problem in errors.problems}
+    for j, source in enumerate(sources):
+        # The CSI provider refuses a secret ARN outside its class's region ("ARN region must match region"), and
+        # Secrets Manager and SSM encrypt with a key of the value's own region; a replica's key is its region's.
+        arns = [(stack_key(kind), source[kind], region, "the cluster's region (aws:region)")
+                for kind in ("secret", "parameter", "kms_key_arn") if str(source.get(kind, "")).startswith("arn:")]
+        if failover is not None and "failover_kms_key_arn" in source:
+            arns.append(("failoverKmsKeyArn", source["failover_kms_key_arn"], failover, "the app's failoverRegion"))
+        for key, arn, arn_region, what in arns:
+            setting = f"{path}.secretSources[{j}].{key}"
+            if setting not in refused:
+                with errors.part():
+                    # A stack file gives plain text (a program's Output never comes from it).
+                    check_arn_region(cast(str, arn), arn_region, setting, what)
     errors.raise_any()
 
 

@@ -14,12 +14,12 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.app_secrets import AppSecrets, AppSecretsArgs, check_secret_sources
 from components.csi_driver import SecretsStoreCsiDriver
 from components.external_secrets import ExternalSecretsOperator, ExternalSecretsOperatorArgs
 from components.handles import AwsTarget, ClusterIdentity
 from components.plan.engine import Plan, run_program
-from components.validation import SettingsError, SettingsErrors
+from components.validation import SettingsError, SettingsErrors, stack_key
 from tests.conftest import REFERENCE, refused_once_known
 
 SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
@@ -259,7 +259,8 @@ def test_a_key_file_named_like_the_whole_secret_file_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         app_plan(secrets=[{"secret": "a", "keys": [{"property": "p", "file": "secret-0.json"}]}])
     assert str(caught.value) == (
-        "AppSecretsArgs.secrets[0].keys[0].file 'secret-0.json' is the file name of the whole secret: choose another")
+        "AppSecretsArgs.secrets[0].keys[0].file 'secret-0.json' is the file the CSI provider writes the whole secret "
+        "to: choose another name")
 
 
 def test_an_invalid_secret_name_is_refused() -> None:
@@ -272,8 +273,8 @@ def test_exposing_the_whole_secret_twice_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         app_plan(secrets=[{"secret": "a", "keys": [{"file": "x"}, {"file": "y"}]}])
     assert str(caught.value) == (
-        "AppSecretsArgs.secrets[0].keys ['x', 'y'] expose the whole secret more than once: give each key but one a "
-        "property")
+        "AppSecretsArgs.secrets[0].keys[1].property None is not set, and keys[0] already exposes the whole secret: "
+        "give this key a property")
 
 
 PARAMETERS: Any = [
@@ -464,3 +465,61 @@ def test_a_bad_source_output_is_refused_once_known_with_the_plain_values_message
         app_plan(secrets=bad)
     later = refused_once_known(lambda: app_plan(secrets=_later_sources(bad)))
     assert later.endswith(f"ValueError has risen: {plain.value}")
+
+
+BAD_SOURCES: Any = [
+    {"secret": "dev/db", "parameter": "/dev/flags", "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:alias/x",
+     "keys": [{"file": "a/b"}, {"file": "c"}]},
+    {"esc_environment": "payments", "failover_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/k",
+     "keys": [{"file": "c"}, {"property": "p", "file": "secret-1.json"}]},
+    {"parameter": "/dev/app/*", "keys": []},
+]
+
+
+def test_every_mistake_of_every_source_is_reported_at_once_in_the_components_spelling() -> None:
+    with pytest.raises(SettingsErrors) as caught:
+        check_secret_sources(BAD_SOURCES, "AppSecretsArgs.secrets", failover=False)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "AppSecretsArgs.secrets[0] ['secret', 'parameter'] needs exactly one of secret (a Secrets Manager secret), "
+        "parameter (an SSM parameter) and esc_environment (a Pulumi ESC environment)",
+        "AppSecretsArgs.secrets[0].kms_key_arn 'arn:aws:kms:eu-west-1:123456789012:alias/x' is not a valid kms ARN "
+        "(expected arn:aws:kms:<region>:<12-digit account>:key/...)",
+        "AppSecretsArgs.secrets[0].keys[0].file 'a/b' is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a "
+        "Secret key",
+        "AppSecretsArgs.secrets[0].keys[1].property None is not set, and keys[0] already exposes the whole secret: "
+        "give this key a property",
+        "AppSecretsArgs.secrets[1].esc_environment 'payments' is not a Pulumi ESC environment <project>/<environment>",
+        "AppSecretsArgs.secrets[1].failover_kms_key_arn 'arn:aws:kms:eu-west-1:123456789012:key/k' is set but the "
+        "app has no failover_region",
+        "AppSecretsArgs.secrets[1].keys[0].property None is required for a Pulumi ESC source: the path of a value in "
+        "the ESC environment",
+        "AppSecretsArgs.secrets[1].keys[1].file 'secret-1.json' is the file the CSI provider writes the whole secret "
+        "to: choose another name",
+        "AppSecretsArgs.secrets[2].parameter '/dev/app/*' contains a wildcard ('*' or '?'): name exactly one SSM "
+        "parameter (its full name, or an ARN with its account, region and name)",
+        "AppSecretsArgs.secrets[2].keys [] is empty: name at least one key to expose",
+        "AppSecretsArgs.secrets[].keys[].file 'c' is given more than once; names must be unique",
+    ]
+
+
+def test_a_caller_names_the_sources_its_own_way() -> None:
+    """The stack file's spelling (camelCase) comes from the caller; its `{environment}` placeholder from a stand-in,
+    while the message shows the name as written."""
+    sources = [{"esc_environment": "pay ments/{environment}", "keys": [{"file": "a"}]},
+               {"secret": "{environment}/db", "failover_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/k",
+                "keys": [{"file": "b"}]}]
+    with pytest.raises(SettingsErrors) as caught:
+        check_secret_sources(sources, "apps[1].secretSources", failover=False, spell=stack_key,
+                             stand_in=lambda name: name.replace("{environment}", "env"))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "apps[1].secretSources[0].escEnvironment 'pay ments/{environment}' is not a Pulumi ESC environment "
+        "<project>/<environment>",
+        "apps[1].secretSources[0].keys[0].property None is required for a Pulumi ESC source: the path of a value in "
+        "the ESC environment",
+        "apps[1].secretSources[1].failoverKmsKeyArn 'arn:aws:kms:eu-west-1:123456789012:key/k' is set but the app "
+        "has no failoverRegion",
+    ]
+    check_secret_sources(sources[1:], "s", failover=True, stand_in=lambda name: name.replace("{environment}", "e"))
+    with pytest.raises(SettingsError) as caught_plain:
+        check_secret_sources(sources[1:], "s", failover=True)
+    assert str(caught_plain.value).startswith("s[0].secret '{environment}/db' is not a Secrets Manager secret name")
