@@ -61,14 +61,16 @@ from components.validation import (
     check_bool,
     check_dns1123_label,
     check_dns1123_label_input,
+    check_failover_region,
+    check_mount_path,
     check_region,
     check_unique,
 )
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
-__all__ = ["BACKENDS", "DEFAULT_MOUNT_PATH", "IDENTITIES", "SOURCE_KINDS", "AppSecretArgs", "AppSecretKeyArgs",
-           "AppSecrets", "AppSecretsArgs", "AppSecretsSettings", "check_env_needs_sync", "check_secret_sources",
-           "check_source_name", "whole_secret_file"]
+__all__ = ["BACKENDS", "CSI_ONLY", "DEFAULT_MOUNT_PATH", "IDENTITIES", "SOURCE_KINDS", "AppSecretArgs",
+           "AppSecretKeyArgs", "AppSecrets", "AppSecretsArgs", "AppSecretsSettings", "check_csi_only",
+           "check_env_needs_sync", "check_secret_sources", "check_source_name", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -218,15 +220,11 @@ class AppSecrets(pulumi.ComponentResource):
             raise SettingsError("AppSecretsArgs.identity", identity,
                                 "with external_secrets needs the operator's own identity: create the "
                                 "ExternalSecretsOperator with its cluster")
-        if backend != "csi":
-            for csi_only in ("failover_region", "file_permission", "restart_on_file_rotation"):
-                if csi_only in args:
-                    raise SettingsError(f"AppSecretsArgs.{csi_only}", args[csi_only],
-                                        "applies to csi_driver only (a Secrets Store CSI provider parameter)")
+        check_csi_only(args, backend, "AppSecretsArgs")
         failover = args.get("failover_region")
-        if failover is not None and check_region(failover, "AppSecretsArgs.failover_region") == region:
-            raise SettingsError("AppSecretsArgs.failover_region", failover,
-                                "is the primary region: name another region, or omit it")
+        if failover is not None:
+            check_failover_region(check_region(failover, "AppSecretsArgs.failover_region"), region,
+                                  "AppSecretsArgs.failover_region")
         if not list(args["secrets"]):
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
         secrets = _check_secrets(args["secrets"], failover)
@@ -276,9 +274,7 @@ class AppSecrets(pulumi.ComponentResource):
                 "installed_by": installed_by, "annotations": annotations,
             }
             external_secret_documents(external_args)
-        mount_path = args.get("mount_path", DEFAULT_MOUNT_PATH)
-        if not mount_path.startswith("/"):
-            raise SettingsError("AppSecretsArgs.mount_path", mount_path, "is not an absolute path")
+        mount_path = check_mount_path(args.get("mount_path", DEFAULT_MOUNT_PATH), "AppSecretsArgs.mount_path")
         restart = check_bool(args.get("restart_on_file_rotation", False), "AppSecretsArgs.restart_on_file_rotation")
         # Before this component, as the agent was when callers passed it: the cluster's add-on, created once.
         agent = cluster.pod_identity_agent() if identity == "pod-identity" and not eso_pod_identity else None
@@ -399,6 +395,29 @@ def whole_secret_file(index: int) -> str:
     return f"secret-{index}.json"
 
 
+def _as_written(text: str) -> str:
+    """A field name as the component spells it, or a name without placeholders to fill."""
+    return text
+
+
+CSI_ONLY = ("failover_region", "file_permission", "restart_on_file_rotation")
+"""The settings of an app's secrets that only the csi backend reads: Secrets Store CSI provider parameters, and
+Reloader's CSI integration."""
+
+
+def check_csi_only(args: Mapping[str, Any], backend: str, setting: str,
+                   spell: Callable[[str], str] = _as_written) -> None:
+    """Refuse each of :data:`CSI_ONLY` that ``args`` sets with another ``backend`` (named ``<setting>.<field>``, the
+    field spelt by ``spell``), all at once; ``false`` asks for nothing and passes."""
+    errors = ErrorCollector()
+    for field in CSI_ONLY:
+        with errors.part():
+            if backend != "csi" and field in args and args[field] is not False:
+                raise SettingsError(f"{setting}.{spell(field)}", args[field],
+                                    "applies to the csi backend only (a Secrets Store CSI Driver feature)")
+    errors.raise_any()
+
+
 def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]]) -> None:
     """An env var reads the Kubernetes Secret that the CSI driver syncs: without sync the pod never starts.
 
@@ -414,11 +433,6 @@ SOURCE_KINDS = ("secret", "parameter", "esc_environment")
 """The fields of an :class:`AppSecretArgs` that name where its value comes from; a source gives exactly one."""
 _FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
 _ESC_ENVIRONMENT = re.compile(r"[A-Za-z0-9._-]+/[A-Za-z0-9._-]+")
-
-
-def _as_written(text: str) -> str:
-    """A field name as the component spells it, or a name without placeholders to fill."""
-    return text
 
 
 def check_secret_sources(sources: Sequence[Mapping[str, Any]], setting: str, *, failover: bool,

@@ -18,6 +18,7 @@ from components.validation import (
     check_arn,
     check_dns1123_label,
     check_dns1123_subdomain,
+    check_failover_region,
     check_no_wildcard,
     check_partition,
     check_region,
@@ -301,8 +302,7 @@ def secrets_read_policy(
     check_region(region, "region")
     regions = [region]
     if failover_region is not None:
-        if check_region(failover_region, "failover_region") == region:
-            raise SettingsError("failover_region", failover_region, "is the primary region: name another region")
+        check_failover_region(check_region(failover_region, "failover_region"), region, "failover_region")
         regions.append(failover_region)
     statements: list[dict[str, Any]] = []
     if secret_arns:

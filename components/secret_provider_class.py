@@ -21,6 +21,7 @@ from components.validation import (
     check_bool,
     check_dns1123_label_input,
     check_dns1123_subdomain,
+    check_failover_region,
     check_region,
 )
 
@@ -281,12 +282,9 @@ def secret_provider_class_manifest(
     check_dns1123_subdomain(name, "SecretProviderClass name")
     namespace = check_dns1123_label_input(namespace, "SecretProviderClassArgs.namespace")
     check_region(region, "SecretProviderClassArgs.region")
-    if failover_region is not None and check_region(
-            failover_region, "SecretProviderClassArgs.failover_region") == region:
-        # The provider fails every mount of such a class: "failover region cannot be the same as the primary region"
-        # (aws/secrets-store-csi-driver-provider-aws tag 3.1.1, server/server.go, getAwsRegions).
-        raise SettingsError("SecretProviderClassArgs.failover_region", failover_region,
-                            "is the primary region: name another region, or omit it")
+    if failover_region is not None:
+        check_failover_region(check_region(failover_region, "SecretProviderClassArgs.failover_region"), region,
+                              "SecretProviderClassArgs.failover_region")
     objects = list(objects)
     if not objects:
         raise SettingsError("SecretProviderClassArgs.objects", [], "is empty: mount at least one object")

@@ -54,11 +54,13 @@ __all__ = [
     "check_dns1123_subdomain",
     "check_endpoint_access",
     "check_environment_namespace",
+    "check_failover_region",
     "check_kms_deletion_window",
     "check_kubernetes_version",
     "check_label_value",
     "check_log_retention_days",
     "check_log_types",
+    "check_mount_path",
     "check_no_wildcard",
     "check_node_group_sizes",
     "check_partition",
@@ -520,6 +522,13 @@ def check_choice(options: Sequence[str]) -> Check:
     return check
 
 
+def check_mount_path(value: str, setting: str) -> str:
+    """Return ``value`` if it is an absolute path: the API server refuses a relative ``mountPath``."""
+    if not value.startswith("/"):
+        raise SettingsError(setting, value, "is not an absolute path")
+    return value
+
+
 def check_unique(names: Iterable[str], setting: str) -> None:
     """Raise if a name repeats: two objects of one kind with one name would overwrite each other."""
     seen: set[str] = set()
@@ -691,6 +700,17 @@ def check_region(value: object, setting: str) -> str:
         raise SettingsError(setting, value, "is in an isolated or sovereign partition; regions of "
                                             f"{', '.join(PARTITIONS)} are supported")
     return value
+
+
+def check_failover_region(failover: str, region: str, setting: str, primary: str = "the primary region") -> str:
+    """Return ``failover`` if it is not ``region`` (named ``primary`` in the message): the CSI provider fails every
+    mount of a class whose failover region is its region ("failover region cannot be the same as the primary
+    region": aws/secrets-store-csi-driver-provider-aws tag 3.1.1, server/server.go, getAwsRegions), and a second
+    grant on the same region would read nothing more."""
+    if failover == region:
+        raise SettingsError(setting, failover, f"is {primary}: name a second region that holds replicas of the "
+                                               "secrets, or omit it")
+    return failover
 
 
 def partition_of(region: str) -> str:

@@ -31,13 +31,14 @@ from components.validation import (
     check_bool,
     check_dns1123_label_input,
     check_dns1123_subdomain,
+    check_failover_region,
     check_no_wildcard,
     check_partition,
     check_region,
     check_unique,
 )
 
-__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs", "pod_identity_trust"]
+__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs", "check_target_role_arn", "pod_identity_trust"]
 
 MODES = ("irsa", "pod-identity", "assumed-by-role")
 _ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -115,7 +116,8 @@ def pod_identity_trust(agent: aws.eks.Addon, account_id: pulumi.Input[str], *, p
             namespace=v[2], service_account=service_account)))
 
 
-def _check_target_role(arn: str, setting: str) -> str:
+def check_target_role_arn(arn: str, setting: str) -> str:
+    """Return ``arn`` if it names one IAM role exactly (no wildcard): the role Pod Identity chains to."""
     check_no_wildcard(arn, setting, "IAM role")
     return check_arn(arn, setting, service="iam", resource_prefix="role/")
 
@@ -200,8 +202,9 @@ class WorkloadIdentity(pulumi.ComponentResource):
                                               f"{prefix}.parameter_kms_key_arns", check_key, allow_empty=True)
         parameter_actions = tuple(args.get("parameter_actions", CSI_PARAMETER_ACTIONS))
         failover = args.get("failover_region")
-        if failover is not None and check_region(failover, f"{prefix}.failover_region") == region:
-            raise SettingsError(f"{prefix}.failover_region", failover, "is the primary region: name another region")
+        if failover is not None:
+            check_failover_region(check_region(failover, f"{prefix}.failover_region"), region,
+                                  f"{prefix}.failover_region")
         managed = args.get("managed_policy_arns", [])
         for i, arn in enumerate(managed):
             check_arn(arn, f"{prefix}.managed_policy_arns[{i}]", service="iam", resource_prefix="policy/")
@@ -241,7 +244,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             if mode != "pod-identity":
                 raise SettingsError(f"{prefix}.target_role_arn", target, "is only used in pod-identity mode (the "
                                                                          "association chains to it)")
-            target = apply_input(target, functools.partial(_check_target_role, setting=f"{prefix}.target_role_arn"))
+            target = apply_input(target, functools.partial(check_target_role_arn, setting=f"{prefix}.target_role_arn"))
 
         super().__init__("eks-config-secrets:index:WorkloadIdentity", name, None, opts)
 

@@ -44,6 +44,7 @@ from components.validation import (
     check_kubernetes_version,
     check_log_retention_days,
     check_log_types,
+    check_mount_path,
     check_principal_arn,
     check_region,
     check_vpc_id,
@@ -66,7 +67,6 @@ __all__ = [
     "SecretDeliverySection",
     "SecretVolumeSection",
     "check_env_name",
-    "check_mount_path",
 ]
 
 
@@ -188,12 +188,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def check_env_name(value: str, setting: str) -> str:
     if not _ENV_NAME.match(value):
         raise SettingsError(setting, value, "is not an environment variable name (letters, digits, '_')")
-    return value
-
-
-def check_mount_path(value: str, setting: str) -> str:
-    if not value.startswith("/"):
-        raise SettingsError(setting, value, "is not an absolute path")
     return value
 
 

@@ -21,7 +21,14 @@ from typing import Any, cast
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.app_secrets import BACKENDS, DEFAULT_MOUNT_PATH, IDENTITIES, check_env_needs_sync, check_secret_sources
+from components.app_secrets import (
+    BACKENDS,
+    DEFAULT_MOUNT_PATH,
+    IDENTITIES,
+    check_csi_only,
+    check_env_needs_sync,
+    check_secret_sources,
+)
 from components.cluster import (
     DEFAULT_ENDPOINT_PRIVATE_ACCESS,
     DEFAULT_ENDPOINT_PUBLIC_ACCESS,
@@ -53,8 +60,8 @@ from components.validation import (
     check_data_key,
     check_endpoint_access,
     check_environment_namespace,
+    check_failover_region,
     check_label_value,
-    check_no_wildcard,
     check_node_group_sizes,
     check_region,
     check_subnet_ids,
@@ -63,6 +70,7 @@ from components.validation import (
     stack_key,
 )
 from components.workload import SCRATCH_MOUNT_PATH
+from components.workload_identity import check_target_role_arn
 from stack_program.sections import (
     APP_CHECKS,
     CLUSTER_CHECKS,
@@ -439,15 +447,12 @@ def _app(app: AppSection, path: str, environments: Sequence[str], region: str) -
         _check_mount_paths(app, path)
     failover = app.get("failover_region")
     with errors.part():
-        if failover == region:
-            # The AWS provider would fail every mount: "failover region cannot be the same as the primary region".
-            raise SettingsError(f"{path}.failoverRegion", failover, "is the stack's own region (aws:region): name a "
-                                                                    "second region that holds replicas of the app's "
-                                                                    "secrets, or remove it")
+        if failover is not None:
+            check_failover_region(failover, region, f"{path}.failoverRegion", "the stack's own region (aws:region)")
     if "target_role_arn" in app:
         with errors.part():
-            check_no_wildcard(app["target_role_arn"], f"{path}.targetRoleArn", "IAM role")
-            check_arn(app["target_role_arn"], f"{path}.targetRoleArn", service="iam", resource_prefix="role/")
+            # A stack file gives plain text (a program's Output never comes from it).
+            check_target_role_arn(cast(str, app["target_role_arn"]), f"{path}.targetRoleArn")
     errors.raise_any()
 
 
@@ -462,11 +467,8 @@ def _app_delivery(app: AppSection, path: str, delivery: SecretDeliverySection) -
                                  [(f"{path}.secretSources[{j}].keys[{k}].env", key["env"])
                                   for j, source in enumerate(sources)
                                   for k, key in enumerate(source["keys"]) if "env" in key])
-    for key in ("failover_region", "restart_on_file_rotation"):
-        with errors.part():
-            if app.get(key) and backend != "csi":
-                raise SettingsError(f"{path}.{stack_key(key)}", app.get(key),
-                                    "applies to the csi backend only (a Secrets Store CSI provider feature)")
+    with errors.part():
+        check_csi_only(app, backend, path, spell=stack_key)
     with errors.part():
         if "target_role_arn" in app and (identity(app), backend) != ("pod-identity", "csi"):
             raise SettingsError(f"{path}.targetRoleArn", app["target_role_arn"],

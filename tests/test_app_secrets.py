@@ -357,7 +357,17 @@ def test_a_failover_region_equal_to_the_primary_is_refused() -> None:
     with pytest.raises(SettingsError) as caught:
         app_plan(failover_region="eu-west-1")
     assert str(caught.value) == (
-        "AppSecretsArgs.failover_region 'eu-west-1' is the primary region: name another region, or omit it")
+        "AppSecretsArgs.failover_region 'eu-west-1' is the primary region: name a second region that holds replicas "
+        "of the secrets, or omit it")
+
+
+def test_csi_only_settings_are_each_refused_with_external_secrets() -> None:
+    with pytest.raises(SettingsErrors) as caught:
+        app_plan(backend="external-secrets", failover_region="eu-central-1", file_permission="0400",
+                 restart_on_file_rotation=False)
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"AppSecretsArgs.{field} {value!r} applies to the csi backend only (a Secrets Store CSI Driver feature)"
+        for field, value in (("failover_region", "eu-central-1"), ("file_permission", "0400"))]
 
 
 def test_an_ssm_parameter_with_a_wildcard_is_refused() -> None:

@@ -321,7 +321,9 @@ def test_read_policy_refuses_a_key_of_a_region_nothing_is_read_in() -> None:
 def test_read_policy_refuses_a_failover_region_equal_to_the_primary() -> None:
     with pytest.raises(SettingsError) as error:
         secrets_read_policy([SECRET_A], region="eu-west-1", failover_region="eu-west-1")
-    assert str(error.value) == "failover_region 'eu-west-1' is the primary region: name another region"
+    assert str(error.value) == (
+        "failover_region 'eu-west-1' is the primary region: name a second region that holds replicas of the secrets, "
+        "or omit it")
 
 
 def test_in_region_is_the_replicas_arn() -> None:

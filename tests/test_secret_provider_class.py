@@ -257,7 +257,8 @@ def test_failover_region_and_object_follow_the_provider_parameters() -> None:
 
 def test_a_failover_region_equal_to_the_primary_is_refused() -> None:
     assert error_of(failover_region="eu-west-1") == (
-        "SecretProviderClassArgs.failover_region 'eu-west-1' is the primary region: name another region, or omit it")
+        "SecretProviderClassArgs.failover_region 'eu-west-1' is the primary region: name a second region that holds "
+        "replicas of the secrets, or omit it")
 
 
 def test_a_failover_object_needs_a_failover_region_an_alias_and_its_region() -> None:

@@ -640,7 +640,7 @@ def test_a_failover_region_equal_to_the_stacks_region_is_an_error(dev_values: di
     dev_values["apps"][0]["failoverRegion"] = "eu-west-1"
     assert error_of(dev_values) == (
         "eks-config-secrets:apps[0].failoverRegion 'eu-west-1' is the stack's own region (aws:region): name a second "
-        "region that holds replicas of the app's secrets, or remove it")
+        "region that holds replicas of the secrets, or omit it")
 
 
 def test_a_replica_key_outside_the_failover_region_is_an_error() -> None:
@@ -658,7 +658,7 @@ def test_csi_only_app_settings_are_errors_with_external_secrets(dev_values: dict
     dev_values["apps"][0]["backend"] = "external-secrets"
     dev_values["apps"][0][key] = "eu-central-1" if key == "failoverRegion" else True
     assert error_of(dev_values).startswith(f"eks-config-secrets:apps[0].{key} ")
-    assert error_of(dev_values).endswith("applies to the csi backend only (a Secrets Store CSI provider feature)")
+    assert error_of(dev_values).endswith("applies to the csi backend only (a Secrets Store CSI Driver feature)")
 
 
 def test_restart_on_file_rotation_needs_reloader(dev_values: dict[str, Any]) -> None:
