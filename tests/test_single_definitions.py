@@ -1,5 +1,6 @@
-"""One definition of every default and choice set: each known one is written once in the library and the stack
-program, and everything else refers to that name (the `protect` default once drifted between two copies)."""
+"""One definition of every default, choice set and rule: each known one is written once in the library and the stack
+program, and everything else refers to that name (the `protect` default once drifted between two copies, and the
+rules of an app's secret sources were once worded twice, by the component and by the stack's loader)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ CHOICE_SETS = [
 ]
 # (The refresh and rotation-poll defaults are both an hour, two settings that happen to agree.)
 DEFAULTS = ["1.33", "/mnt/secrets", "AmazonEKSViewPolicy", "t3.medium", "kube-system"]
+# A phrase of each rule's message: a second copy of the rule would most likely be worded with it again.
+RULES = [
+    "needs exactly one of secret",
+    "is not a Pulumi ESC environment <project>",
+    "is required for a Pulumi ESC source",
+    "already exposes the whole secret",
+    "writes the whole secret to",
+    "is empty: name at least one key",
+    "it becomes a file and a Secret key",
+    "is set but the app has no",
+    "holds replicas of the secrets",
+    "applies to the csi backend only",
+    "is not an absolute path",
+    "reads the synced Kubernetes Secret",
+]
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -62,6 +78,13 @@ def _literals() -> tuple[Counter[tuple[str, ...]], Counter[str]]:
     return tuples, scalars
 
 
+def _messages(tree: ast.AST) -> list[str]:
+    """The string literals of ``tree`` outside docstrings, f-strings' literal parts included."""
+    docs = _docstrings(tree)
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs]
+
+
 @pytest.mark.parametrize("choices", CHOICE_SETS)
 def test_each_choice_set_is_written_once(choices: tuple[str, ...]) -> None:
     assert _literals()[0][choices] == 1
@@ -78,3 +101,17 @@ def test_the_check_sees_a_second_copy() -> None:
     assert [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in _docstrings(tree)
             and n.value == "1.33"] == ["1.33"]
     assert len(SOURCES) > 20 and ROOT / "components" / "cluster.py" in SOURCES
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_each_rule_is_worded_once(rule: str) -> None:
+    places = [str(path.relative_to(ROOT)) for path in SOURCES for text in _messages(ast.parse(path.read_text()))
+              if rule in text]
+    assert len(places) == 1, f"{rule!r} is worded in {places}: call the rule's one check instead"
+
+
+def test_the_rule_check_sees_a_second_wording() -> None:
+    source = ('def f(p, v):\n    """Doc: is not an absolute path."""\n    if v:\n        raise E(p, v, "is not an "\n'
+              '                "absolute path")\n    raise E(p, v, f"{v!r} is not an absolute path")\n')
+    assert [text for text in _messages(ast.parse(source)) if "is not an absolute path" in text] == [
+        "is not an absolute path", " is not an absolute path"]
