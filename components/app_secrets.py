@@ -70,7 +70,8 @@ from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = ["BACKENDS", "CSI_ONLY", "DEFAULT_MOUNT_PATH", "IDENTITIES", "SOURCE_KINDS", "AppSecretArgs",
            "AppSecretKeyArgs", "AppSecrets", "AppSecretsArgs", "AppSecretsSettings", "check_csi_only",
-           "check_env_needs_sync", "check_secret_sources", "check_source_name", "whole_secret_file"]
+           "check_env_needs_sync", "check_esc_backend", "check_secret_sources", "check_source_name",
+           "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -228,9 +229,7 @@ class AppSecrets(pulumi.ComponentResource):
         if not list(args["secrets"]):
             raise SettingsError("AppSecretsArgs.secrets", [], "is empty: give the app at least one secret")
         secrets = _check_secrets(args["secrets"], failover)
-        if backend == "csi" and any("esc_environment" in s for s in secrets):
-            raise SettingsError("AppSecretsArgs.csi_driver", backend, "cannot read esc_environment sources: Pulumi "
-                                                                      "ESC is read through external_secrets")
+        check_esc_backend(secrets, backend, "AppSecretsArgs.csi_driver")
         if all("esc_environment" in s for s in secrets):
             raise SettingsError("AppSecretsArgs.secrets", [s["esc_environment"] for s in secrets],
                                 "are all Pulumi ESC sources: the app's ServiceAccount comes with its IAM role, so "
@@ -416,6 +415,15 @@ def check_csi_only(args: Mapping[str, Any], backend: str, setting: str,
                 raise SettingsError(f"{setting}.{spell(field)}", args[field],
                                     "applies to the csi backend only (a Secrets Store CSI Driver feature)")
     errors.raise_any()
+
+
+def check_esc_backend(sources: Sequence[Mapping[str, Any]], backend: str, setting: str,
+                      spell: Callable[[str], str] = _as_written) -> None:
+    """Refuse ``esc_environment`` sources with the csi ``backend`` (named ``setting``): Pulumi ESC is read through the
+    External Secrets Operator's ``pulumi`` provider, and the Secrets Store CSI provider for AWS reads AWS only."""
+    if backend == "csi" and any("esc_environment" in source for source in sources):
+        raise SettingsError(setting, backend, f"cannot read {spell('esc_environment')} sources: Pulumi ESC is read "
+                                              "through the External Secrets Operator (the external-secrets backend)")
 
 
 def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]]) -> None:

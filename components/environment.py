@@ -50,6 +50,7 @@ __all__ = [
     "EnvironmentSettings",
     "check_checksum_key",
     "check_checksummed_name",
+    "check_config_map_not_empty",
     "check_registry_username",
 ]
 
@@ -397,11 +398,16 @@ def check_registry_username(username: str, setting: str) -> str:
     return username
 
 
+def check_config_map_not_empty(data: Mapping[str, str], files: Mapping[str, str], setting: str) -> None:
+    """A ConfigMap holds something: ``data`` or ``files`` (``<setting>.data`` is named)."""
+    if not data and not files:
+        raise SettingsError(f"{setting}.data", None, "and files are both empty: give the ConfigMap data or files")
+
+
 def _check_config_map(args: ConfigMapArgs, setting: str) -> None:
     check_checksummed_name(args["name"], f"{setting}.name")
+    check_config_map_not_empty(args.get("data", {}), args.get("files", {}), setting)
     keys = [*args.get("data", {}), *args.get("files", {})]
-    if not keys:
-        raise SettingsError(f"{setting}.data", None, "and files are both empty: give the ConfigMap data or files")
     for key in keys:
         check_data_key(key, f"{setting}.data")
     check_unique(keys, f"{setting} keys")

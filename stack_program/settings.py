@@ -27,6 +27,7 @@ from components.app_secrets import (
     IDENTITIES,
     check_csi_only,
     check_env_needs_sync,
+    check_esc_backend,
     check_secret_sources,
 )
 from components.cluster import (
@@ -42,6 +43,7 @@ from components.environment import (
     EnvironmentArgs,
     EnvironmentSecretArgs,
     check_checksum_key,
+    check_config_map_not_empty,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.plan.offline import SECRET_SETTINGS
@@ -386,8 +388,7 @@ def _config_map(config_map: ConfigMapSection, path: str, project_dir: Path) -> C
                 raise SettingsError(where, relative, f"is not UTF-8 text (byte {error.start}): a ConfigMap's data "
                                                      "holds text") from None
     errors.raise_any()
-    if not data and not files:
-        raise SettingsError(f"{path}.data", None, "and files are both empty: give the ConfigMap data or files")
+    check_config_map_not_empty(data, files, path)
     check_config_map_size({**data, **files}, path)
     return cast(ConfigMapArgs, {**config_map, "files": files})
 
@@ -476,10 +477,7 @@ def _app_delivery(app: AppSection, path: str, delivery: SecretDeliverySection) -
                                 "association's targetRoleArn)")
     if any("esc_environment" in source for source in sources):
         with errors.part():
-            if backend != "external-secrets":
-                raise SettingsError(f"{path}.backend", backend, "cannot read escEnvironment sources: Pulumi ESC is "
-                                                                "read through the External Secrets Operator (backend "
-                                                                "external-secrets)")
+            check_esc_backend(sources, backend, f"{path}.backend", spell=stack_key)
         with errors.part():
             if "pulumi_organization" not in delivery.get("external_secrets", {}):
                 raise MissingSettingError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization",

@@ -402,8 +402,8 @@ def test_a_pulumi_esc_environment_is_read_through_an_oidc_store_with_the_same_fr
 
 @pytest.mark.parametrize("overrides, message", [
     ({"secrets": [SECRETS[0], ESC], "esc_organization": "example-org"},
-     "AppSecretsArgs.csi_driver 'csi' cannot read esc_environment sources: Pulumi ESC is read through "
-     "external_secrets"),
+     "AppSecretsArgs.csi_driver 'csi' cannot read esc_environment sources: Pulumi ESC is read through the External "
+     "Secrets Operator (the external-secrets backend)"),
     ({"secrets": [SECRETS[0], ESC], "backend": "external-secrets", "chart": "external-secrets"},
      "ExternalSecretsOperatorArgs.pulumi_organization None is required with esc_environment sources: the Pulumi "
      "Cloud organization"),

@@ -705,7 +705,7 @@ def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:
     # Both mistakes at once: the backend that cannot read ESC, and the organization that it would need.
     assert error_of(dev).splitlines() == [
         "eks-config-secrets:apps[0].backend 'csi' cannot read escEnvironment sources: Pulumi ESC is read through the "
-        "External Secrets Operator (backend external-secrets)",
+        "External Secrets Operator (the external-secrets backend)",
         "eks-config-secrets:secretDelivery.externalSecrets.pulumiOrganization None is required: "
         "eks-config-secrets:apps[0] reads a Pulumi ESC environment of that organization"]
 

@@ -41,6 +41,8 @@ RULES = [
     "applies to the csi backend only",
     "is not an absolute path",
     "reads the synced Kubernetes Secret",
+    "sources: Pulumi ESC is read through",
+    "and files are both empty",
 ]
 
 
