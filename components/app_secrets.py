@@ -2,7 +2,6 @@
 
 import functools
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, cast
 
@@ -16,6 +15,7 @@ from components.access.world import replica_key
 from components.conventions import KMS_KEYS_ANNOTATION
 from components.csi_driver import SecretsStoreCsiDriver
 from components.external_secrets import (
+    PULUMI_CLOUD_NAME,
     ExternalSecret,
     ExternalSecretArgs,
     ExternalSecretsOperator,
@@ -53,6 +53,7 @@ from components.secret_provider_class import (
     secret_provider_class_manifest,
 )
 from components.validation import (
+    DATA_KEY,
     STACK_FILE_FORM,
     ErrorCollector,
     SettingsError,
@@ -439,8 +440,6 @@ def check_env_needs_sync(sync_secret: bool, env_keys: Sequence[tuple[str, str]])
 
 SOURCE_KINDS = ("secret", "parameter", "esc_environment")
 """The fields of an :class:`AppSecretArgs` that name where its value comes from; a source gives exactly one."""
-_FILE_NAME = re.compile(r"[-._a-zA-Z0-9]+")
-_ESC_ENVIRONMENT = re.compile(r"[A-Za-z0-9._-]+/[A-Za-z0-9._-]+")
 
 
 def check_secret_sources(sources: Sequence[Mapping[str, Any]], setting: str, *, failover: bool,
@@ -465,7 +464,8 @@ def check_source_name(value: str, kind: str, setting: str, stand_in: Callable[[s
     """Return ``value`` if it names one ``secret`` (a Secrets Manager secret) or ``parameter`` (an SSM parameter) by
     name or ARN, with no wildcard, or one ``esc_environment`` ``<project>/<environment>``."""
     if kind == "esc_environment":
-        if not isinstance(value, str) or not _ESC_ENVIRONMENT.fullmatch(stand_in(value)):
+        parts = stand_in(value).split("/") if isinstance(value, str) else []
+        if len(parts) != 2 or not all(PULUMI_CLOUD_NAME.match(part) for part in parts):
             raise SettingsError(setting, value, "is not a Pulumi ESC environment <project>/<environment>")
         return value
     try:
@@ -502,7 +502,7 @@ def _check_one_source(source: Mapping[str, Any], setting: str, index: int, *, fa
     where = f"{setting}.{spell('keys')}"
     for j, key in enumerate(keys):
         with errors.part():
-            if not isinstance(key["file"], str) or not _FILE_NAME.fullmatch(key["file"]):
+            if not isinstance(key["file"], str) or not DATA_KEY.match(key["file"]):
                 raise SettingsError(f"{where}[{j}].file", key["file"],
                                     "is not a file name ([-._a-zA-Z0-9]+): it becomes a file and a Secret key")
             if "property" in key and key["file"] == whole_secret_file(index):

@@ -19,6 +19,7 @@ from components.handles import AwsTarget, ClusterIdentity
 from components.helm import PinnedChart, pinned_release
 from components.iam_policies import assume_roles_policy
 from components.validation import (
+    DATA_KEY,
     STACK_FILE_FORM,
     SettingsError,
     check_arn,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_NAMESPACE",
     "DEFAULT_REFRESH_INTERVAL",
     "OPERATOR_SERVICE_ACCOUNT",
+    "PULUMI_CLOUD_NAME",
     "STORE_KINDS",
     "ExternalSecret",
     "ExternalSecretArgs",
@@ -67,9 +69,8 @@ AWS_SERVICES = ("SecretsManager", "ParameterStore")
 """The AWS services a store of ours reads (the CRD's ``provider.aws.service`` enum also has CertificateManager)."""
 OPERATOR_SERVICE_ACCOUNT = "external-secrets"
 """The controller's ServiceAccount, pinned in the chart values: its Pod Identity association names it."""
-# Pulumi Cloud names: organizations, projects and environments are letters, digits, '-', '_' and '.'.
-_ESC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+PULUMI_CLOUD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+"""A Pulumi Cloud name: organizations, ESC projects and environments are letters, digits, '-', '_' and '.'."""
 
 
 class RemoteKey(TypedDict):
@@ -165,7 +166,7 @@ def esc_store_manifest(
     check_dns1123_subdomain(name, "SecretStore name")
     namespace = check_dns1123_label_input(namespace, "SecretStore namespace")
     for setting, value in (("organization", organization), ("project", project), ("environment", environment)):
-        if not isinstance(value, str) or not _ESC_NAME.match(value):
+        if not isinstance(value, str) or not PULUMI_CLOUD_NAME.match(value):
             raise SettingsError(f"SecretStore pulumi {setting}", value,
                                 "is not a Pulumi Cloud name (letters, digits, '-', '_' and '.')")
     check_dns1123_subdomain(service_account, "SecretStore service_account")
@@ -204,7 +205,7 @@ def external_secret_manifest(
     entries = []
     keys: set[str] = set()
     for i, item in enumerate(data):
-        if not _SECRET_KEY.match(item["secret_key"]):
+        if not DATA_KEY.match(item["secret_key"]):
             raise SettingsError(f"ExternalSecret data[{i}].secret_key", item["secret_key"],
                                 "is not a Secret key ([-._a-zA-Z0-9]+)")
         if item["secret_key"] in keys:

@@ -15,6 +15,7 @@ import yaml
 
 from components.csi_driver import SecretsStoreCsiDriver
 from components.validation import (
+    DATA_KEY,
     SettingsError,
     apply_input,
     check_arn_region,
@@ -56,8 +57,6 @@ SECRET_TYPES: Mapping[str, tuple[str, ...]] = {
 """Secret types the driver can sync, with the keys the API server requires of each (it rejects the Secret, and the
 driver logs the failure on every mount, when one is missing). Service-account and bootstrap tokens are minted by
 Kubernetes itself and are not ours to sync."""
-# Secret data keys, and our file names: the API server's rule for Secret keys ([-._a-zA-Z0-9]+).
-_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}):.+$")
 # The provider's rule for filePermission: four octal digits (provider/secret_descriptor.go, validFilePermissionRE).
@@ -191,14 +190,14 @@ def _check_object(obj: SecretObjectArgs, region: str, failover_region: str | Non
     permission = obj.get("file_permission")
     if permission is not None and not _FILE_PERMISSION.match(permission):
         raise SettingsError(f"{setting}.file_permission", permission, "is not four octal digits such as '0440'")
-    if "object_alias" in obj and not _KEY.match(obj["object_alias"]):
+    if "object_alias" in obj and not DATA_KEY.match(obj["object_alias"]):
         raise SettingsError(f"{setting}.object_alias", obj["object_alias"], "is not a file name ([-._a-zA-Z0-9]+)")
     if "object_version_label" in obj and not obj["object_version_label"]:
         raise SettingsError(f"{setting}.object_version_label", "", "is empty: omit it to follow the current version")
     for j, entry in enumerate(obj.get("jmes_path", [])):
         if not entry["path"]:
             raise SettingsError(f"{setting}.jmes_path[{j}].path", entry["path"], "is empty")
-        if not _KEY.match(entry["object_alias"]):
+        if not DATA_KEY.match(entry["object_alias"]):
             raise SettingsError(f"{setting}.jmes_path[{j}].object_alias", entry["object_alias"],
                                 "is not a file name ([-._a-zA-Z0-9]+)")
 
@@ -235,7 +234,7 @@ def _check_synced(index: int, synced: SyncedSecretArgs, files: Sequence[str]) ->
         if item["object_name"] not in files:
             raise SettingsError(f"{setting}.data[{j}].object_name", item["object_name"],
                                 f"is not a mounted object or alias (known: {', '.join(files)})")
-        if not _KEY.match(item["key"]):
+        if not DATA_KEY.match(item["key"]):
             raise SettingsError(f"{setting}.data[{j}].key", item["key"], "is not a Secret key ([-._a-zA-Z0-9]+)")
         if item["key"] in keys:
             raise SettingsError(f"{setting}.data[{j}].key", item["key"], "is given more than once; keys must be unique")

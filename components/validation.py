@@ -25,6 +25,7 @@ from typing_extensions import is_typeddict
 __all__ = [
     "ACCESS_POLICIES",
     "CONFIG_MAP_MAX_BYTES",
+    "DATA_KEY",
     "EKS_VERSIONS",
     "LOG_RETENTION_DAYS",
     "LOG_TYPES",
@@ -381,7 +382,9 @@ def check_dns1123_subdomain(value: object, setting: str) -> str:
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+"""The characters of a ConfigMap or Secret key (apimachinery ``IsConfigMapKey``), and so of a file that one
+becomes in a volume: a mounted secret's file name, an object alias, an ExternalSecret's ``secretKey``."""
 
 
 def check_label_value(value: object, setting: str) -> str:
@@ -407,7 +410,7 @@ def check_annotation_key(key: str, setting: str, value: object) -> str:
 def check_data_key(value: object, setting: str) -> str:
     """Return ``value`` if it is a ConfigMap or Secret key (apimachinery ``IsConfigMapKey``): at most 253 of
     letters, digits, '-', '_' and '.', and neither '.', '..' nor starting with '..' (the kubelet's ``..data``)."""
-    if (not isinstance(value, str) or len(value) > 253 or not _DATA_KEY.match(value) or value in (".", "..")
+    if (not isinstance(value, str) or len(value) > 253 or not DATA_KEY.match(value) or value in (".", "..")
             or value.startswith("..")):
         raise SettingsError(setting, value, "is not a valid ConfigMap or Secret key (at most 253 letters, digits, "
                                             "'-', '_' and '.'; not '.', '..' or starting with '..')")

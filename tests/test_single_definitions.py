@@ -27,6 +27,8 @@ CHOICE_SETS = [
 ]
 # (The refresh and rotation-poll defaults are both an hour, two settings that happen to agree.)
 DEFAULTS = ["1.33", "/mnt/secrets", "AmazonEKSViewPolicy", "t3.medium", "kube-system"]
+# The patterns of names that several components check (a Secret key or file name; a Pulumi Cloud name).
+PATTERNS = [r"^[-._a-zA-Z0-9]+$", r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"]
 # A phrase of each rule's message: a second copy of the rule would most likely be worded with it again.
 RULES = [
     "needs exactly one of secret",
@@ -103,6 +105,12 @@ def test_the_check_sees_a_second_copy() -> None:
     assert [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in _docstrings(tree)
             and n.value == "1.33"] == ["1.33"]
     assert len(SOURCES) > 20 and ROOT / "components" / "cluster.py" in SOURCES
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_each_name_pattern_is_compiled_once(pattern: str) -> None:
+    written = _literals()[1][pattern]
+    assert written == 1, f"{pattern!r} is written {written} times: use its one compiled pattern"
 
 
 @pytest.mark.parametrize("rule", RULES)
