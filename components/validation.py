@@ -72,6 +72,7 @@ __all__ = [
     "check_vpc_id",
     "parse_go_duration",
     "partition_of",
+    "refuse_secure_value",
     "settings_error_in",
     "stack_file_keys",
     "stack_key",
@@ -714,6 +715,15 @@ def check_failover_region(failover: str, region: str, setting: str, primary: str
         raise SettingsError(setting, failover, f"is {primary}: name a second region that holds replicas of the "
                                                "secrets, or omit it")
     return failover
+
+
+def refuse_secure_value(setting: str) -> SettingsError:
+    """The error for a secure value at ``setting``, where no secret is expected: Pulumi decrypts a secure value
+    nested in a structured setting into its place and hands the program the structure as plain text, so whatever
+    reads it there gets the plaintext, unmarked. The value is never shown."""
+    return SettingsError(setting, SECRET_SHOWN_AS, "is a secure value where no secret is expected: set it as a "
+                                                   "top-level secret setting (`pulumi config set --secret <name>`) "
+                                                   "and refer to it by name")
 
 
 def partition_of(region: str) -> str:

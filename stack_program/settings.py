@@ -69,6 +69,7 @@ from components.validation import (
     check_subnet_ids,
     check_unique,
     partition_of,
+    refuse_secure_value,
     stack_key,
 )
 from components.workload import SCRATCH_MOUNT_PATH
@@ -682,9 +683,7 @@ def parse_settings(
     for section in SECTIONS:
         if section in secret_keys:
             # Structured settings are not secrets; a secure value inside one would reach resources as plain text.
-            raise SettingsError(f"{PROJECT}:{section}", SECRET_SHOWN_AS,
-                                "holds a secure value, where no secret is expected: set secrets as top-level secret "
-                                "settings (`pulumi config set --secret <name>`) and refer to them by name")
+            raise refuse_secure_value(f"{PROJECT}:{section}")
     # Renamed keys are moved in a copy, never in the caller's.
     config = copy.deepcopy(dict(values))
     _rename_old_keys(config)

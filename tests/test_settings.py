@@ -351,7 +351,7 @@ def test_structured_setting_marked_secret_is_refused_without_its_value(dev_value
     """`pulumi config set --path --secret environments[0]...` makes the whole key secret: its content would reach
     ConfigMaps as plain text."""
     message = error_of({**dev_values, **SECRETS}, offline=False, secret_keys={*SECRETS, "environments"})
-    assert message.startswith("eks-config-secrets:environments (secret) holds a secure value")
+    assert message.startswith("eks-config-secrets:environments (secret) is a secure value where no secret is expected")
     assert "DATABASE_HOST" not in message
 
 

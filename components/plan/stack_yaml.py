@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from components.validation import SECRET_SHOWN_AS, SettingsError
+from components.validation import SettingsError, refuse_secure_value
 
 __all__ = ["MAX_EXPANDED_NODES", "SECURE", "load_yaml", "secure_keys", "stack_config"]
 
@@ -170,9 +170,7 @@ def secure_keys(config: Mapping[str, Any]) -> list[str]:
         while pending:
             path, item = pending.pop()
             if _is_secure(item):
-                raise SettingsError(path, SECRET_SHOWN_AS, "is a secure value where no secret is expected: set it as a "
-                                                      "top-level secret setting (`pulumi config set --secret <name>`) "
-                                                      "and refer to it by name")
+                raise refuse_secure_value(path)
             if isinstance(item, Mapping):
                 pending.extend((f"{path}.{k}", v) for k, v in item.items())
             elif isinstance(item, list):
