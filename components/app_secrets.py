@@ -21,6 +21,7 @@ from components.external_secrets import (
     ExternalSecretsOperator,
     RemoteKey,
     SecretStoreArgs,
+    check_esc_organization,
     external_secret_documents,
 )
 from components.handles import AwsTarget, ClusterIdentity
@@ -261,9 +262,9 @@ class AppSecrets(pulumi.ComponentResource):
                                                failover_region=failover, annotations=annotations)
         else:
             stores = _stores(app, secrets)
-            if any(source.startswith(_ESC) for source in stores) and organization is None:
-                raise SettingsError("ExternalSecretsOperatorArgs.pulumi_organization", None,
-                                    "is required with esc_environment sources: the Pulumi Cloud organization")
+            if any(source.startswith(_ESC) for source in stores):
+                check_esc_organization(organization, "AppSecretsArgs.secrets",
+                                       "ExternalSecretsOperatorArgs.pulumi_organization")
             # The app's role, known once it exists, stands in as a well-formed ARN for this check.
             external_args: ExternalSecretArgs = {
                 "name": app, "namespace": namespace, "region": region, "target": f"{app}-secrets",

@@ -21,6 +21,7 @@ from components.iam_policies import assume_roles_policy
 from components.validation import (
     DATA_KEY,
     STACK_FILE_FORM,
+    MissingSettingError,
     SettingsError,
     check_arn,
     check_dns1123_label,
@@ -48,6 +49,7 @@ __all__ = [
     "ExternalSecretsOperatorSettings",
     "RemoteKey",
     "SecretStoreArgs",
+    "check_esc_organization",
     "esc_store_manifest",
     "external_secret_documents",
     "external_secret_manifest",
@@ -367,6 +369,14 @@ class ExternalSecretsOperatorSettings(TypedDict):
     pulumi_organization: NotRequired[str]
     """The Pulumi Cloud organization whose ESC environments apps read (``AppSecretArgs.esc_environment``); its
     stores sign in by OIDC with the app's ServiceAccount token. Omitted: apps cannot read Pulumi ESC."""
+
+
+def check_esc_organization(organization: str | None, reader: str, setting: str) -> None:
+    """Refuse a missing ``pulumi_organization`` (named ``setting``) when ``reader`` reads a Pulumi ESC environment:
+    an ESC store names its environment in an organization, and signs in to that organization."""
+    if organization is None:
+        raise MissingSettingError(setting, f"is required: {reader} reads a Pulumi ESC environment of that "
+                                           "organization")
 
 
 class ExternalSecretsOperatorArgs(ExternalSecretsOperatorSettings):

@@ -46,6 +46,7 @@ from components.environment import (
     check_config_map_not_empty,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
+from components.external_secrets import check_esc_organization
 from components.plan.offline import SECRET_SETTINGS
 from components.plan.rotation_cost import STACK_PRICES, RotationCostSettings, rotation_cost_settings
 from components.reloader import DEFAULT_NAMESPACE as RELOADER_NAMESPACE
@@ -480,9 +481,8 @@ def _app_delivery(app: AppSection, path: str, delivery: SecretDeliverySection) -
         with errors.part():
             check_esc_backend(sources, backend, f"{path}.backend", spell=stack_key)
         with errors.part():
-            if "pulumi_organization" not in delivery.get("external_secrets", {}):
-                raise MissingSettingError(f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization",
-                                          f"is required: {path} reads a Pulumi ESC environment of that organization")
+            check_esc_organization(delivery.get("external_secrets", {}).get("pulumi_organization"), path,
+                                   f"{PROJECT}:secretDelivery.externalSecrets.pulumiOrganization")
     with errors.part():
         if app.get("restart_on_file_rotation") and not (delivery.get("reloader", True) and sources):
             raise SettingsError(f"{path}.restartOnFileRotation", True, "needs Reloader (secretDelivery.reloader: "

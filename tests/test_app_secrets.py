@@ -405,8 +405,8 @@ def test_a_pulumi_esc_environment_is_read_through_an_oidc_store_with_the_same_fr
      "AppSecretsArgs.csi_driver 'csi' cannot read esc_environment sources: Pulumi ESC is read through the External "
      "Secrets Operator (the external-secrets backend)"),
     ({"secrets": [SECRETS[0], ESC], "backend": "external-secrets", "chart": "external-secrets"},
-     "ExternalSecretsOperatorArgs.pulumi_organization None is required with esc_environment sources: the Pulumi "
-     "Cloud organization"),
+     "ExternalSecretsOperatorArgs.pulumi_organization None is required: AppSecretsArgs.secrets reads a Pulumi ESC "
+     "environment of that organization"),
 ])
 def test_pulumi_esc_needs_the_operator_and_an_organization(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError) as caught:
