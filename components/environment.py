@@ -49,6 +49,7 @@ __all__ = [
     "EnvironmentSecretSettings",
     "EnvironmentSettings",
     "check_checksum_key",
+    "check_checksum_key_given",
     "check_checksummed_name",
     "check_config_map_not_empty",
     "check_registry_username",
@@ -195,8 +196,7 @@ class Environment(pulumi.ComponentResource):
         checksum_key = args.get("checksum_key")
         if isinstance(checksum_key, str):
             check_checksum_key(checksum_key, "EnvironmentArgs.checksum_key")
-        if secrets and checksum_key is None:
-            raise _missing_checksum_key()
+        check_checksum_key_given(checksum_key, bool(secrets), "EnvironmentArgs.checksum_key")
         super().__init__("eks-config-secrets:index:Environment", name, None, opts)
         self._name = name
         labels = {
@@ -334,8 +334,8 @@ class Environment(pulumi.ComponentResource):
         return resource
 
     def _add_secret(self, args: EnvironmentSecretArgs) -> k8s.core.v1.Secret:
-        if self._checksum_key is None:
-            raise _missing_checksum_key()
+        check_checksum_key_given(self._checksum_key, True, "EnvironmentArgs.checksum_key")
+        assert self._checksum_key is not None
         kind = args.get("type", SECRET_TYPES[0])
         string_data: pulumi.Input[Mapping[str, str]]
         if kind == "Opaque":
@@ -369,10 +369,15 @@ def _volume_name(kind: str, object_name: str) -> str:
     return f"{kind}-{object_name}".replace(".", "-")
 
 
-def _missing_checksum_key() -> SettingsError:
-    return SettingsError("EnvironmentArgs.checksum_key", None,
-                         "is required when the environment has Secrets: set a random secret of at least "
-                         f"{_MIN_CHECKSUM_KEY_LENGTH} characters, e.g. from `openssl rand -base64 32`")
+def check_checksum_key_given(key: object, has_secrets: bool, setting: str,
+                             how: str = "from `openssl rand -base64 32`") -> None:
+    """Refuse a missing checksum key (``setting``, None) when the environment has Secrets: their checksum
+    annotations are HMACs under it (a plain hash of a low-entropy value could be reversed from the pod's
+    annotation). ``how`` says how the caller sets one."""
+    if has_secrets and key is None:
+        raise SettingsError(setting, None, "is required when the environment has Secrets: a random secret of at "
+                                           f"least {_MIN_CHECKSUM_KEY_LENGTH} characters keys their checksums; set "
+                                           f"one {how}")
 
 
 def check_checksum_key(key: str, setting: str) -> str:

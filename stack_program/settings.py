@@ -43,6 +43,7 @@ from components.environment import (
     EnvironmentArgs,
     EnvironmentSecretArgs,
     check_checksum_key,
+    check_checksum_key_given,
     check_config_map_not_empty,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
@@ -341,11 +342,10 @@ def _environment(value: object, path: str, project_dir: Path, secrets: _SecretSe
             _check_checksum_key_apart(key, env_secrets, f"{path}.checksumKeySetting")
             args["checksum_key"] = _secret(check_checksum_key(
                 secrets.value(key, f"{path}.checksumKeySetting"), f"{PROJECT}:{key}"))
-        elif env_secrets:
-            raise SettingsError(f"{path}.checksumKeySetting", None,
-                                "is required when the environment has kubernetesSecrets: the name of a secret setting "
-                                "of 16+ random characters, e.g. `pulumi config set --secret checksumKey \"$(openssl "
-                                "rand -base64 32)\"`")
+        else:
+            check_checksum_key_given(key, bool(env_secrets), f"{path}.checksumKeySetting",
+                                     "as a secret setting and name it here, e.g. `pulumi config set --secret "
+                                     "checksumKey \"$(openssl rand -base64 32)\"`")
     errors.raise_any()
     return args
 

@@ -184,8 +184,8 @@ def test_an_environment_with_secrets_needs_a_checksum_key() -> None:
         run_program(lambda: Environment("dev", {"namespace": "dev", "secrets": [
             {"name": "api", "string_data": {"TOKEN": "t"}}]}))
     assert str(caught.value) == (
-        "EnvironmentArgs.checksum_key None is required when the environment has Secrets: set a random secret of at "
-        "least 16 characters, e.g. from `openssl rand -base64 32`")
+        "EnvironmentArgs.checksum_key None is required when the environment has Secrets: a random secret of at least "
+        "16 characters keys their checksums; set one from `openssl rand -base64 32`")
 
 
 def test_adding_a_secret_without_a_checksum_key_is_refused() -> None:

@@ -355,6 +355,14 @@ def test_structured_setting_marked_secret_is_refused_without_its_value(dev_value
     assert "DATABASE_HOST" not in message
 
 
+def test_an_environment_with_secrets_needs_a_checksum_key_setting(dev_values: dict[str, Any]) -> None:
+    del dev_values["environments"][0]["checksumKeySetting"]
+    assert error_of(dev_values) == (
+        "eks-config-secrets:environments[0].checksumKeySetting None is required when the environment has Secrets: a "
+        "random secret of at least 16 characters keys their checksums; set one as a secret setting and name it here, "
+        "e.g. `pulumi config set --secret checksumKey \"$(openssl rand -base64 32)\"`")
+
+
 def test_checksum_key_must_not_be_a_checksummed_secret(dev_values: dict[str, Any]) -> None:
     dev_values["environments"][0]["checksumKeySetting"] = "apiToken"
     assert error_of(dev_values) == (
