@@ -2,7 +2,7 @@
 
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import NotRequired, cast
 
 import pulumi
@@ -52,6 +52,7 @@ __all__ = [
     "check_checksum_key_given",
     "check_checksummed_name",
     "check_config_map_not_empty",
+    "check_in_environment",
     "check_registry_username",
 ]
 
@@ -304,15 +305,13 @@ class Environment(pulumi.ComponentResource):
         return self.secret_files(name, args["mount_path"], volume=args.get("volume"))
 
     def _config_map(self, name: str) -> pulumi.Output[str]:
-        if name not in self.config_map_names:
-            raise SettingsError("Environment.config_map", name,
-                                f"is not a ConfigMap of environment {self._name}: add it to config_maps first")
+        check_in_environment(name, self.config_map_names, "Environment.config_map", kind="ConfigMap",
+                             environment=self._name, add_to="config_maps")
         return self.config_map_names[name]
 
     def _secret(self, name: str) -> str:
-        if name not in self.secret_names:
-            raise SettingsError("Environment.secret", name,
-                                f"is not a Secret of environment {self._name}: add it to secrets first")
+        check_in_environment(name, self.secret_names, "Environment.secret", kind="Secret", environment=self._name,
+                             add_to="secrets")
         # The Secret's own name, not its Output: it is fixed, and pods reading it wait on the namespace only.
         return name
 
@@ -387,6 +386,17 @@ def check_checksum_key(key: str, setting: str) -> str:
                             f"is shorter than {_MIN_CHECKSUM_KEY_LENGTH} characters: set a random one, e.g. from "
                             "`openssl rand -base64 32`")
     return key
+
+
+def check_in_environment(name: str, known: Collection[str], setting: str, *, kind: str, environment: str,
+                         add_to: str) -> str:
+    """Return ``name`` (``setting``) if it is one of the ``known`` ConfigMaps or Secrets (``kind``) of
+    ``environment``; ``add_to`` names where the caller adds one (``config_maps``, ``kubernetesSecrets``). A pod
+    that names an object its namespace lacks never starts (CreateContainerConfigError)."""
+    if name not in known:
+        raise SettingsError(setting, name, f"is not a {kind} of environment {environment!r}: add it to its "
+                                           f"{add_to} first")
+    return name
 
 
 def check_checksummed_name(name: str, setting: str) -> str:

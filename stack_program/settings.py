@@ -45,6 +45,7 @@ from components.environment import (
     check_checksum_key,
     check_checksum_key_given,
     check_config_map_not_empty,
+    check_in_environment,
 )
 from components.external_secrets import DEFAULT_NAMESPACE as ESO_NAMESPACE
 from components.external_secrets import check_esc_organization
@@ -622,9 +623,8 @@ def _check_app_references(app: AppSection, path: str, env_name: str, environment
         *((f"configFiles[{j}]", f["config_map"], f["key"]) for j, f in enumerate(app.get("config_files", []))),
     ]
     for where, config_map, key in refs:
-        if config_map not in config_maps:
-            raise SettingsError(f"{path}.{where if key is None else f'{where}.configMap'}", config_map,
-                                f"is not a ConfigMap of environment {env_name!r}")
+        check_in_environment(config_map, config_maps, f"{path}.{where if key is None else f'{where}.configMap'}",
+                             kind="ConfigMap", environment=env_name, add_to="configMaps")
         found = config_maps[config_map]
         if key is not None and key not in found.get("data", {}) and key not in found.get("files", {}):
             raise SettingsError(f"{path}.{where}.key", key,
@@ -636,8 +636,8 @@ def _check_app_references(app: AppSection, path: str, env_name: str, environment
         + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.get("image_pull_secrets", []))]
     )
     for where, secret in secret_refs:
-        if secret not in env_secrets:
-            raise SettingsError(f"{path}.{where}", secret, f"is not a Secret of environment {env_name!r}")
+        check_in_environment(secret, env_secrets, f"{path}.{where}", kind="Secret", environment=env_name,
+                             add_to="kubernetesSecrets")
         kind = env_secrets[secret].get("type", SECRET_TYPES[0])
         if where.startswith("imagePullSecrets") and kind != "kubernetes.io/dockerconfigjson":
             raise SettingsError(f"{path}.{where}", secret, f"is a Secret of type {kind}, but the kubelet pulls images "

@@ -365,8 +365,8 @@ def test_a_fragment_names_only_objects_of_its_environment() -> None:
 
     with pytest.raises(SettingsError) as caught:
         run_program(program)
-    assert str(caught.value) == ("Environment.config_map 'nginx-config' is not a ConfigMap of environment dev: add it "
-                                 "to config_maps first")
+    assert str(caught.value) == ("Environment.config_map 'nginx-config' is not a ConfigMap of environment 'dev': add "
+                                 "it to its config_maps first")
 
 
 def test_inputs_asked_for_by_arguments_are_the_methods_fragments() -> None:
@@ -382,8 +382,8 @@ def test_inputs_asked_for_by_arguments_are_the_methods_fragments() -> None:
      "optionally volume with mount_path)"),
     ({"secret": "api", "key": "TOKEN", "env": "TOKEN", "volume": "v"},
      "WorkloadArgs.environment_inputs[0].volume 'v' names the volume of a mount: give mount_path"),
-    ({"config_map": "other"}, "Environment.config_map 'other' is not a ConfigMap of environment dev: add it to "
-                              "config_maps first"),
+    ({"config_map": "other"}, "Environment.config_map 'other' is not a ConfigMap of environment 'dev': add it to "
+                              "its config_maps first"),
 ])
 def test_an_input_asked_for_wrongly_is_refused_by_name(asked: Any, message: str) -> None:
     def program() -> None:

@@ -272,8 +272,8 @@ def test_app_reading_a_missing_config_map_key_is_an_error(dev_values: dict[str, 
 def test_app_using_an_unknown_secret_is_an_error(dev_values: dict[str, Any]) -> None:
     dev_values["apps"][1]["secretVolumes"][0]["kubernetesSecret"] = "nginx-tls"
     assert error_of(dev_values) == (
-        "eks-config-secrets:apps[1].secretVolumes[0].kubernetesSecret 'nginx-tls' is not a Secret of environment 'dev'"
-    )
+        "eks-config-secrets:apps[1].secretVolumes[0].kubernetesSecret 'nginx-tls' is not a Secret of environment "
+        "'dev': add it to its kubernetesSecrets first")
 
 
 def test_malformed_secret_arn_is_an_error(dev_values: dict[str, Any]) -> None:
