@@ -68,12 +68,12 @@ from components.validation import (
     check_region,
     check_unique,
 )
-from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, check_target_role_mode
 
 __all__ = ["BACKENDS", "CSI_ONLY", "DEFAULT_MOUNT_PATH", "IDENTITIES", "SOURCE_KINDS", "AppSecretArgs",
            "AppSecretKeyArgs", "AppSecrets", "AppSecretsArgs", "AppSecretsSettings", "check_csi_only",
            "check_env_needs_sync", "check_esc_backend", "check_secret_sources", "check_source_name",
-           "whole_secret_file"]
+           "check_target_role", "identity_mode", "whole_secret_file"]
 
 DEFAULT_MOUNT_PATH = "/mnt/secrets"
 """Where an app's secret files are mounted when ``AppSecretsArgs.mount_path`` is omitted."""
@@ -218,12 +218,13 @@ class AppSecrets(pulumi.ComponentResource):
         identity = args.get("identity", IDENTITIES[0])
         if identity not in IDENTITIES:
             raise SettingsError("AppSecretsArgs.identity", identity, f"is not one of: {', '.join(IDENTITIES)}")
-        eso_pod_identity = backend == "external-secrets" and identity == "pod-identity"
+        eso_pod_identity = identity_mode(identity, backend) == "assumed-by-role"
         if eso_pod_identity and operator_role is None:
             raise SettingsError("AppSecretsArgs.identity", identity,
                                 "with external_secrets needs the operator's own identity: create the "
                                 "ExternalSecretsOperator with its cluster")
         check_csi_only(args, backend, "AppSecretsArgs")
+        check_target_role(args, identity, backend, "AppSecretsArgs")
         failover = args.get("failover_region")
         if failover is not None:
             check_failover_region(check_region(failover, "AppSecretsArgs.failover_region"), region,
@@ -417,6 +418,21 @@ def check_csi_only(args: Mapping[str, Any], backend: str, setting: str,
                 raise SettingsError(f"{setting}.{spell(field)}", args[field],
                                     "applies to the csi backend only (a Secrets Store CSI Driver feature)")
     errors.raise_any()
+
+
+def identity_mode(identity: str, backend: str) -> str:
+    """The :class:`WorkloadIdentity` mode of an app's secrets: with external-secrets and pod-identity the operator's
+    own identity assumes the app's role (assumed-by-role); otherwise the app's ``identity``."""
+    return "assumed-by-role" if backend == "external-secrets" and identity == "pod-identity" else identity
+
+
+def check_target_role(args: Mapping[str, Any], identity: str, backend: str, setting: str,
+                      spell: Callable[[str], str] = _as_written) -> None:
+    """Refuse ``target_role_arn`` (named ``<setting>.<field>``, the field spelt by ``spell``) unless the app's own
+    Pod Identity association carries it: identity pod-identity with the csi backend."""
+    check_target_role_mode(args.get("target_role_arn"), identity_mode(identity, backend),
+                           f"{setting}.{spell('target_role_arn')}",
+                           needs=f"{spell('identity')} pod-identity and the csi backend")
 
 
 def check_esc_backend(sources: Sequence[Mapping[str, Any]], backend: str, setting: str,

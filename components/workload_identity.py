@@ -38,7 +38,8 @@ from components.validation import (
     check_unique,
 )
 
-__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs", "check_target_role_arn", "pod_identity_trust"]
+__all__ = ["MODES", "WorkloadIdentity", "WorkloadIdentityArgs", "check_target_role_arn", "check_target_role_mode",
+           "pod_identity_trust"]
 
 MODES = ("irsa", "pod-identity", "assumed-by-role")
 _ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -120,6 +121,15 @@ def check_target_role_arn(arn: str, setting: str) -> str:
     """Return ``arn`` if it names one IAM role exactly (no wildcard): the role Pod Identity chains to."""
     check_no_wildcard(arn, setting, "IAM role")
     return check_arn(arn, setting, service="iam", resource_prefix="role/")
+
+
+def check_target_role_mode(target: object, mode: str, setting: str, needs: str = "mode pod-identity") -> None:
+    """Refuse a target role (``setting``) unless ``mode`` is pod-identity: only the workload's own EKS Pod Identity
+    association chains to it (the association's ``targetRoleArn``). ``needs`` names what makes that mode, as the
+    caller's settings spell it."""
+    if target is not None and mode != "pod-identity":
+        raise SettingsError(setting, target, f"needs {needs}: only the workload's own EKS Pod Identity association "
+                                             "chains to it (its targetRoleArn)")
 
 
 def _check_input_strings(value: object, setting: str, check: Any, allow_empty: bool) -> list[pulumi.Input[str]]:
@@ -240,10 +250,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
             )
         tags = dict(args["tags"]) if "tags" in args else None
         target = args.get("target_role_arn")
+        check_target_role_mode(target, mode, f"{prefix}.target_role_arn")
         if target is not None:
-            if mode != "pod-identity":
-                raise SettingsError(f"{prefix}.target_role_arn", target, "is only used in pod-identity mode (the "
-                                                                         "association chains to it)")
             target = apply_input(target, functools.partial(check_target_role_arn, setting=f"{prefix}.target_role_arn"))
 
         super().__init__("eks-config-secrets:index:WorkloadIdentity", name, None, opts)

@@ -29,6 +29,7 @@ from components.app_secrets import (
     check_env_needs_sync,
     check_esc_backend,
     check_secret_sources,
+    check_target_role,
 )
 from components.cluster import (
     DEFAULT_ENDPOINT_PRIVATE_ACCESS,
@@ -474,10 +475,7 @@ def _app_delivery(app: AppSection, path: str, delivery: SecretDeliverySection) -
     with errors.part():
         check_csi_only(app, backend, path, spell=stack_key)
     with errors.part():
-        if "target_role_arn" in app and (identity(app), backend) != ("pod-identity", "csi"):
-            raise SettingsError(f"{path}.targetRoleArn", app["target_role_arn"],
-                                "needs identity pod-identity and backend csi: EKS Pod Identity chains to it (the "
-                                "association's targetRoleArn)")
+        check_target_role(app, identity(app), backend, path, spell=stack_key)
     if any("esc_environment" in source for source in sources):
         with errors.part():
             check_esc_backend(sources, backend, f"{path}.backend", spell=stack_key)
@@ -633,7 +631,8 @@ def _check_app_references(app: AppSection, path: str, env_name: str, environment
         [(f"secretEnv[{j}].kubernetesSecret", e["kubernetes_secret"]) for j, e in enumerate(app.get("secret_env", []))]
         + [(f"secretVolumes[{j}].kubernetesSecret", v["kubernetes_secret"])
            for j, v in enumerate(app.get("secret_volumes", []))]
-        + [(f"imagePullSecrets[{j}]", name) for j, name in enumerate(app.get("image_pull_secrets", []))]
+        # A stack file gives plain text (a program's Output never comes from it).
+        + [(f"imagePullSecrets[{j}]", cast(str, name)) for j, name in enumerate(app.get("image_pull_secrets", []))]
     )
     for where, secret in secret_refs:
         check_in_environment(secret, env_secrets, f"{path}.{where}", kind="Secret", environment=env_name,

@@ -449,6 +449,19 @@ def test_a_target_role_given_as_an_output_is_chained_to() -> None:
     assert [(r.urn, r.inputs) for r in later.resources] == [(r.urn, r.inputs) for r in plain.resources]
 
 
+@pytest.mark.parametrize("overrides", [
+    {"identity": "irsa"},
+    {"identity": "pod-identity", "backend": "external-secrets", "chart": "external-secrets", "operator_identity": True},
+], ids=["irsa", "external-secrets"])
+def test_a_target_role_needs_the_apps_own_pod_identity_association(overrides: dict[str, Any]) -> None:
+    target = "arn:aws:iam::210987654321:role/payments-reader"
+    with pytest.raises(SettingsError) as caught:
+        app_plan(target_role_arn=target, **overrides)
+    assert str(caught.value) == (
+        f"AppSecretsArgs.target_role_arn {target!r} needs identity pod-identity and the csi backend: only the "
+        "workload's own EKS Pod Identity association chains to it (its targetRoleArn)")
+
+
 def _later_sources(secrets: Any) -> Any:
     """``secrets`` with every source and key ARN given as an Output (a secret or key that another stack made)."""
     sources = ("secret", "parameter", "kms_key_arn", "failover_kms_key_arn")

@@ -698,7 +698,8 @@ def test_a_target_role_needs_pod_identity_and_csi() -> None:
     prod = stack_values("prod")
     prod["apps"][2]["identity"] = "irsa"
     assert error_of(prod, stack="prod").endswith(
-        "needs identity pod-identity and backend csi: EKS Pod Identity chains to it (the association's targetRoleArn)")
+        "targetRoleArn 'arn:aws:iam::210987654321:role/prod-ledger-sync-reader' needs identity pod-identity and the "
+        "csi backend: only the workload's own EKS Pod Identity association chains to it (its targetRoleArn)")
 
 
 def test_pulumi_esc_sources_need_external_secrets_and_an_organization() -> None:

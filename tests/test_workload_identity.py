@@ -274,7 +274,7 @@ def test_pod_identity_chains_to_the_target_role_which_the_owner_creates() -> Non
 
 @pytest.mark.parametrize("target, mode, message", [
     ("arn:aws:iam::*:role/ledger-reader", "pod-identity", "contains a wildcard ('*' or '?')"),
-    (TARGET, "irsa", "is only used in pod-identity mode (the association chains to it)"),
+    (TARGET, "irsa", "needs mode pod-identity: only the workload's own EKS Pod Identity association chains to it"),
 ])
 def test_a_wide_or_misplaced_target_role_is_refused(target: str, mode: str, message: str) -> None:
     with pytest.raises(SettingsError) as caught:
