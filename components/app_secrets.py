@@ -63,6 +63,7 @@ from components.validation import (
     check_bool,
     check_dns1123_label,
     check_dns1123_label_input,
+    check_env_name,
     check_failover_region,
     check_mount_path,
     check_region,
@@ -525,6 +526,9 @@ def _check_one_source(source: Mapping[str, Any], setting: str, index: int, *, fa
             if "property" in key and key["file"] == whole_secret_file(index):
                 raise SettingsError(f"{where}[{j}].file", key["file"],
                                     "is the file the CSI provider writes the whole secret to: choose another name")
+        with errors.part():
+            if "env" in key:
+                check_env_name(key["env"], f"{where}[{j}].env")
         with errors.part():
             if kind == "esc_environment" and "property" not in key:
                 raise SettingsError(f"{where}[{j}].property", None,

@@ -34,6 +34,7 @@ from components.validation import (
     check_data_key,
     check_dns1123_label,
     check_dns1123_subdomain,
+    check_env_name,
     check_unique,
 )
 
@@ -252,7 +253,7 @@ class Environment(pulumi.ComponentResource):
     def env_from_config_map_key(self, env: str, config_map: str, key: str) -> PodInput:
         """Env var ``env`` from key ``key`` of ConfigMap ``config_map`` (``configMapKeyRef``), rolling the pods when
         the ConfigMap changes."""
-        return PodInput(env=[env_from_config_map_key(env, self._config_map(config_map), key)],
+        return PodInput(env=[env_from_config_map_key(env, self._config_map(config_map), key, "Environment.env")],
                         checksums=self.config_checksums[config_map])
 
     def env_from_config_map(self, config_map: str) -> PodInput:
@@ -272,7 +273,7 @@ class Environment(pulumi.ComponentResource):
     def env_from_secret_key(self, env: str, secret: str, key: str) -> PodInput:
         """Env var ``env`` from key ``key`` of Secret ``secret`` (``secretKeyRef``): the pod's Role may ``get`` it,
         and the pods roll when it changes."""
-        return PodInput(env=[env_from_secret_key(env, self._secret(secret), key)],
+        return PodInput(env=[env_from_secret_key(env, self._secret(secret), key, "Environment.env")],
                         checksums=self.secret_checksums[secret], secret_names=[secret])
 
     def secret_files(self, secret: str, mount_path: str, volume: str | None = None) -> PodInput:
@@ -293,6 +294,8 @@ class Environment(pulumi.ComponentResource):
                                                      "optionally volume with mount_path)")
         if "volume" in args and "mount_path" not in args:
             raise SettingsError(f"{setting}.volume", args["volume"], "names the volume of a mount: give mount_path")
+        if "env" in args:
+            check_env_name(args["env"], f"{setting}.env")
         name = args[source]  # type: ignore[literal-required]
         if form == "config_map+key+env":
             return self.env_from_config_map_key(args["env"], name, args["key"])

@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from components.validation import SettingsError
+from components.validation import SettingsError, check_env_name
 
 __all__ = [
     "CSI_DRIVER",
@@ -35,9 +35,12 @@ CSI_DRIVER = "secrets-store.csi.k8s.io"
 """The CSI driver name that the Secrets Store CSI Driver registers."""
 
 
-def env_from_config_map_key(env_name: str, config_map: pulumi.Input[str], key: str) -> dict[str, Any]:
-    """One env var from one ConfigMap key (``configMapKeyRef``); a missing key fails the pod, not silently."""
-    return {"name": env_name, "valueFrom": {"configMapKeyRef": {"name": config_map, "key": key}}}
+def env_from_config_map_key(env_name: str, config_map: pulumi.Input[str], key: str,
+                            setting: str = "env_name") -> dict[str, Any]:
+    """One env var from one ConfigMap key (``configMapKeyRef``); a missing key fails the pod, not silently.
+    ``setting`` names ``env_name`` in the error when it is no environment variable name."""
+    return {"name": check_env_name(env_name, setting),
+            "valueFrom": {"configMapKeyRef": {"name": config_map, "key": key}}}
 
 
 def env_from_config_map(config_map: pulumi.Input[str]) -> dict[str, Any]:
@@ -45,9 +48,11 @@ def env_from_config_map(config_map: pulumi.Input[str]) -> dict[str, Any]:
     return {"configMapRef": {"name": config_map}}
 
 
-def env_from_secret_key(env_name: str, secret: pulumi.Input[str], key: str) -> dict[str, Any]:
-    """One env var from one Secret key (``secretKeyRef``); it changes only when the pod restarts."""
-    return {"name": env_name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+def env_from_secret_key(env_name: str, secret: pulumi.Input[str], key: str,
+                        setting: str = "env_name") -> dict[str, Any]:
+    """One env var from one Secret key (``secretKeyRef``); it changes only when the pod restarts. ``setting`` names
+    ``env_name`` in the error when it is no environment variable name."""
+    return {"name": check_env_name(env_name, setting), "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
 def config_file_volume(volume: str, config_map: pulumi.Input[str]) -> dict[str, Any]:

@@ -54,6 +54,7 @@ __all__ = [
     "check_dns1123_label_input",
     "check_dns1123_subdomain",
     "check_endpoint_access",
+    "check_env_name",
     "check_environment_namespace",
     "check_failover_region",
     "check_kms_deletion_window",
@@ -530,6 +531,19 @@ def check_mount_path(value: str, setting: str) -> str:
     """Return ``value`` if it is an absolute path: the API server refuses a relative ``mountPath``."""
     if not value.startswith("/"):
         raise SettingsError(setting, value, "is not an absolute path")
+    return value
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_env_name(value: object, setting: str) -> str:
+    """Return ``value`` if it is an environment variable name that a shell and an app can read (letters, digits and
+    ``_``, not starting with a digit): recent API servers accept more (any printable character but ``=``), which a
+    shell or a program's environment lookup then cannot name."""
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        raise SettingsError(setting, value, "is not an environment variable name (letters, digits, '_'; not starting "
+                                            "with a digit)")
     return value
 
 

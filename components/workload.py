@@ -1,6 +1,7 @@
 """A Deployment that consumes configuration and secrets safely and rolls when their content changes."""
 
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, cast
 
@@ -19,9 +20,11 @@ from components.rbac import SecretReader
 from components.validation import (
     STACK_FILE_FORM,
     SettingsError,
+    apply_input,
     check_bool,
     check_dns1123_label,
     check_dns1123_label_input,
+    check_env_name,
 )
 
 __all__ = ["DEFAULT_RESOURCES", "SCRATCH_MOUNT_PATH", "Workload", "WorkloadArgs", "WorkloadSettings", "check_port",
@@ -136,6 +139,9 @@ class Workload(pulumi.ComponentResource):
                 raise SettingsError("WorkloadArgs.app_secrets", app_secrets, "is not an AppSecrets component")
             inputs.append(app_secrets.pod_input())
         pod = merge_pod_inputs(inputs, "WorkloadArgs.inputs")
+        # A fragment of one's own may name its env var with an Output: that name is checked once it resolves.
+        env = [{**entry, "name": apply_input(entry["name"], functools.partial(
+            check_env_name, setting=f"WorkloadArgs.inputs[].env[{i}].name"))} for i, entry in enumerate(pod.env)]
         for i, mount in enumerate(pod.volume_mounts):
             if not mount.get("readOnly", False) and _is_sensitive(mount["name"], pod.volumes):
                 raise SettingsError(f"WorkloadArgs.inputs[].volume_mounts[{i}]", mount["name"],
@@ -179,7 +185,7 @@ class Workload(pulumi.ComponentResource):
         container: dict[str, Any] = _set({
             "name": app,
             "image": args["image"],
-            "env": list(pod.env),
+            "env": env,
             "envFrom": list(pod.env_from),
             "volumeMounts": [*pod.volume_mounts, {"name": "tmp", "mountPath": SCRATCH_MOUNT_PATH}],
             "securityContext": restricted_security_context(),

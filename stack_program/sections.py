@@ -7,7 +7,6 @@ generated from them, ``tools/settings_reference.py``); its rule is the check bes
 :class:`~components.validation.StackSection`, written once in the component or in ``components/validation.py``.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired
 
@@ -40,6 +39,7 @@ from components.validation import (
     check_cluster_name,
     check_data_key,
     check_dns1123_label,
+    check_env_name,
     check_kms_deletion_window,
     check_kubernetes_version,
     check_log_retention_days,
@@ -66,7 +66,6 @@ __all__ = [
     "KubernetesSecretSection",
     "SecretDeliverySection",
     "SecretVolumeSection",
-    "check_env_name",
 ]
 
 
@@ -180,15 +179,6 @@ class AppSection(WorkloadSettings, AppSecretsSettings):
     secret_sources: NotRequired[Sequence[AppSecretArgs]]
     """The Secrets Manager secrets, SSM parameters and Pulumi ESC environments the app reads, through its backend;
     ``{environment}`` in a name is replaced by each environment's name. Omitted: none."""
-
-
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def check_env_name(value: str, setting: str) -> str:
-    if not _ENV_NAME.match(value):
-        raise SettingsError(setting, value, "is not an environment variable name (letters, digits, '_')")
-    return value
 
 
 def _check_config_value(value: object, setting: str) -> None:

@@ -499,6 +499,14 @@ BAD_SOURCES: Any = [
 ]
 
 
+def test_a_keys_env_var_name_no_program_can_read_is_refused() -> None:
+    secrets = [{**SECRETS[0], "keys": [{**SECRETS[0]["keys"][0], "env": "DB-PASSWORD"}]}]
+    with pytest.raises(SettingsError) as caught:
+        app_plan(secrets=secrets)
+    assert str(caught.value) == ("AppSecretsArgs.secrets[0].keys[0].env 'DB-PASSWORD' is not an environment variable "
+                                 "name (letters, digits, '_'; not starting with a digit)")
+
+
 def test_every_mistake_of_every_source_is_reported_at_once_in_the_components_spelling() -> None:
     with pytest.raises(SettingsErrors) as caught:
         check_secret_sources(BAD_SOURCES, "AppSecretsArgs.secrets", failover=False)

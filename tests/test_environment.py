@@ -369,6 +369,19 @@ def test_a_fragment_names_only_objects_of_its_environment() -> None:
                                  "it to its config_maps first")
 
 
+@pytest.mark.parametrize("method", ["env_from_config_map_key", "env_from_secret_key"])
+def test_a_fragment_refuses_an_env_var_name_no_program_can_read(method: str) -> None:
+    def program() -> None:
+        env = Environment("dev", {"namespace": "dev", "config_maps": [{"name": "app-config", "data": {"A": "1"}}],
+                                  "secrets": [{"name": "api", "string_data": {"A": "t"}}], "checksum_key": KEY})
+        getattr(env, method)("9A", "app-config" if "config_map" in method else "api", "A")
+
+    with pytest.raises(SettingsError) as caught:
+        run_program(program)
+    assert str(caught.value) == ("Environment.env '9A' is not an environment variable name (letters, digits, '_'; not "
+                                 "starting with a digit)")
+
+
 def test_inputs_asked_for_by_arguments_are_the_methods_fragments() -> None:
     # A program in another language cannot call the fragment methods: it names what the pods read.
     by_methods, asked = app_plan(), app_plan(asked=True)
@@ -384,6 +397,9 @@ def test_inputs_asked_for_by_arguments_are_the_methods_fragments() -> None:
      "WorkloadArgs.environment_inputs[0].volume 'v' names the volume of a mount: give mount_path"),
     ({"config_map": "other"}, "Environment.config_map 'other' is not a ConfigMap of environment 'dev': add it to "
                               "its config_maps first"),
+    ({"secret": "api", "key": "TOKEN", "env": "API TOKEN"},
+     "WorkloadArgs.environment_inputs[0].env 'API TOKEN' is not an environment variable name (letters, digits, '_'; "
+     "not starting with a digit)"),
 ])
 def test_an_input_asked_for_wrongly_is_refused_by_name(asked: Any, message: str) -> None:
     def program() -> None:

@@ -32,6 +32,14 @@ def test_env_entries_reference_one_key() -> None:
         "name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "TOKEN"}}}
 
 
+@pytest.mark.parametrize("build", [env_from_config_map_key, env_from_secret_key])
+def test_an_env_entry_refuses_a_name_no_program_can_read(build: Any) -> None:
+    with pytest.raises(SettingsError) as caught:
+        build("LOG-LEVEL", "app-config", "LOG_LEVEL", "Mine.env")
+    assert str(caught.value) == ("Mine.env 'LOG-LEVEL' is not an environment variable name (letters, digits, '_'; "
+                                 "not starting with a digit)")
+
+
 def test_env_from_takes_a_whole_config_map() -> None:
     assert env_from_config_map("app-config") == {"configMapRef": {"name": "app-config"}}
 

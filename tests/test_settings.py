@@ -835,7 +835,8 @@ def test_every_mistake_of_several_sections_and_several_in_one_item_is_reported_a
         f"{p}:environments[0].kubernetesSecrets[2].username 'bot:team' must be a non-empty user name without ':'",
         f"{p}:apps[0].replicas -1 is not a whole number from 0 to 100",
         f"{p}:apps[0].identity 'iam' is not one of: irsa, pod-identity",
-        f"{p}:apps[0].env[0].name '1X' is not an environment variable name (letters, digits, '_')",
+        f"{p}:apps[0].env[0].name '1X' is not an environment variable name (letters, digits, '_'; not starting "
+        "with a digit)",
         f"{p}:apps[0].secretSources[0].keys[0].file 'db/user' is not a file name ([-._a-zA-Z0-9]+): it becomes a file "
         "and a Secret key",
         f"{p}:apps[0].secretSources[1].parameter '/{{environment}}/app/*' contains a wildcard ('*' or '?'): name "

@@ -31,6 +31,7 @@ DEFAULTS = ["1.33", "/mnt/secrets", "AmazonEKSViewPolicy", "t3.medium", "kube-sy
 PATTERNS = [r"^[-._a-zA-Z0-9]+$", r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"]
 # A phrase of each rule's message: a second copy of the rule would most likely be worded with it again.
 RULES = [
+    "is not an environment variable name",
     "only the workload's own EKS Pod Identity association",
     " of environment ",
     "is required when the environment has Secrets",

@@ -26,7 +26,7 @@ from components.pod_spec import (
 from components.rbac import SecretReader, secret_reader_rules
 from components.validation import SettingsError
 from components.workload import DEFAULT_RESOURCES, Workload, WorkloadArgs
-from tests.conftest import empty_fields
+from tests.conftest import empty_fields, refused_once_known
 
 
 def workload_plan(**overrides: Any) -> Plan:
@@ -228,3 +228,25 @@ def test_app_secrets_of_another_kind_are_refused_by_name() -> None:
     with pytest.raises(SettingsError) as caught:
         workload_plan(app_secrets="dev-app")
     assert str(caught.value) == "WorkloadArgs.app_secrets 'dev-app' is not an AppSecrets component"
+
+
+BAD_ENV = "1-TOKEN"
+
+
+def test_an_env_var_name_of_ones_own_fragment_is_refused() -> None:
+    entry = {"name": BAD_ENV, "value": "x"}
+    with pytest.raises(SettingsError) as caught:
+        workload_plan(inputs=[PodInput(env=[entry])])
+    assert str(caught.value) == (
+        f"WorkloadArgs.inputs[].env[0].name {BAD_ENV!r} is not an environment variable name (letters, digits, '_'; "
+        "not starting with a digit)")
+
+
+def test_an_env_var_name_given_as_an_output_is_refused_once_known() -> None:
+    plain = str(pytest.raises(SettingsError, workload_plan, inputs=[PodInput(env=[{"name": BAD_ENV}])]).value)
+    later = refused_once_known(lambda: workload_plan(inputs=[PodInput(env=[{"name": pulumi.Output.from_input(
+        BAD_ENV)}])]))
+    assert later.endswith(f"ValueError has risen: {plain}")
+    good = workload_plan(inputs=[PodInput(env=[{"name": pulumi.Output.from_input("TOKEN"), "value": "x"}])])
+    container = good.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "TOKEN", "value": "x"}]
