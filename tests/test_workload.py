@@ -243,10 +243,11 @@ def test_an_env_var_name_of_ones_own_fragment_is_refused() -> None:
 
 
 def test_an_env_var_name_given_as_an_output_is_refused_once_known() -> None:
-    plain = str(pytest.raises(SettingsError, workload_plan, inputs=[PodInput(env=[{"name": BAD_ENV}])]).value)
+    with pytest.raises(SettingsError) as plain:
+        workload_plan(inputs=[PodInput(env=[{"name": BAD_ENV}])])
     later = refused_once_known(lambda: workload_plan(inputs=[PodInput(env=[{"name": pulumi.Output.from_input(
         BAD_ENV)}])]))
-    assert later.endswith(f"ValueError has risen: {plain}")
+    assert later.endswith(f"ValueError has risen: {plain.value}")
     good = workload_plan(inputs=[PodInput(env=[{"name": pulumi.Output.from_input("TOKEN"), "value": "x"}])])
     container = good.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["spec"]["containers"][0]
     assert container["env"] == [{"name": "TOKEN", "value": "x"}]
