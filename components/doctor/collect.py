@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from components.access.chain import spc_object_services
@@ -110,11 +109,10 @@ def _as_parameter_arn(reference: str, *, partition: str, region: str, account: s
         return None
 
 
-def _parameter_store(aws: AwsSource, *, partition: str, region: str, account: str,
-                     notes: list[str]) -> tuple[ParameterStore | None, dict[str, str | None]]:
-    """Every parameter of the region (``describe-parameters``, page by page: names and keys, no values), and each
-    one's KeyId as reported; unknown (None) when the caller may not list them or the dump lacks the list."""
-    parameters: dict[str, SecretFacts] = {}
+def _listed_parameters(aws: AwsSource, *, partition: str, region: str, account: str,
+                       notes: list[str]) -> dict[str, str | None] | None:
+    """Every parameter of the region by ARN, with its KeyId as reported (``describe-parameters``, page by page:
+    names and keys, no values); unknown (None) when the caller may not list them or the dump lacks the list."""
     reported: dict[str, str | None] = {}
     token: str | None = None
     try:
@@ -122,19 +120,17 @@ def _parameter_store(aws: AwsSource, *, partition: str, region: str, account: st
             page = aws.call("ssm", "describe-parameters", **({"NextToken": token} if token else {}))
             if page is None:
                 notes.append("SSM parameters not checked: describe-parameters returned nothing")
-                return None, {}
+                return None
             for found in page.get("Parameters", []):
                 arn = str(found.get("ARN") or parameter_arn(str(found["Name"]), partition=partition, region=region,
                                                             account_id=account))
                 reported[arn] = found.get("KeyId")
-                parameters[arn] = SecretFacts(arn, None)
             token = page.get("NextToken")
             if not token:
-                break
+                return reported
     except Unreadable as error:
         notes.append(f"SSM parameters not checked: {error}")
-        return None, {}
-    return ParameterStore(region, account, parameters), reported
+        return None
 
 
 def collect_world(kube: KubeSource, aws: AwsSource, *, cluster_name: str, region: str,
@@ -166,12 +162,14 @@ def collect_world(kube: KubeSource, aws: AwsSource, *, cluster_name: str, region
         described = aws.call("secretsmanager", "describe-secret", reference, SecretId=reference)
         if described is not None:
             secrets[reference] = SecretFacts(str(described["ARN"]), _key_arn(aws, described.get("KmsKeyId"), **keys))
-    store, reported = _parameter_store(aws, notes=notes, **keys)
-    if store is not None:
+    store: ParameterStore | None = None
+    reported = _listed_parameters(aws, notes=notes, **keys)
+    if reported is not None:
         # Keys are resolved only for the parameters the cluster names: an account may hold thousands.
         named = {_as_parameter_arn(r, **keys) for r in parameter_references(objects)}
-        store = replace(store, parameters={arn: SecretFacts(arn, _key_arn(aws, reported[arn], **keys))
-                                           if arn in named else facts for arn, facts in store.parameters.items()})
+        store = ParameterStore(region, account, {
+            arn: SecretFacts(arn, _key_arn(aws, key_id, **keys) if arn in named else None)
+            for arn, key_id in reported.items()})
     key_policies: dict[str, Mapping[str, Any]] = {}
     used = {f.kms_key_arn for f in secrets.values()} | {f.kms_key_arn for f in (store.parameters.values()
                                                                                 if store else ())}
