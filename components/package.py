@@ -160,10 +160,16 @@ def _recorded(component: type[pulumi.ComponentResource]) -> Any:
     return build
 
 
+def _object_type(prop: PropertyDefinition, types: dict[str, TypeDefinition]) -> TypeDefinition | None:
+    """The object type (of this package's ``#/types/``) that ``prop`` refers to; None for anything else."""
+    type_def = types.get(prop.ref.rsplit(":", 1)[-1]) if prop.ref and prop.ref.startswith("#/types/") else None
+    return None if type_def is None or type_def.enum else type_def
+
+
 def _hydrate(value: Any, prop: PropertyDefinition, types: dict[str, TypeDefinition]) -> Any:
     """A mapped input as the Python constructor types it: an object of a handle type (a dataclass such as
     ``AwsTarget``) becomes that dataclass, which checks itself; the SDK hands the constructor plain dicts."""
-    type_def = types.get(prop.ref.rsplit(":", 1)[-1]) if prop.ref and prop.ref.startswith("#/types/") else None
+    type_def = _object_type(prop, types)
     if type_def is not None and dataclasses.is_dataclass(type_def.python_type) and isinstance(value, dict):
         return type_def.python_type(**{
             type_def.properties_mapping[schema_name]: _hydrate(value[type_def.properties_mapping[schema_name]],
@@ -191,8 +197,8 @@ def _keep_dependencies(value: Any, prop: PropertyDefinition, types: dict[str, Ty
                        resources: set[pulumi.Resource]) -> Any:
     """``value`` (an unwrapped plain input) with each of its non-plain leaves an Output of ``resources``, so that
     what the component builds from them still waits for what the caller derived them from."""
-    type_def = types.get(prop.ref.rsplit(":", 1)[-1]) if prop.ref and prop.ref.startswith("#/types/") else None
-    if type_def is not None and not type_def.enum and isinstance(value, dict):
+    type_def = _object_type(prop, types)
+    if type_def is not None and isinstance(value, dict):
         return {name: _keep_dependencies(item, type_def.properties[name], types, resources)
                 if name in type_def.properties else item for name, item in value.items()}
     if prop.items is not None and isinstance(value, list):
@@ -232,9 +238,9 @@ def _outputs_in_plain_inputs(value: Any, prop: PropertyDefinition, types: dict[s
             return [{"property_path": path, "reason": "is an output of another resource, but this argument must be "
                                                       "known before deployment: give a plain value"}]
         return []
-    type_def = types.get(prop.ref.rsplit(":", 1)[-1]) if prop.ref and prop.ref.startswith("#/types/") else None
+    type_def = _object_type(prop, types)
     found: list[InputPropertyErrorDetails] = []
-    if type_def is not None and not type_def.enum and isinstance(value, dict):
+    if type_def is not None and isinstance(value, dict):
         for schema_name, field in type_def.properties.items():
             if schema_name in value:
                 found += _outputs_in_plain_inputs(value[schema_name], field, types, f"{path}.{schema_name}")
