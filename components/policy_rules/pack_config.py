@@ -58,17 +58,14 @@ def _level(value: object, setting: str) -> EnforcementLevel:
 
 def _rule_settings(rule: ResourceRule | StackRule, value: Mapping[str, Any], where: str) -> dict[str, Any]:
     errors = ErrorCollector()
-    schema = {"type": "object", "properties": dict(rule.config_schema), "additionalProperties": False}
     given = {k: v for k, v in value.items() if k != _LEVEL_KEY}
-    for error in sorted(Draft7Validator(schema).iter_errors(given), key=lambda e: list(e.path)):
-        with errors.part():
-            if error.validator == "additionalProperties":
-                for key in sorted(set(given) - set(rule.config_schema)):
-                    known = ", ".join([_LEVEL_KEY, *rule.config_schema])
-                    raise SettingsError(f"{where}.{key}", given[key], f"is not a setting of {rule.name} (known: "
-                                                                      f"{known})")
-            path = ".".join(str(p) for p in error.path)
-            raise SettingsError(f"{where}.{path}", error.instance, f"is invalid: {error.message}")
+    known = ", ".join([_LEVEL_KEY, *rule.config_schema])
+    errors.problems += [SettingsError(f"{where}.{key}", given[key], f"is not a setting of {rule.name} (known: {known})")
+                        for key in sorted(set(given) - set(rule.config_schema))]
+    schema = {"type": "object", "properties": dict(rule.config_schema)}
+    errors.problems += [
+        SettingsError(f"{where}.{'.'.join(str(p) for p in error.path)}", error.instance, f"is invalid: {error.message}")
+        for error in sorted(Draft7Validator(schema).iter_errors(given), key=lambda e: list(e.path))]
     errors.raise_any()
     return given
 

@@ -72,9 +72,10 @@ def test_every_mistake_of_a_file_is_reported_at_once() -> None:
 
 
 def test_a_rule_without_settings_refuses_any() -> None:
-    assert messages({"kms-key-rotation": {"protectedStacks": ["dr"]}}) == [
+    assert messages({"kms-key-rotation": {"protectedStacks": ["dr"], "stacks": ["dr"]}}) == [
         "p.json: kms-key-rotation.protectedStacks ['dr'] is not a setting of kms-key-rotation (known: "
-        "enforcementLevel)"]
+        "enforcementLevel)",
+        "p.json: kms-key-rotation.stacks ['dr'] is not a setting of kms-key-rotation (known: enforcementLevel)"]
 
 
 def test_a_file_that_is_not_an_object_or_not_json_is_one_message(tmp_path: Path) -> None:
